@@ -1,0 +1,187 @@
+#include "models/arch/arch_spec.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "workloads/util/error.hpp"
+#include "workloads/util/file_io.hpp"
+#include "workloads/util/yaml_reader.hpp"
+
+namespace rowsim {
+
+double EnergyTable::scale(int bits) const {
+  if (linear_bit_scaling) return bits / 16.0;
+  auto it = bit_scale.find(bits);
+  if (it == bit_scale.end()) {
+    std::string have;
+    for (const auto& [b, s] : bit_scale) have += (have.empty() ? "" : ", ") + std::to_string(b);
+    fail("energy.bit_scaling has no entry for {}-bit words (it lists: {})", bits, have);
+  }
+  return it->second;
+}
+
+int64_t ArchSpec::storage_bytes() const {
+  return int64_t(glb_kb) * 1024 + int64_t(pes()) * (spad_filter + spad_ifmap + spad_psum) * word_bytes();
+}
+
+namespace {
+
+constexpr int64_t kMaxArray = 1024;
+
+int int_field(const YamlNode& parent, const std::string& key, int64_t min, int64_t max) {
+  return static_cast<int>(parent.int_at(key, min, max));
+}
+
+}  // namespace
+
+ArchSpec parse_arch_spec(const std::string& yaml_text, const std::string& origin) {
+  YamlReader reader = YamlReader::from_string(yaml_text, origin);
+  YamlNode root = reader.root();
+  root.only_keys({"name", "word_bits", "clock_mhz", "pe_array", "spad", "glb", "noc", "dram", "energy", "features"});
+  ArchSpec spec;
+  spec.source = origin;
+  spec.name = root.string_at("name");
+  spec.word_bits = int_field(root, "word_bits", 2, 64);
+  spec.clock_mhz = root.double_at("clock_mhz", 1e-3, 1e6);
+
+  YamlNode array = root.require("pe_array");
+  array.only_keys({"rows", "cols"});
+  spec.pe_rows = int_field(array, "rows", 1, kMaxArray);
+  spec.pe_cols = int_field(array, "cols", 1, kMaxArray);
+
+  // Every mapping needs at least one word of each spad; below that no layer can run.
+  YamlNode spad = root.require("spad");
+  spad.only_keys({"filter", "ifmap", "psum"});
+  spec.spad_filter = int_field(spad, "filter", 1, 1 << 20);
+  spec.spad_ifmap = int_field(spad, "ifmap", 1, 1 << 20);
+  spec.spad_psum = int_field(spad, "psum", 1, 1 << 20);
+
+  YamlNode glb = root.require("glb");
+  glb.only_keys({"size_kb", "banks", "filter_kb"});
+  spec.glb_kb = int_field(glb, "size_kb", 1, 1 << 20);
+  spec.glb_banks = int_field(glb, "banks", 1, 1 << 16);
+  spec.glb_filter_kb = int_field(glb, "filter_kb", 0, 1 << 20);
+  if (spec.glb_kb % spec.glb_banks != 0)
+    glb.require("banks").fail(
+        fmt::format("got {}, expected a bank count that divides size_kb = {} into whole KiB banks", spec.glb_banks,
+                    spec.glb_kb));
+  if (spec.glb_filter_kb >= spec.glb_kb)
+    glb.require("filter_kb").fail(fmt::format(
+        "got {}, expected less than size_kb = {} so that ifmaps and psums keep some space (0 = shared pool)",
+        spec.glb_filter_kb, spec.glb_kb));
+  int bank_kb = spec.glb_kb / spec.glb_banks;
+  if (spec.glb_filter_kb % bank_kb != 0)
+    glb.require("filter_kb").fail(
+        fmt::format("got {}, expected a whole number of {} KiB banks", spec.glb_filter_kb, bank_kb));
+
+  YamlNode noc = root.require("noc");
+  noc.only_keys({"filter_bus_bits", "ifmap_bus_bits", "psum_bus_bits"});
+  auto bus_bits = [&](const char* key) {
+    int bits = int_field(noc, key, 1, 4096);
+    if (bits < spec.word_bits)
+      noc.require(key).fail(
+          fmt::format("got {}, expected at least word_bits = {} (one word per cycle)", bits, spec.word_bits));
+    return bits;
+  };
+  spec.filter_bus_bits = bus_bits("filter_bus_bits");
+  spec.ifmap_bus_bits = bus_bits("ifmap_bus_bits");
+  spec.psum_bus_bits = bus_bits("psum_bus_bits");
+
+  YamlNode dram = root.require("dram");
+  dram.only_keys({"bandwidth_words_per_cycle", "latency_cycles"});
+  spec.dram_words_per_cycle = dram.double_at("bandwidth_words_per_cycle", 1e-6, 1e6);
+  spec.dram_latency_cycles = int_field(dram, "latency_cycles", 0, 1 << 20);
+
+  YamlNode energy = root.require("energy");
+  energy.only_keys({"mac", "dram", "glb", "array", "rf", "bit_scaling"});
+  spec.energy.mac = energy.double_at("mac", 0, 1e9);
+  spec.energy.dram = energy.double_at("dram", 0, 1e9);
+  spec.energy.glb = energy.double_at("glb", 0, 1e9);
+  spec.energy.array = energy.double_at("array", 0, 1e9);
+  spec.energy.rf = energy.double_at("rf", 0, 1e9);
+  YamlNode scaling = energy.require("bit_scaling");
+  if (scaling.is_map()) {
+    spec.energy.linear_bit_scaling = false;
+    for (const auto& key : scaling.keys()) {
+      YamlNode entry = scaling.require(key);
+      size_t used = 0;
+      int bits = 0;
+      try {
+        bits = std::stoi(key, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != key.size() || bits < 1 || bits > 64)
+        entry.fail(fmt::format("key '{}' is not a bit width; expected whole numbers 1..64 mapped to scale factors", key));
+      spec.energy.bit_scale[bits] = entry.as_double(0, 1e3);
+    }
+    if (spec.energy.bit_scale.empty()) scaling.fail("the table is empty; expected bit widths mapped to scale factors");
+  } else {
+    std::string mode = scaling.as_choice({"linear"});
+    spec.energy.linear_bit_scaling = mode == "linear";
+  }
+
+  YamlNode features = root.require("features");
+  features.only_keys({"zero_gating", "rlc_dram"});
+  spec.zero_gating = features.bool_at("zero_gating");
+  spec.rlc_dram = features.bool_at("rlc_dram");
+  return spec;
+}
+
+std::string arch_spec_text(const std::string& path_or_name, std::string* origin) {
+  const auto& embedded = embedded_arch_specs();
+  auto it = embedded.find(path_or_name);
+  if (it != embedded.end() && !file_exists(path_or_name)) {
+    if (origin) *origin = "<embedded " + path_or_name + ".yaml>";
+    return it->second;
+  }
+  if (!file_exists(path_or_name)) {
+    std::string names;
+    for (const auto& [name, text] : embedded) names += (names.empty() ? "" : ", ") + name;
+    fail("{}: no such file (embedded specs: {})", path_or_name, names);
+  }
+  if (origin) *origin = path_or_name;
+  return read_file(path_or_name);
+}
+
+ArchSpec load_arch_spec(const std::string& path_or_name) {
+  std::string origin;
+  std::string text = arch_spec_text(path_or_name, &origin);
+  return parse_arch_spec(text, origin);
+}
+
+std::string arch_spec_to_yaml(const ArchSpec& s) {
+  std::string scaling;
+  if (s.energy.linear_bit_scaling) {
+    scaling = "linear";
+  } else {
+    for (const auto& [bits, factor] : s.energy.bit_scale)
+      scaling += fmt::format("{}{}: {}", scaling.empty() ? "{" : ", ", bits, factor);
+    scaling += "}";
+  }
+  return fmt::format(
+      "# resolved from {}\n"
+      "name: {}\n"
+      "word_bits: {}\n"
+      "clock_mhz: {}\n"
+      "pe_array:\n  rows: {}\n  cols: {}          # {} PEs\n"
+      "spad:\n  filter: {}\n  ifmap: {}\n  psum: {}          # words per PE ({} bytes per PE)\n"
+      "glb:\n  size_kb: {}\n  banks: {}          # {} KiB each\n  filter_kb: {}      # {}\n"
+      "noc:\n  filter_bus_bits: {}   # {} words/cycle\n  ifmap_bus_bits: {}    # {} words/cycle\n"
+      "  psum_bus_bits: {}     # {} words/cycle\n"
+      "dram:\n  bandwidth_words_per_cycle: {}\n  latency_cycles: {}\n"
+      "energy:\n  mac: {}\n  dram: {}\n  glb: {}\n  array: {}\n  rf: {}\n  bit_scaling: {}\n"
+      "features:\n  zero_gating: {}\n  rlc_dram: {}\n"
+      "# storage (GLB + spads): {} bytes\n",
+      s.source, s.name, s.word_bits, s.clock_mhz, s.pe_rows, s.pe_cols, s.pes(), s.spad_filter, s.spad_ifmap,
+      s.spad_psum, (s.spad_filter + s.spad_ifmap + s.spad_psum) * s.word_bytes(), s.glb_kb, s.glb_banks,
+      s.glb_kb / s.glb_banks, s.glb_filter_kb,
+      s.glb_shared() ? std::string("shared: one pool for all data types")
+                     : fmt::format("filters; {} KiB for ifmaps and psums", s.glb_kb - s.glb_filter_kb),
+      s.filter_bus_bits, s.filter_bus_words(), s.ifmap_bus_bits, s.ifmap_bus_words(), s.psum_bus_bits,
+      s.psum_bus_words(), s.dram_words_per_cycle, s.dram_latency_cycles, s.energy.mac, s.energy.dram, s.energy.glb,
+      s.energy.array, s.energy.rf, scaling, s.zero_gating, s.rlc_dram, s.storage_bytes());
+}
+
+}  // namespace rowsim

@@ -1,0 +1,42 @@
+// Energy = access counts x energy table, each access scaled by the bit width of its data type.
+// Conventions (docs/energy-model.md): unit = one 16-bit MAC; per word access DRAM 200, GLB 6,
+// array 2, RF 1; access energy scales with word bits (linear relative to 16 unless the arch
+// spec gives a table). "weights_only" is the paper's data access energy (weight accesses only).
+#pragma once
+#include <array>
+
+#include "models/arch/access_counts.hpp"
+#include "models/arch/arch_spec.hpp"
+
+namespace rowsim {
+
+// Bit width of each data type as stored and moved (weights may be quantized below word_bits).
+struct DataBits {
+  int weight = 16, ifmap = 16, psum = 16;
+  int of(Data d) const { return d == Data::Weight ? weight : d == Data::Ifmap ? ifmap : psum; }
+  static DataBits uniform(int bits) { return {bits, bits, bits}; }
+};
+
+struct Energy {
+  std::array<std::array<double, kDataTypes>, kLevels> access{};  // [level][data]
+  double mac = 0;
+
+  double level(Level l) const;
+  double data(Data d) const;
+  double weights_only() const { return data(Data::Weight); }
+  double total() const;  // all accesses plus MACs
+  Energy& operator+=(const Energy& other);
+  Energy scaled(double factor) const;
+};
+
+double level_cost(const EnergyTable& table, Level level);
+Energy compute_energy(const AccessCounts& counts, const EnergyTable& table, const DataBits& bits);
+
+// Reuse factors of the paper's eq. (3) for one data type: a = DRAM accesses, b = GLB/DRAM,
+// c = array/GLB, d = RF/array. a*200 + ab*6 + abc*2 + abcd*1 sums the same accesses.
+struct ReuseFactors {
+  double a = 0, b = 0, c = 0, d = 0;
+};
+ReuseFactors reuse_factors(const AccessCounts& counts, Data data);
+
+}  // namespace rowsim

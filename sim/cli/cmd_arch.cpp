@@ -1,0 +1,24 @@
+// rowsim arch show FILE|NAME: parse and validate a spec, print it resolved.
+#include "models/arch/arch_spec.hpp"
+#include "sim/cli/options.hpp"
+#include "workloads/util/error.hpp"
+
+namespace rowsim::cli {
+
+int cmd_arch(const Args& args) {
+  po::options_description options("rowsim arch options");
+  options.add_options()("action", po::value<std::string>(), "show")(
+      "spec", po::value<std::string>(), "spec file, or an embedded name (eyeriss, eyeriss-isca)");
+  po::positional_options_description positional;
+  positional.add("action", 1).add("spec", 1);
+  po::variables_map vm;
+  if (!parse_command_line("usage: rowsim arch show FILE|NAME", options, args, vm, &positional)) return 0;
+  if (!vm.count("action") || vm["action"].as<std::string>() != "show")
+    fail("expected `rowsim arch show FILE` (the only arch action)");
+  if (!vm.count("spec")) fail("`rowsim arch show` needs a spec file or an embedded name (eyeriss, eyeriss-isca)");
+  ArchSpec spec = load_arch_spec(vm["spec"].as<std::string>());
+  emit(arch_spec_to_yaml(spec), "");
+  return 0;
+}
+
+}  // namespace rowsim::cli

@@ -1,0 +1,14 @@
+#include "sim/cli/commands.hpp"
+
+namespace rowsim::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> list = {
+      {"compare", "per-image energy of the baseline vs the selective scheme (the paper's experiment)", cmd_compare},
+      {"workload", "network statistics: shapes, weights, MACs (`workload stats`)", cmd_workload},
+      {"arch", "architecture specs: `arch show FILE` prints the validated, resolved spec", cmd_arch},
+  };
+  return list;
+}
+
+}  // namespace rowsim::cli

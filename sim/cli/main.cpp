@@ -1,0 +1,62 @@
+// rowsim: one executable, one subcommand per job. User mistakes (UserError) print one clear
+// message and exit 2; everything else that escapes is a bug and exits 3.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <boost/program_options/errors.hpp>
+#include <fmt/format.h>
+
+#include "sim/cli/commands.hpp"
+#include "workloads/util/error.hpp"
+
+namespace {
+
+void print_usage() {
+  std::string text = fmt::format(
+      "rowsim {} - cycle-level simulator of an Eyeriss-style CNN accelerator (row-stationary dataflow)\n\n"
+      "usage: rowsim SUBCOMMAND [options]\n       rowsim SUBCOMMAND --help\n\nsubcommands:\n",
+      ROWSIM_VERSION);
+  for (const auto& c : rowsim::cli::commands()) text += fmt::format("  {:<10} {}\n", c.name, c.summary);
+  text += "\noptions:\n  -h, --help     this help\n  --version      print the version\n";
+  std::fputs(text.c_str(), stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage();
+    return 2;
+  }
+  std::string first = argv[1];
+  if (first == "-h" || first == "--help" || first == "help") {
+    print_usage();
+    return 0;
+  }
+  if (first == "--version") {
+    std::printf("rowsim %s\n", ROWSIM_VERSION);
+    return 0;
+  }
+  rowsim::cli::Args args(argv + 2, argv + argc);
+  for (const auto& c : rowsim::cli::commands()) {
+    if (first != c.name) continue;
+    try {
+      return c.run(args);
+    } catch (const rowsim::UserError& e) {
+      std::fprintf(stderr, "rowsim %s: error: %s\n", c.name, e.what());
+      return 2;
+    } catch (const boost::program_options::error& e) {
+      std::fprintf(stderr, "rowsim %s: error: %s (see rowsim %s --help)\n", c.name, e.what(), c.name);
+      return 2;
+    } catch (const std::bad_alloc&) {
+      std::fprintf(stderr, "rowsim %s: error: out of memory\n", c.name);
+      return 3;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "rowsim %s: internal error (a bug in rowsim): %s\n", c.name, e.what());
+      return 3;
+    }
+  }
+  std::fprintf(stderr, "rowsim: error: unknown subcommand '%s' (see rowsim --help)\n", first.c_str());
+  return 2;
+}

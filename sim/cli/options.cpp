@@ -1,0 +1,86 @@
+#include "sim/cli/options.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#include "workloads/net_file.hpp"
+#include "workloads/util/error.hpp"
+#include "workloads/util/file_io.hpp"
+#include "workloads/zoo.hpp"
+
+namespace rowsim::cli {
+
+bool parse_command_line(const std::string& usage, po::options_description& options, const Args& args,
+                        po::variables_map& vm, const po::positional_options_description* positional) {
+  options.add_options()("help,h", "show this help");
+  po::command_line_parser parser(args);
+  parser.options(options);
+  if (positional) parser.positional(*positional);
+  po::store(parser.run(), vm);
+  if (vm.count("help")) {
+    std::cout << usage << "\n\n" << options << "\n";
+    return false;
+  }
+  po::notify(vm);
+  return true;
+}
+
+void add_network_options(po::options_description& options, bool selective) {
+  options.add_options()("net", po::value<std::string>(), "zoo network: gate, vgg16, resnet50, alexnet")(
+      "width", po::value<double>(), "width multiplier w: channels become int(w*c) (default 1)")(
+      "net-file", po::value<std::string>(), "a network described in YAML (see docs/workloads.md)");
+  if (selective)
+    options.add_options()("selective", po::bool_switch(),
+                          "the selective pair: the gate plus one dedicated network of --net at --width");
+}
+
+Workload resolve_workload(const po::variables_map& vm) {
+  bool has_net = vm.count("net") > 0, has_file = vm.count("net-file") > 0;
+  bool selective = vm.count("selective") && vm["selective"].as<bool>();
+  if (has_net == has_file) fail("give exactly one of --net NAME or --net-file FILE");
+  Workload w;
+  if (has_file) {
+    if (vm.count("width")) fail("--width scales zoo networks only; write the channel counts into the --net-file");
+    if (selective) fail("--selective pairs the gate with a zoo network; use --net");
+    Network net = load_network_file(vm["net-file"].as<std::string>());
+    w.name = net.name;
+    w.parts.emplace_back(net.name, std::move(net));
+    return w;
+  }
+  std::string name = vm["net"].as<std::string>();
+  w.width = vm.count("width") ? vm["width"].as<double>() : 1.0;
+  if (selective) {
+    if (name == "gate") fail("--selective --net gate: the selective pair is the gate plus a dedicated network");
+    w.name = "selective-" + name;
+    w.parts.emplace_back("gate", zoo_network("gate", 1.0));
+    w.parts.emplace_back("dedicated", zoo_network(name, w.width));
+  } else {
+    w.name = name;
+    w.parts.emplace_back(name, zoo_network(name, w.width));
+  }
+  return w;
+}
+
+Format parse_format(const std::string& text) {
+  if (text == "table") return Format::Table;
+  if (text == "json") return Format::Json;
+  if (text == "csv") return Format::Csv;
+  fail("--format {}: expected table, json or csv", text);
+}
+
+int positive_int_option(const po::variables_map& vm, const std::string& name) {
+  int value = vm[name].as<int>();
+  if (value < 1) fail("--{} {}: expected a positive whole number", name, value);
+  return value;
+}
+
+void emit(const std::string& text, const std::string& path) {
+  if (path.empty()) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+  } else {
+    write_file_atomic(path, text);
+  }
+}
+
+}  // namespace rowsim::cli

@@ -1,0 +1,37 @@
+// Option handling shared by the subcommands: help, networks, output format and destination.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "sim/cli/commands.hpp"
+#include "workloads/network.hpp"
+
+namespace rowsim::cli {
+
+namespace po = boost::program_options;
+
+// Parses `args`; prints help and returns false for --help. Unknown options are errors.
+bool parse_command_line(const std::string& usage, po::options_description& options, const Args& args,
+                        po::variables_map& vm, const po::positional_options_description* positional = nullptr);
+
+// --net NAME, --width W, --net-file F, and with `selective` also --selective.
+void add_network_options(po::options_description& options, bool selective);
+
+struct Workload {
+  std::string name;  // "vgg16", "selective-vgg16", or the net file's network name
+  double width = 1.0;
+  std::vector<std::pair<std::string, Network>> parts;  // (label, network)
+};
+// Builds the networks the options describe; errors name the option.
+Workload resolve_workload(const po::variables_map& vm);
+
+enum class Format { Table, Json, Csv };
+Format parse_format(const std::string& text);  // UserError for anything else
+int positive_int_option(const po::variables_map& vm, const std::string& name);
+
+// Writes to stdout, or atomically to `path` when it is non-empty.
+void emit(const std::string& text, const std::string& path);
+
+}  // namespace rowsim::cli

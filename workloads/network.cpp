@@ -1,0 +1,224 @@
+#include "workloads/network.hpp"
+
+#include <set>
+
+#include <fmt/format.h>
+
+#include "workloads/util/error.hpp"
+
+namespace rowsim {
+
+std::string Shape::str() const { return fmt::format("{}x{}x{}", c, h, w); }
+
+std::string ConvShape::str() const {
+  return fmt::format("N={} G={} M={} C={} H={} W={} R={} S={} E={} F={} U={} pad={}", N, G, M, C, H, W, R, S, E, F,
+                     U, pad);
+}
+
+const char* to_string(LayerKind kind) {
+  switch (kind) {
+    case LayerKind::Conv: return "conv";
+    case LayerKind::FullyConnected: return "fc";
+    case LayerKind::Pool: return "pool";
+    case LayerKind::ReLU: return "relu";
+    case LayerKind::BatchNorm: return "batchnorm";
+    case LayerKind::Add: return "add";
+  }
+  return "?";
+}
+
+int Layer::in_channels_per_group() const {
+  if (kind == LayerKind::FullyConnected) return static_cast<int>(in.elements());
+  return in.c / groups;
+}
+
+int64_t Layer::weights() const {
+  if (kind == LayerKind::Conv) return int64_t(kernel_h) * kernel_w * in_channels_per_group() * out_channels;
+  if (kind == LayerKind::FullyConnected) return in.elements() * out_channels;
+  return 0;
+}
+
+int64_t Layer::biases() const { return has_weights() && bias ? out_channels : 0; }
+
+int64_t Layer::macs() const {
+  if (kind == LayerKind::Conv) return weights() * out.h * out.w;
+  if (kind == LayerKind::FullyConnected) return weights();
+  return 0;
+}
+
+int64_t Layer::macs_paper() const {
+  if (kind == LayerKind::Conv) {
+    int64_t map = paper_map_size > 0 ? int64_t(paper_map_size) * paper_map_size : int64_t(out.h) * out.w;
+    return weights() * map;
+  }
+  if (kind == LayerKind::FullyConnected) return weights();
+  return 0;
+}
+
+int Network::index_of(const std::string& layer_name) const {
+  for (size_t i = 0; i < layers.size(); ++i)
+    if (layers[i].name == layer_name) return static_cast<int>(i);
+  return -1;
+}
+
+const Layer& Network::layer(const std::string& layer_name) const {
+  int i = index_of(layer_name);
+  if (i < 0) fail("network '{}' has no layer named '{}'", name, layer_name);
+  return layers[static_cast<size_t>(i)];
+}
+
+namespace {
+
+void check_positive(const Network& net, const Layer& l, const char* field, int value, int min = 1) {
+  if (value < min)
+    fail("network '{}', layer '{}': {} is {}, expected at least {}", net.name, l.name, field, value, min);
+}
+
+Shape window_output(const Network& net, const Layer& l) {
+  check_positive(net, l, "kernel height", l.kernel_h);
+  check_positive(net, l, "kernel width", l.kernel_w);
+  check_positive(net, l, "stride", l.stride);
+  check_positive(net, l, "pad", l.pad, 0);
+  int padded_h = l.in.h + 2 * l.pad, padded_w = l.in.w + 2 * l.pad;
+  if (l.kernel_h > padded_h || l.kernel_w > padded_w)
+    fail("network '{}', layer '{}': kernel {}x{} is larger than its padded input {}x{}", net.name, l.name, l.kernel_h,
+         l.kernel_w, padded_h, padded_w);
+  if (l.pad >= l.kernel_h || l.pad >= l.kernel_w)
+    fail("network '{}', layer '{}': pad {} must be smaller than the kernel {}x{}", net.name, l.name, l.pad, l.kernel_h,
+         l.kernel_w);
+  Shape out;
+  out.h = (padded_h - l.kernel_h) / l.stride + 1;
+  out.w = (padded_w - l.kernel_w) / l.stride + 1;
+  out.c = l.in.c;
+  return out;
+}
+
+}  // namespace
+
+void Network::finalize() {
+  if (name.empty()) fail("a network needs a name");
+  if (input.c < 1 || input.h < 1 || input.w < 1)
+    fail("network '{}': input shape {} must be positive in every dimension", name, input.str());
+  if (layers.empty()) fail("network '{}' has no layers", name);
+  std::set<std::string> seen;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    Layer& l = layers[i];
+    if (l.name.empty()) fail("network '{}': layer {} has no name", name, i);
+    if (l.name == "input") fail("network '{}': 'input' is reserved for the network input", name);
+    if (!seen.insert(l.name).second) fail("network '{}': two layers are named '{}'", name, l.name);
+    l.input_ids.clear();
+    if (l.inputs.empty()) {
+      l.input_ids.push_back(static_cast<int>(i) - 1);
+    } else {
+      for (const auto& producer : l.inputs) {
+        if (producer == "input") {
+          l.input_ids.push_back(-1);
+          continue;
+        }
+        int j = index_of(producer);
+        if (j < 0) fail("network '{}', layer '{}': input '{}' is not a layer of this network", name, l.name, producer);
+        if (j >= static_cast<int>(i))
+          fail("network '{}', layer '{}': input '{}' comes later; layers must be listed in execution order", name,
+               l.name, producer);
+        l.input_ids.push_back(j);
+      }
+    }
+    auto shape_of = [&](int id) { return id < 0 ? input : layers[static_cast<size_t>(id)].out; };
+    l.in = shape_of(l.input_ids[0]);
+    bool multi_input = l.kind == LayerKind::Add;
+    if (!multi_input && l.input_ids.size() != 1)
+      fail("network '{}', layer '{}': a {} layer takes exactly one input, got {}", name, l.name, to_string(l.kind),
+           l.input_ids.size());
+    switch (l.kind) {
+      case LayerKind::Conv: {
+        check_positive(*this, l, "out_channels", l.out_channels);
+        check_positive(*this, l, "groups", l.groups);
+        if (l.in.c % l.groups != 0 || l.out_channels % l.groups != 0)
+          fail("network '{}', layer '{}': groups {} must divide both the input channels {} and out_channels {}", name,
+               l.name, l.groups, l.in.c, l.out_channels);
+        l.out = window_output(*this, l);
+        l.out.c = l.out_channels;
+        break;
+      }
+      case LayerKind::FullyConnected:
+        check_positive(*this, l, "out_features", l.out_channels);
+        if (l.groups != 1) fail("network '{}', layer '{}': fully connected layers take no groups", name, l.name);
+        l.kernel_h = l.kernel_w = l.stride = 1;
+        l.pad = 0;
+        l.out = Shape{l.out_channels, 1, 1};
+        break;
+      case LayerKind::Pool:
+        l.out = window_output(*this, l);
+        break;
+      case LayerKind::ReLU:
+      case LayerKind::BatchNorm:
+        l.out = l.in;
+        break;
+      case LayerKind::Add:
+        if (l.input_ids.size() != 2)
+          fail("network '{}', layer '{}': an add layer takes exactly two inputs, got {}", name, l.name,
+               l.input_ids.size());
+        if (shape_of(l.input_ids[1]) != l.in)
+          fail("network '{}', layer '{}': inputs have different shapes {} and {}", name, l.name, l.in.str(),
+               shape_of(l.input_ids[1]).str());
+        l.out = l.in;
+        break;
+    }
+    if (l.out.h < 1 || l.out.w < 1)
+      fail("network '{}', layer '{}': output shape {} is empty", name, l.name, l.out.str());
+  }
+}
+
+int64_t Network::total_weights() const {
+  int64_t sum = 0;
+  for (const auto& l : layers) sum += l.weights();
+  return sum;
+}
+int64_t Network::total_biases() const {
+  int64_t sum = 0;
+  for (const auto& l : layers) sum += l.biases();
+  return sum;
+}
+int64_t Network::total_macs() const {
+  int64_t sum = 0;
+  for (const auto& l : layers) sum += l.macs();
+  return sum;
+}
+int64_t Network::total_macs_paper() const {
+  int64_t sum = 0;
+  for (const auto& l : layers) sum += l.macs_paper();
+  return sum;
+}
+
+std::vector<int> Network::compute_layers() const {
+  std::vector<int> ids;
+  for (size_t i = 0; i < layers.size(); ++i)
+    if (layers[i].has_weights()) ids.push_back(static_cast<int>(i));
+  return ids;
+}
+
+ConvShape conv_shape(const Layer& layer, int batch) {
+  ConvShape s;
+  s.N = batch;
+  if (layer.kind == LayerKind::FullyConnected) {
+    s.G = 1;
+    s.M = layer.out_channels;
+    s.C = static_cast<int>(layer.in.elements());
+    s.H = s.W = s.R = s.S = s.E = s.F = 1;
+    return s;
+  }
+  s.G = layer.groups;
+  s.M = layer.out_channels / layer.groups;
+  s.C = layer.in.c / layer.groups;
+  s.H = layer.in.h;
+  s.W = layer.in.w;
+  s.R = layer.kernel_h;
+  s.S = layer.kernel_w;
+  s.E = layer.out.h;
+  s.F = layer.out.w;
+  s.U = layer.stride;
+  s.pad = layer.pad;
+  return s;
+}
+
+}  // namespace rowsim

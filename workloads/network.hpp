@@ -1,0 +1,94 @@
+// The network IR: layers with their shapes, weight and MAC counts. Everything above this layer
+// (mapper, hardware model, trainer) reads networks through these types.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rowsim {
+
+struct Shape {
+  int c = 0, h = 0, w = 0;
+  int64_t elements() const { return int64_t(c) * h * w; }
+  bool operator==(const Shape& o) const { return c == o.c && h == o.h && w == o.w; }
+  bool operator!=(const Shape& o) const { return !(*this == o); }
+  std::string str() const;  // "CxHxW"
+};
+
+enum class LayerKind { Conv, FullyConnected, Pool, ReLU, BatchNorm, Add };
+enum class PoolKind { Max, Avg };
+
+const char* to_string(LayerKind kind);
+
+struct Layer {
+  std::string name;
+  LayerKind kind = LayerKind::Conv;
+  // Producer layer names; "input" is the network input; empty means the previous layer.
+  std::vector<std::string> inputs;
+
+  // Conv and fully connected: output channels (features). Conv and pool: window and stride.
+  int out_channels = 0;
+  int kernel_h = 1, kernel_w = 1, stride = 1, pad = 0, groups = 1;
+  bool bias = true;
+  PoolKind pool = PoolKind::Max;
+
+  // The paper's eq. (2) counts MACs as D_K^2 * M * N * D_F^2. D_F is the ofmap size for VGG but
+  // the bottleneck block's input size for every conv of a ResNet block; 0 means the ofmap size.
+  int paper_map_size = 0;
+  std::string block;  // e.g. "layer2.0" for ResNet convs; empty elsewhere
+
+  // Filled by Network::finalize().
+  std::vector<int> input_ids;  // indices into Network::layers; -1 is the network input
+  Shape in, out;
+
+  bool has_weights() const { return kind == LayerKind::Conv || kind == LayerKind::FullyConnected; }
+  int in_channels_per_group() const;
+  int64_t weights() const;     // eq. (1): kernel weights only
+  int64_t biases() const;      // one per output channel where bias is on (BN folds into it)
+  int64_t macs() const;        // executed multiply-accumulates for one image
+  int64_t macs_paper() const;  // eq. (2) with the paper's D_F convention
+};
+
+struct Network {
+  std::string name;
+  double width = 1.0;
+  Shape input;
+  int num_classes = 0;
+  std::vector<Layer> layers;
+
+  // Resolves inputs, infers every shape and validates; a UserError names the bad layer.
+  void finalize();
+  int index_of(const std::string& layer_name) const;  // -1 when absent
+  const Layer& layer(const std::string& layer_name) const;
+  const Layer& output_layer() const { return layers.back(); }
+
+  int64_t total_weights() const;
+  int64_t total_biases() const;
+  int64_t total_macs() const;
+  int64_t total_macs_paper() const;
+  // Layers that run on the PE array (conv and fully connected), in order.
+  std::vector<int> compute_layers() const;
+};
+
+// The convolution a layer performs, in Eyeriss notation, for a batch of N images.
+// Fully connected layers are 1x1 convolutions over a 1x1 map with C = flattened input size.
+struct ConvShape {
+  int N = 1;       // batch
+  int G = 1;       // groups; the shape below is per group
+  int M = 0;       // output channels per group
+  int C = 0;       // input channels per group
+  int H = 0, W = 0;  // ifmap height and width (unpadded)
+  int R = 0, S = 0;  // filter height and width
+  int E = 0, F = 0;  // ofmap height and width
+  int U = 1;       // stride
+  int pad = 0;     // zero padding on every side
+  int64_t macs() const { return int64_t(N) * G * M * C * R * S * E * F; }
+  int64_t weights() const { return int64_t(G) * M * C * R * S; }
+  int64_t ifmap_elements() const { return int64_t(N) * G * C * H * W; }
+  int64_t ofmap_elements() const { return int64_t(N) * G * M * E * F; }
+  std::string str() const;
+};
+
+ConvShape conv_shape(const Layer& layer, int batch);
+
+}  // namespace rowsim
