@@ -7,6 +7,8 @@ const std::vector<Command>& commands() {
       {"compare", "per-image energy of the baseline vs the selective scheme (the paper's experiment)", cmd_compare},
       {"workload", "network statistics: shapes, weights, MACs (`workload stats`)", cmd_workload},
       {"arch", "architecture specs: `arch show FILE` prints the validated, resolved spec", cmd_arch},
+      {"train", "train a network with rowsim's own trainer; writes safetensors weights", cmd_train},
+      {"eval", "top-1 (and gate routing) accuracy of a weights file on a test split", cmd_eval},
   };
   return list;
 }

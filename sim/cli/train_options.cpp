@@ -1,0 +1,71 @@
+#include "sim/cli/train_options.hpp"
+
+#include <cmath>
+
+#include "workloads/util/error.hpp"
+
+namespace rowsim::cli {
+
+void add_data_options(po::options_description& options) {
+  options.add_options()("dataset", po::value<std::string>(), "fashion-mnist, cifar100 or synthetic")(
+      "data-dir", po::value<std::string>(),
+      "dataset folder (default for fashion-mnist: /usr/share/datasets/fashion-mnist; required for cifar100)")(
+      "distortion", po::value<std::string>(), "none, noise, blur or occlusion")(
+      "degree", po::value<double>(), "distortion degree: noise/blur sigma (0.25 / 1.0), occlusion block side (16)")(
+      "task", po::value<std::string>(), "classes (the dataset's labels) or gate (clean vs distorted)")(
+      "ratio", po::value<std::string>(), "clean:distorted mix, e.g. 1:1 (default 1:1 for the gate, 0:1 for classes)")(
+      "seed", po::value<int64_t>(), "random seed for distortions, shuffling, augmentation and initialisation")(
+      "limit", po::value<int64_t>(), "use only the first N images of the split")(
+      "cache-dir", po::value<std::string>(), "keep generated distorted sets here and reuse them")(
+      "threads", po::value<int64_t>()->default_value(2), "worker threads");
+}
+
+int64_t int_option(const po::variables_map& vm, const std::string& name, int64_t min, int64_t max) {
+  int64_t v = vm[name].as<int64_t>();
+  if (v < min || v > max) fail("--{} {}: expected a whole number from {} to {}", name, v, min, max);
+  return v;
+}
+
+double double_option(const po::variables_map& vm, const std::string& name, double min, double max,
+                     bool min_exclusive) {
+  double v = vm[name].as<double>();
+  if (!std::isfinite(v) || v < min || v > max || (min_exclusive && v == min))
+    fail("--{} {}: expected a number {} {} and at most {}", name, v, min_exclusive ? "above" : "from", min, max);
+  return v;
+}
+
+train::TaskSpec resolve_data_options(const po::variables_map& vm, const train::TaskSpec& defaults,
+                                     bool ratio_from_defaults) {
+  train::TaskSpec s = defaults;
+  if (vm.count("dataset")) {
+    s.dataset = vm["dataset"].as<std::string>();
+    dataset_classes(s.dataset);  // validates
+    if (!vm.count("data-dir")) s.data_dir.clear();
+  }
+  if (vm.count("data-dir")) s.data_dir = vm["data-dir"].as<std::string>();
+  bool distortion_given = vm.count("distortion") || vm.count("degree");
+  if (distortion_given) {
+    std::string name = vm.count("distortion") ? vm["distortion"].as<std::string>() : s.distortion.name();
+    double degree = vm.count("degree") ? vm["degree"].as<double>() : 0.0;
+    if (vm.count("degree") && !(degree > 0 && std::isfinite(degree)))
+      fail("--degree {}: expected a positive number", degree);
+    s.distortion = parse_distortion(name, degree);
+    if (vm.count("degree") && s.distortion.kind == DistortionKind::None)
+      fail("--degree {} needs a --distortion (noise, blur or occlusion)", degree);
+  }
+  bool task_given = vm.count("task") > 0;
+  if (task_given) s.task = train::parse_task(vm["task"].as<std::string>());
+  if (vm.count("ratio")) {
+    s.ratio = parse_ratio(vm["ratio"].as<std::string>());
+    if (s.distortion.kind == DistortionKind::None && s.ratio.distorted > 0)
+      fail("--ratio {} mixes in distorted images: give --distortion noise, blur or occlusion", s.ratio.str());
+  } else if (!ratio_from_defaults || distortion_given || task_given) {
+    s.ratio = train::default_ratio(s.task, s.distortion);
+  }
+  if (vm.count("seed")) s.seed = uint64_t(int_option(vm, "seed", 0, INT64_MAX));
+  if (vm.count("limit")) s.limit = size_t(int_option(vm, "limit", 0, INT64_MAX));
+  if (vm.count("cache-dir")) s.cache_dir = vm["cache-dir"].as<std::string>();
+  return s;
+}
+
+}  // namespace rowsim::cli

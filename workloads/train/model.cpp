@@ -1,0 +1,321 @@
+#include "workloads/train/model.hpp"
+
+#include <cmath>
+#include <set>
+
+#include "workloads/util/error.hpp"
+#include "workloads/util/rng.hpp"
+
+namespace rowsim::train {
+
+namespace {
+
+ConvGeometry conv_geometry(const Layer& l) {
+  ConvGeometry g;
+  g.out_channels = l.out_channels;
+  g.kernel_h = l.kernel_h;
+  g.kernel_w = l.kernel_w;
+  g.stride = l.stride;
+  g.pad = l.pad;
+  g.groups = l.groups;
+  return g;
+}
+
+PoolGeometry pool_geometry(const Layer& l) {
+  PoolGeometry g;
+  g.max = l.pool == PoolKind::Max;
+  g.kernel_h = l.kernel_h;
+  g.kernel_w = l.kernel_w;
+  g.stride = l.stride;
+  g.pad = l.pad;
+  return g;
+}
+
+std::vector<int64_t> weight_shape(const Layer& l) {
+  if (l.kind == LayerKind::FullyConnected) return {l.out_channels, l.in.elements()};
+  return {l.out_channels, l.in_channels_per_group(), l.kernel_h, l.kernel_w};
+}
+
+std::string shape_str(const std::vector<int64_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+}  // namespace
+
+int Model::add_param(const std::string& name, std::vector<int64_t> shape, bool decay) {
+  Param p;
+  p.name = name;
+  p.shape = std::move(shape);
+  int64_t n = 1;
+  for (int64_t d : p.shape) n *= d;
+  p.value.assign(size_t(n), 0.0f);
+  p.decay = decay;
+  params_.push_back(std::move(p));
+  return int(params_.size()) - 1;
+}
+
+int Model::sole_consumer(int node) const {
+  return consumers_[size_t(node)].size() == 1 ? consumers_[size_t(node)][0] : -1;
+}
+
+void Model::build_nodes() {
+  nodes_.assign(net_.layers.size(), Node{});
+  consumers_.assign(net_.layers.size(), {});
+  for (size_t i = 0; i < net_.layers.size(); ++i) {
+    nodes_[i].layer = &net_.layers[i];
+    for (int id : net_.layers[i].input_ids)
+      if (id >= 0) consumers_[size_t(id)].push_back(int(i));
+  }
+  ws_ = std::make_unique<Workspace>(64);  // enough slots for any pool size
+}
+
+Model::Model(const Network& net, uint64_t seed) : net_(net) {
+  build_nodes();
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    Node& node = nodes_[i];
+    const Layer& l = *node.layer;
+    if (l.has_weights()) {
+      node.weight = add_param(l.name + ".weight", weight_shape(l), true);
+      int next = sole_consumer(int(i));
+      bool bn_follows = next >= 0 && net_.layers[size_t(next)].kind == LayerKind::BatchNorm;
+      if (l.bias && !bn_follows) node.bias = add_param(l.name + ".bias", {l.out_channels}, false);
+      Param& w = params_[size_t(node.weight)];
+      int64_t fan_in = w.shape[1] * (w.shape.size() == 4 ? w.shape[2] * w.shape[3] : 1);
+      float std = float(std::sqrt(2.0 / double(fan_in)));
+      Rng rng(seed, RngPurpose::Init, i);
+      for (float& v : w.value) v = std * rng.normal();
+    } else if (l.kind == LayerKind::BatchNorm) {
+      node.weight = add_param(l.name + ".weight", {l.in.c}, false);
+      node.bias = add_param(l.name + ".bias", {l.in.c}, false);
+      for (float& v : params_[size_t(node.weight)].value) v = 1.0f;
+      node.has_bn_state = true;
+      node.bn.running_mean.assign(size_t(l.in.c), 0.0f);
+      node.bn.running_var.assign(size_t(l.in.c), 1.0f);
+    }
+  }
+  for (auto& p : params_) {
+    p.grad.assign(p.value.size(), 0.0f);
+    p.momentum.assign(p.value.size(), 0.0f);
+  }
+}
+
+Model::Model(const Network& net, const SafeTensors& weights, const std::string& origin) : net_(net), folded_(true) {
+  build_nodes();
+  std::set<std::string> used;
+  auto take = [&](const std::string& name, std::vector<int64_t> shape, bool required, bool decay) {
+    const TensorData* t = weights.find(name);
+    if (!t) {
+      if (required) fail("{}: missing tensor '{}' (shape {}) for network '{}'", origin, name, shape_str(shape), net_.name);
+      return -1;
+    }
+    if (t->shape != shape)
+      fail("{}: tensor '{}' has shape {}, but network '{}' (width {}) needs {}", origin, name, shape_str(t->shape),
+           net_.name, net_.width, shape_str(shape));
+    used.insert(name);
+    int id = add_param(name, std::move(shape), decay);
+    params_[size_t(id)].value = t->to_floats();
+    return id;
+  };
+  for (auto& node : nodes_) {
+    const Layer& l = *node.layer;
+    if (l.has_weights()) {
+      node.weight = take(l.name + ".weight", weight_shape(l), true, true);
+      node.bias = take(l.name + ".bias", {l.out_channels}, false, false);
+    } else if (l.kind == LayerKind::BatchNorm && weights.find(l.name + ".weight")) {
+      node.weight = take(l.name + ".weight", {l.in.c}, true, false);
+      node.bias = take(l.name + ".bias", {l.in.c}, true, false);
+    }
+  }
+  for (const auto& [name, t] : weights.tensors)
+    if (!used.count(name))
+      fail("{}: tensor '{}' matches no layer of network '{}' (a training checkpoint? export with rowsim train -o)",
+           origin, name, net_.name);
+  for (auto& p : params_) {
+    p.grad.assign(p.value.size(), 0.0f);
+    p.momentum.assign(p.value.size(), 0.0f);
+  }
+}
+
+const Tensor& Model::input_of(int node, int which) const {
+  int id = nodes_[size_t(node)].layer->input_ids[size_t(which)];
+  return id < 0 ? *input_ : nodes_[size_t(id)].out;
+}
+
+Tensor* Model::grad_of(int node, int which) {
+  int id = nodes_[size_t(node)].layer->input_ids[size_t(which)];
+  return id < 0 ? nullptr : &nodes_[size_t(id)].grad;
+}
+
+const Tensor& Model::forward(ThreadPool& pool, const Tensor& input, bool training) {
+  if (training && folded_) fail("internal: a folded (inference-form) model cannot train");
+  const Shape& want = net_.input;
+  if (input.c != want.c || input.h != want.h || input.w != want.w)
+    fail("network '{}' takes {}x{}x{} images, got {}x{}x{}", net_.name, want.c, want.h, want.w, input.c, input.h,
+         input.w);
+  input_ = &input;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    Node& node = nodes_[i];
+    const Layer& l = *node.layer;
+    const Tensor& in = input_of(int(i), 0);
+    const float* w = node.weight >= 0 ? params_[size_t(node.weight)].value.data() : nullptr;
+    const float* b = node.bias >= 0 ? params_[size_t(node.bias)].value.data() : nullptr;
+    switch (l.kind) {
+      case LayerKind::Conv: conv_forward(pool, *ws_, conv_geometry(l), in, w, b, node.out); break;
+      case LayerKind::FullyConnected: fc_forward(pool, *ws_, l.out_channels, in, w, b, node.out); break;
+      case LayerKind::Pool: pool_forward(pool, pool_geometry(l), in, node.out, node.argmax); break;
+      case LayerKind::ReLU: relu_forward(pool, in, node.out); break;
+      case LayerKind::BatchNorm:
+        if (node.has_bn_state)
+          batchnorm_forward(pool, in, w, b, training, node.bn, node.out);
+        else if (w)
+          affine_forward(pool, in, w, b, node.out);
+        else
+          node.out = in;  // folded into the layer before it
+        break;
+      case LayerKind::Add: add_forward(pool, in, input_of(int(i), 1), node.out); break;
+    }
+  }
+  return nodes_.back().out;
+}
+
+void Model::backward(ThreadPool& pool, const Tensor& d_logits) {
+  for (auto& node : nodes_) {
+    node.grad.resize(node.out.c, node.out.n, node.out.h, node.out.w);
+    std::fill(node.grad.v.begin(), node.grad.v.end(), 0.0f);
+  }
+  nodes_.back().grad.v = d_logits.v;
+  for (int i = int(nodes_.size()) - 1; i >= 0; --i) {
+    Node& node = nodes_[size_t(i)];
+    const Layer& l = *node.layer;
+    const Tensor& in = input_of(i, 0);
+    Tensor* d_in = grad_of(i, 0);
+    Param* w = node.weight >= 0 ? &params_[size_t(node.weight)] : nullptr;
+    Param* b = node.bias >= 0 ? &params_[size_t(node.bias)] : nullptr;
+    switch (l.kind) {
+      case LayerKind::Conv:
+        conv_backward(pool, *ws_, conv_geometry(l), in, w->value.data(), node.grad, d_in, w->grad.data(),
+                      b ? b->grad.data() : nullptr);
+        break;
+      case LayerKind::FullyConnected:
+        fc_backward(pool, *ws_, l.out_channels, in, w->value.data(), node.grad, d_in, w->grad.data(),
+                    b ? b->grad.data() : nullptr);
+        break;
+      case LayerKind::Pool:
+        if (d_in) pool_backward(pool, pool_geometry(l), node.grad, node.argmax, *d_in);
+        break;
+      case LayerKind::ReLU:
+        if (d_in) relu_backward(pool, node.out, node.grad, *d_in);
+        break;
+      case LayerKind::BatchNorm: {
+        Tensor scratch;
+        Tensor* target = d_in;
+        if (!target) {  // BN straight on the input: gamma/beta still need their gradients
+          scratch.resize(in.c, in.n, in.h, in.w);
+          target = &scratch;
+        }
+        batchnorm_backward(pool, in, w->value.data(), node.bn, node.grad, *target, w->grad.data(), b->grad.data());
+        break;
+      }
+      case LayerKind::Add:
+        if (d_in) accumulate(pool, node.grad, *d_in);
+        if (Tensor* d_b = grad_of(i, 1)) accumulate(pool, node.grad, *d_b);
+        break;
+    }
+  }
+}
+
+void Model::save_state(SafeTensors& out) const {
+  for (const auto& p : params_) {
+    out.put(p.name, TensorData::from_floats(p.value, p.shape));
+    out.put(p.name + ".momentum", TensorData::from_floats(p.momentum, p.shape));
+  }
+  for (const auto& node : nodes_)
+    if (node.has_bn_state) {
+      int64_t c = int64_t(node.bn.running_mean.size());
+      out.put(node.layer->name + ".running_mean", TensorData::from_floats(node.bn.running_mean, {c}));
+      out.put(node.layer->name + ".running_var", TensorData::from_floats(node.bn.running_var, {c}));
+    }
+}
+
+void Model::load_state(const SafeTensors& in, const std::string& origin) {
+  auto load = [&](const std::string& name, const std::vector<int64_t>& shape, std::vector<float>& dst) {
+    const TensorData& t = in.get(name, origin);
+    if (t.shape != shape || t.dtype != DType::F32)
+      fail("{}: tensor '{}' is {} {}, expected F32 {} (a checkpoint of a different network?)", origin, name,
+           dtype_name(t.dtype), shape_str(t.shape), shape_str(shape));
+    dst = t.to_floats();
+  };
+  for (auto& p : params_) {
+    load(p.name, p.shape, p.value);
+    load(p.name + ".momentum", p.shape, p.momentum);
+  }
+  for (auto& node : nodes_)
+    if (node.has_bn_state) {
+      int64_t c = int64_t(node.bn.running_mean.size());
+      load(node.layer->name + ".running_mean", {c}, node.bn.running_mean);
+      load(node.layer->name + ".running_var", {c}, node.bn.running_var);
+    }
+}
+
+SafeTensors Model::export_inference(DType dtype) const {
+  SafeTensors out;
+  auto emit = [&](const std::string& name, const std::vector<float>& v, std::vector<int64_t> shape) {
+    out.put(name, TensorData::from_floats(v, std::move(shape), dtype));
+  };
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& node = nodes_[i];
+    const Layer& l = *node.layer;
+    if (l.has_weights()) {
+      const Param& w = params_[size_t(node.weight)];
+      std::vector<float> weight = w.value;
+      std::vector<float> bias(size_t(l.out_channels), 0.0f);
+      if (node.bias >= 0) bias = params_[size_t(node.bias)].value;
+      bool has_bias = node.bias >= 0;
+      int next = sole_consumer(int(i));
+      if (next >= 0 && nodes_[size_t(next)].has_bn_state) {
+        // Fold: y = gamma * (Wx + b - mean) / sqrt(var + eps) + beta.
+        const Node& bn = nodes_[size_t(next)];
+        const auto& gamma = params_[size_t(bn.weight)].value;
+        const auto& beta = params_[size_t(bn.bias)].value;
+        size_t per_out = weight.size() / size_t(l.out_channels);
+        for (size_t m = 0; m < size_t(l.out_channels); ++m) {
+          float scale = gamma[m] / std::sqrt(bn.bn.running_var[m] + kBatchNormEps);
+          for (size_t k = 0; k < per_out; ++k) weight[m * per_out + k] *= scale;
+          bias[m] = (bias[m] - bn.bn.running_mean[m]) * scale + beta[m];
+        }
+        has_bias = true;
+      }
+      emit(l.name + ".weight", weight, w.shape);
+      if (has_bias) emit(l.name + ".bias", bias, {l.out_channels});
+    } else if (l.kind == LayerKind::BatchNorm && node.weight >= 0) {
+      int producer = l.input_ids[0];
+      bool folded_away = node.has_bn_state && producer >= 0 && net_.layers[size_t(producer)].has_weights() &&
+                         sole_consumer(producer) == int(i);
+      if (folded_away) continue;
+      std::vector<float> scale = params_[size_t(node.weight)].value, shift = params_[size_t(node.bias)].value;
+      if (node.has_bn_state)
+        for (size_t c = 0; c < scale.size(); ++c) {
+          float s = scale[c] / std::sqrt(node.bn.running_var[c] + kBatchNormEps);
+          shift[c] -= node.bn.running_mean[c] * s;
+          scale[c] = s;
+        }
+      emit(l.name + ".weight", scale, {int64_t(scale.size())});
+      emit(l.name + ".bias", shift, {int64_t(shift.size())});
+    }
+  }
+  return out;
+}
+
+double Model::weight_sparsity() const {
+  int64_t zeros = 0, total = 0;
+  for (const auto& p : params_)
+    if (p.decay) {
+      total += int64_t(p.value.size());
+      for (float v : p.value) zeros += v == 0.0f;
+    }
+  return total ? double(zeros) / double(total) : 0.0;
+}
+
+}  // namespace rowsim::train

@@ -1,0 +1,75 @@
+#include "workloads/train/parallel.hpp"
+
+#include <chrono>
+
+namespace rowsim::train {
+
+ThreadPool::ThreadPool(int threads) {
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker(i); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+    generation_.fetch_add(1);
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::slice(int64_t n, int parts, int t, int64_t& begin, int64_t& end) {
+  begin = n * t / parts;
+  end = n * (t + 1) / parts;
+}
+
+void ThreadPool::run(int64_t n, const std::function<void(int, int64_t, int64_t)>& fn) {
+  const int parts = size();
+  if (parts == 1 || n <= 1) {
+    // Still split into `parts` slices so a range-ordered reduction sees the same slices.
+    for (int t = 0; t < parts; ++t) {
+      int64_t b, e;
+      slice(n, parts, t, b, e);
+      fn(t, b, e);
+    }
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    job_ = &fn;
+    job_n_ = n;
+    pending_.store(parts - 1);
+    generation_.fetch_add(1);
+  }
+  wake_.notify_all();
+  int64_t b, e;
+  slice(n, parts, 0, b, e);
+  fn(0, b, e);
+  while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+}
+
+void ThreadPool::worker(int index) {
+  uint64_t seen = 0;
+  for (;;) {
+    // Spin briefly (the next job usually follows within microseconds), then sleep.
+    auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+    while (generation_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < spin_until)
+      std::this_thread::yield();
+    const std::function<void(int, int64_t, int64_t)>* job;
+    int64_t n;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return generation_.load() != seen; });
+      seen = generation_.load();
+      if (stop_) return;
+      job = job_;
+      n = job_n_;
+    }
+    int64_t b, e;
+    slice(n, size(), index, b, e);
+    (*job)(index, b, e);
+    pending_.fetch_sub(1, std::memory_order_release);
+  }
+}
+
+}  // namespace rowsim::train
