@@ -28,6 +28,13 @@ bool is_pointwise(const ConvGeometry& g) {
   return g.kernel_h == 1 && g.kernel_w == 1 && g.stride == 1 && g.pad == 0;
 }
 
+// Output columns [lo, hi) whose input column ox*stride - pad + s lies inside [0, width).
+inline void valid_range(int ow, int width, int stride, int offset, int& lo, int& hi) {
+  lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  hi = width - offset <= 0 ? 0 : std::min(ow, (width - offset + stride - 1) / stride);
+  if (hi < lo) hi = lo;
+}
+
 // Rows (c, r, s) of channels [c0, c0 + cg), columns (image, oy, ox) of images [n0, n1).
 void im2col(const Tensor& in, const ConvGeometry& g, int c0, int cg, int n0, int n1, int oh, int ow, float* col) {
   const size_t cols = size_t(n1 - n0) * oh * ow;
@@ -35,6 +42,9 @@ void im2col(const Tensor& in, const ConvGeometry& g, int c0, int cg, int n0, int
     for (int r = 0; r < g.kernel_h; ++r)
       for (int s = 0; s < g.kernel_w; ++s) {
         float* row = col + (size_t(c * g.kernel_h + r) * g.kernel_w + s) * cols;
+        const int offset = s - g.pad;
+        int lo, hi;
+        valid_range(ow, in.w, g.stride, offset, lo, hi);
         for (int n = n0; n < n1; ++n) {
           const float* plane = in.v.data() + (size_t(c0 + c) * in.n + n) * in.plane();
           for (int oy = 0; oy < oh; ++oy) {
@@ -44,19 +54,13 @@ void im2col(const Tensor& in, const ConvGeometry& g, int c0, int cg, int n0, int
               std::fill(dst, dst + ow, 0.0f);
               continue;
             }
-            const float* src = plane + size_t(iy) * in.w;
-            if (g.stride == 1) {
-              int ix0 = s - g.pad;
-              for (int ox = 0; ox < ow; ++ox) {
-                int ix = ix0 + ox;
-                dst[ox] = (ix >= 0 && ix < in.w) ? src[ix] : 0.0f;
-              }
-            } else {
-              for (int ox = 0; ox < ow; ++ox) {
-                int ix = ox * g.stride - g.pad + s;
-                dst[ox] = (ix >= 0 && ix < in.w) ? src[ix] : 0.0f;
-              }
-            }
+            const float* src = plane + size_t(iy) * in.w + offset;
+            std::fill(dst, dst + lo, 0.0f);
+            if (g.stride == 1)
+              std::memcpy(dst + lo, src + lo, size_t(hi - lo) * sizeof(float));
+            else
+              for (int ox = lo; ox < hi; ++ox) dst[ox] = src[ox * g.stride];
+            std::fill(dst + hi, dst + ow, 0.0f);
           }
         }
       }
@@ -69,17 +73,20 @@ void col2im(const float* col, const ConvGeometry& g, int c0, int cg, int n0, int
     for (int r = 0; r < g.kernel_h; ++r)
       for (int s = 0; s < g.kernel_w; ++s) {
         const float* row = col + (size_t(c * g.kernel_h + r) * g.kernel_w + s) * cols;
+        const int offset = s - g.pad;
+        int lo, hi;
+        valid_range(ow, d_in.w, g.stride, offset, lo, hi);
         for (int n = n0; n < n1; ++n) {
           float* plane = d_in.v.data() + (size_t(c0 + c) * d_in.n + n) * d_in.plane();
           for (int oy = 0; oy < oh; ++oy) {
             int iy = oy * g.stride - g.pad + r;
             if (iy < 0 || iy >= d_in.h) continue;
             const float* src = row + (size_t(n - n0) * oh + oy) * ow;
-            float* dst = plane + size_t(iy) * d_in.w;
-            for (int ox = 0; ox < ow; ++ox) {
-              int ix = ox * g.stride - g.pad + s;
-              if (ix >= 0 && ix < d_in.w) dst[ix] += src[ox];
-            }
+            float* dst = plane + size_t(iy) * d_in.w + offset;
+            if (g.stride == 1)
+              for (int ox = lo; ox < hi; ++ox) dst[ox] += src[ox];
+            else
+              for (int ox = lo; ox < hi; ++ox) dst[ox * g.stride] += src[ox];
           }
         }
       }
@@ -94,6 +101,41 @@ void reduce_partials(const Workspace& ws, int threads, size_t n, float* out) {
   }
 }
 
+// Sums in blocks of 256 floats (vectorized, in an order fixed by the code) added up in double,
+// so the result is accurate for the 100k+ elements of one channel over a batch.
+template <typename Term>
+double blocked_sum(size_t n, Term term) {
+  double total = 0;
+  for (size_t b = 0; b < n; b += 256) {
+    size_t e = std::min(n, b + 256);
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = b;
+    for (; i + 8 <= e; i += 8)
+      for (int k = 0; k < 8; ++k) acc[k] += term(i + size_t(k));
+    float part = 0;
+    for (; i < e; ++i) part += term(i);
+    total += double(((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))) + part;
+  }
+  return total;
+}
+
+double sum(const float* x, size_t n) {
+  return blocked_sum(n, [x](size_t i) { return x[i]; });
+}
+double sum_squared_deviation(const float* x, size_t n, float mean) {
+  return blocked_sum(n, [x, mean](size_t i) { return (x[i] - mean) * (x[i] - mean); });
+}
+double sum_product_deviation(const float* y, const float* x, size_t n, float mean) {
+  return blocked_sum(n, [x, y, mean](size_t i) { return y[i] * (x[i] - mean); });
+}
+
+// Images per im2col block: the column buffer (k rows) stays around 1 MB so it is still in cache
+// when the GEMM packs it, instead of streaming a whole batch's columns through memory.
+int images_per_block(int k, int pixels) {
+  const int target_cols = std::max(256, (1 << 18) / std::max(k, 1));
+  return std::max(1, target_cols / std::max(pixels, 1));
+}
+
 }  // namespace
 
 void conv_forward(ThreadPool& pool, Workspace& ws, const ConvGeometry& g, const Tensor& in, const float* weight,
@@ -103,28 +145,30 @@ void conv_forward(ThreadPool& pool, Workspace& ws, const ConvGeometry& g, const 
   const int cg = in.c / g.groups, mg = g.out_channels / g.groups;
   const int k = cg * g.kernel_h * g.kernel_w;
   const int ld_out = in.n * oh * ow;
+  const int block = images_per_block(k, oh * ow);
   pool.run(in.n, [&](int t, int64_t b, int64_t e) {
-    int n0 = int(b), n1 = int(e);
-    if (n0 == n1) return;
-    const int cols = (n1 - n0) * oh * ow;
-    for (int grp = 0; grp < g.groups; ++grp) {
-      const float* wg = weight + size_t(grp) * mg * k;
-      float* dst = out.v.data() + size_t(grp) * mg * ld_out + size_t(n0) * oh * ow;
-      if (is_pointwise(g)) {
-        const float* src = in.channel(grp * cg) + size_t(n0) * in.plane();
-        gemm(false, false, mg, cols, k, 1.0f, wg, k, src, in.n * int(in.plane()), 0.0f, dst, ld_out);
-      } else {
-        auto& col = ws.col[size_t(t)];
-        grow(col, size_t(k) * cols);
-        im2col(in, g, grp * cg, cg, n0, n1, oh, ow, col.data());
-        gemm(false, false, mg, cols, k, 1.0f, wg, k, col.data(), cols, 0.0f, dst, ld_out);
-      }
-      if (bias)
-        for (int m = 0; m < mg; ++m) {
-          float bv = bias[grp * mg + m];
-          float* row = dst + size_t(m) * ld_out;
-          for (int i = 0; i < cols; ++i) row[i] += bv;
+    for (int n0 = int(b); n0 < int(e); n0 += block) {
+      const int n1 = std::min(int(e), n0 + block);
+      const int cols = (n1 - n0) * oh * ow;
+      for (int grp = 0; grp < g.groups; ++grp) {
+        const float* wg = weight + size_t(grp) * mg * k;
+        float* dst = out.v.data() + size_t(grp) * mg * ld_out + size_t(n0) * oh * ow;
+        if (is_pointwise(g)) {
+          const float* src = in.channel(grp * cg) + size_t(n0) * in.plane();
+          gemm(false, false, mg, cols, k, 1.0f, wg, k, src, in.n * int(in.plane()), 0.0f, dst, ld_out);
+        } else {
+          auto& col = ws.col[size_t(t)];
+          grow(col, size_t(k) * cols);
+          im2col(in, g, grp * cg, cg, n0, n1, oh, ow, col.data());
+          gemm(false, false, mg, cols, k, 1.0f, wg, k, col.data(), cols, 0.0f, dst, ld_out);
         }
+        if (bias)
+          for (int m = 0; m < mg; ++m) {
+            float bv = bias[grp * mg + m];
+            float* row = dst + size_t(m) * ld_out;
+            for (int i = 0; i < cols; ++i) row[i] += bv;
+          }
+      }
     }
   });
 }
@@ -137,36 +181,38 @@ void conv_backward(ThreadPool& pool, Workspace& ws, const ConvGeometry& g, const
   const int ld_out = in.n * oh * ow;
   const size_t wsize = size_t(g.out_channels) * k;
   const int threads = pool.size();
+  const int block = images_per_block(k, oh * ow);
   pool.run(in.n, [&](int t, int64_t b, int64_t e) {
     auto& part = ws.partial[size_t(t)];
     grow(part, wsize);
     std::fill(part.begin(), part.begin() + long(wsize), 0.0f);
-    int n0 = int(b), n1 = int(e);
-    if (n0 == n1) return;
-    const int cols = (n1 - n0) * oh * ow;
-    for (int grp = 0; grp < g.groups; ++grp) {
-      const float* wg = weight + size_t(grp) * mg * k;
-      const float* dy = d_out.v.data() + size_t(grp) * mg * ld_out + size_t(n0) * oh * ow;
-      float* dw = part.data() + size_t(grp) * mg * k;
-      if (is_pointwise(g)) {
-        const float* src = in.channel(grp * cg) + size_t(n0) * in.plane();
-        const int ld_in = in.n * int(in.plane());
-        gemm(false, true, mg, k, cols, 1.0f, dy, ld_out, src, ld_in, 0.0f, dw, k);
-        if (d_in) {
-          float* dx = d_in->channel(grp * cg) + size_t(n0) * in.plane();
-          gemm(true, false, k, cols, mg, 1.0f, wg, k, dy, ld_out, 1.0f, dx, ld_in);
+    for (int n0 = int(b); n0 < int(e); n0 += block) {
+      const int n1 = std::min(int(e), n0 + block);
+      const int cols = (n1 - n0) * oh * ow;
+      for (int grp = 0; grp < g.groups; ++grp) {
+        const float* wg = weight + size_t(grp) * mg * k;
+        const float* dy = d_out.v.data() + size_t(grp) * mg * ld_out + size_t(n0) * oh * ow;
+        float* dw = part.data() + size_t(grp) * mg * k;
+        if (is_pointwise(g)) {
+          const float* src = in.channel(grp * cg) + size_t(n0) * in.plane();
+          const int ld_in = in.n * int(in.plane());
+          gemm(false, true, mg, k, cols, 1.0f, dy, ld_out, src, ld_in, 1.0f, dw, k);
+          if (d_in) {
+            float* dx = d_in->channel(grp * cg) + size_t(n0) * in.plane();
+            gemm(true, false, k, cols, mg, 1.0f, wg, k, dy, ld_out, 1.0f, dx, ld_in);
+          }
+          continue;
         }
-        continue;
-      }
-      auto& col = ws.col[size_t(t)];
-      grow(col, size_t(k) * cols);
-      im2col(in, g, grp * cg, cg, n0, n1, oh, ow, col.data());
-      gemm(false, true, mg, k, cols, 1.0f, dy, ld_out, col.data(), cols, 0.0f, dw, k);
-      if (d_in) {
-        auto& dcol = ws.col_grad[size_t(t)];
-        grow(dcol, size_t(k) * cols);
-        gemm(true, false, k, cols, mg, 1.0f, wg, k, dy, ld_out, 0.0f, dcol.data(), cols);
-        col2im(dcol.data(), g, grp * cg, cg, n0, n1, oh, ow, *d_in);
+        auto& col = ws.col[size_t(t)];
+        grow(col, size_t(k) * cols);
+        im2col(in, g, grp * cg, cg, n0, n1, oh, ow, col.data());
+        gemm(false, true, mg, k, cols, 1.0f, dy, ld_out, col.data(), cols, 1.0f, dw, k);
+        if (d_in) {
+          auto& dcol = ws.col_grad[size_t(t)];
+          grow(dcol, size_t(k) * cols);
+          gemm(true, false, k, cols, mg, 1.0f, wg, k, dy, ld_out, 0.0f, dcol.data(), cols);
+          col2im(dcol.data(), g, grp * cg, cg, n0, n1, oh, ow, *d_in);
+        }
       }
     }
   });
@@ -174,12 +220,7 @@ void conv_backward(ThreadPool& pool, Workspace& ws, const ConvGeometry& g, const
   if (d_bias) {
     // Per channel over the whole batch: one thread per channel range, fixed order.
     pool.run(g.out_channels, [&](int, int64_t b, int64_t e) {
-      for (int64_t m = b; m < e; ++m) {
-        const float* row = d_out.channel(int(m));
-        double s = 0;
-        for (int i = 0; i < ld_out; ++i) s += row[i];
-        d_bias[m] = float(s);
-      }
+      for (int64_t m = b; m < e; ++m) d_bias[m] = float(sum(d_out.channel(int(m)), size_t(ld_out)));
     });
   }
 }
@@ -273,6 +314,20 @@ void pool_forward(ThreadPool& pool, const PoolGeometry& g, const Tensor& in, Ten
       const float* src = in.v.data() + size_t(p) * in.plane();
       float* dst = out.v.data() + size_t(p) * out.plane();
       int32_t* arg = g.max ? argmax.data() + size_t(p) * out.plane() : nullptr;
+      if (g.max && g.kernel_h == 2 && g.kernel_w == 2 && g.stride == 2 && g.pad == 0) {
+        // The common VGG/gate case, without bounds checks.
+        for (int oy = 0; oy < oh; ++oy)
+          for (int ox = 0; ox < ow; ++ox) {
+            int i0 = 2 * oy * in.w + 2 * ox;
+            int best = i0;
+            if (src[i0 + 1] > src[best]) best = i0 + 1;
+            if (src[i0 + in.w] > src[best]) best = i0 + in.w;
+            if (src[i0 + in.w + 1] > src[best]) best = i0 + in.w + 1;
+            dst[oy * ow + ox] = src[best];
+            arg[oy * ow + ox] = best;
+          }
+        continue;
+      }
       for (int oy = 0; oy < oh; ++oy)
         for (int ox = 0; ox < ow; ++ox) {
           float best = -std::numeric_limits<float>::infinity(), sum = 0;
@@ -333,14 +388,18 @@ void pool_backward(ThreadPool& pool, const PoolGeometry& g, const Tensor& d_out,
 void relu_forward(ThreadPool& pool, const Tensor& in, Tensor& out) {
   out.resize(in.c, in.n, in.h, in.w);
   pool.run(int64_t(in.size()), [&](int, int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) out.v[size_t(i)] = std::max(in.v[size_t(i)], 0.0f);
+    const float* x = in.v.data();
+    float* y = out.v.data();
+    for (int64_t i = b; i < e; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
   });
 }
 
 void relu_backward(ThreadPool& pool, const Tensor& out, const Tensor& d_out, Tensor& d_in) {
   pool.run(int64_t(out.size()), [&](int, int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i)
-      if (out.v[size_t(i)] > 0) d_in.v[size_t(i)] += d_out.v[size_t(i)];
+    const float* o = out.v.data();
+    const float* dy = d_out.v.data();
+    float* dx = d_in.v.data();
+    for (int64_t i = b; i < e; ++i) dx[i] += o[i] > 0.0f ? dy[i] : 0.0f;
   });
 }
 
@@ -358,13 +417,8 @@ void batchnorm_forward(ThreadPool& pool, const Tensor& in, const float* gamma, c
       float* y = out.channel(int(c));
       float mean, invstd;
       if (training) {
-        double s = 0, ss = 0;
-        for (size_t i = 0; i < count; ++i) s += x[i];
-        double m = s / double(count);
-        for (size_t i = 0; i < count; ++i) {
-          double d = x[i] - m;
-          ss += d * d;
-        }
+        double m = sum(x, count) / double(count);
+        double ss = sum_squared_deviation(x, count, float(m));
         double var = ss / double(count);
         mean = float(m);
         invstd = float(1.0 / std::sqrt(var + kBatchNormEps));
@@ -393,11 +447,7 @@ void batchnorm_backward(ThreadPool& pool, const Tensor& in, const float* gamma, 
       const float* dy = d_out.channel(int(c));
       float* dx = d_in.channel(int(c));
       const float mean = st.saved_mean[size_t(c)], invstd = st.saved_invstd[size_t(c)];
-      double sdy = 0, sdyx = 0;
-      for (size_t i = 0; i < count; ++i) {
-        sdy += dy[i];
-        sdyx += double(dy[i]) * (x[i] - mean);
-      }
+      double sdy = sum(dy, count), sdyx = sum_product_deviation(dy, x, count, mean);
       const float dbeta = float(sdy), dgamma = float(sdyx * invstd);
       d_gamma[c] = dgamma;
       d_beta[c] = dbeta;
@@ -427,13 +477,18 @@ void affine_forward(ThreadPool& pool, const Tensor& in, const float* scale, cons
 void add_forward(ThreadPool& pool, const Tensor& a, const Tensor& b, Tensor& out) {
   out.resize(a.c, a.n, a.h, a.w);
   pool.run(int64_t(a.size()), [&](int, int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) out.v[size_t(i)] = a.v[size_t(i)] + b.v[size_t(i)];
+    const float* x = a.v.data();
+    const float* y = b.v.data();
+    float* z = out.v.data();
+    for (int64_t i = lo; i < hi; ++i) z[i] = x[i] + y[i];
   });
 }
 
 void accumulate(ThreadPool& pool, const Tensor& d_out, Tensor& d_in) {
   pool.run(int64_t(d_out.size()), [&](int, int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) d_in.v[size_t(i)] += d_out.v[size_t(i)];
+    const float* dy = d_out.v.data();
+    float* dx = d_in.v.data();
+    for (int64_t i = lo; i < hi; ++i) dx[i] += dy[i];
   });
 }
 

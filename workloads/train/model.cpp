@@ -1,7 +1,11 @@
 #include "workloads/train/model.hpp"
 
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <set>
+
+#include <fmt/format.h>
 
 #include "workloads/util/error.hpp"
 #include "workloads/util/rng.hpp"
@@ -69,6 +73,26 @@ void Model::build_nodes() {
       if (id >= 0) consumers_[size_t(id)].push_back(int(i));
   }
   ws_ = std::make_unique<Workspace>(64);  // enough slots for any pool size
+  profile_ = std::getenv("ROWSIM_PROFILE") != nullptr;
+}
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+std::string Model::profile_report() const {
+  double total_f = 0, total_b = 0;
+  for (const auto& n : nodes_) {
+    total_f += n.forward_seconds;
+    total_b += n.backward_seconds;
+  }
+  std::string out = fmt::format("{:<24} {:>10} {:>10}\n", "layer", "forward s", "backward s");
+  for (const auto& n : nodes_)
+    out += fmt::format("{:<24} {:>10.3f} {:>10.3f}\n", n.layer->name, n.forward_seconds, n.backward_seconds);
+  out += fmt::format("{:<24} {:>10.3f} {:>10.3f}\n", "total", total_f, total_b);
+  return out;
 }
 
 Model::Model(const Network& net, uint64_t seed) : net_(net) {
@@ -159,6 +183,7 @@ const Tensor& Model::forward(ThreadPool& pool, const Tensor& input, bool trainin
     Node& node = nodes_[i];
     const Layer& l = *node.layer;
     const Tensor& in = input_of(int(i), 0);
+    auto t0 = std::chrono::steady_clock::now();
     const float* w = node.weight >= 0 ? params_[size_t(node.weight)].value.data() : nullptr;
     const float* b = node.bias >= 0 ? params_[size_t(node.bias)].value.data() : nullptr;
     switch (l.kind) {
@@ -176,6 +201,7 @@ const Tensor& Model::forward(ThreadPool& pool, const Tensor& input, bool trainin
         break;
       case LayerKind::Add: add_forward(pool, in, input_of(int(i), 1), node.out); break;
     }
+    if (profile_) node.forward_seconds += seconds_since(t0);
   }
   return nodes_.back().out;
 }
@@ -191,6 +217,7 @@ void Model::backward(ThreadPool& pool, const Tensor& d_logits) {
     const Layer& l = *node.layer;
     const Tensor& in = input_of(i, 0);
     Tensor* d_in = grad_of(i, 0);
+    auto t0 = std::chrono::steady_clock::now();
     Param* w = node.weight >= 0 ? &params_[size_t(node.weight)] : nullptr;
     Param* b = node.bias >= 0 ? &params_[size_t(node.bias)] : nullptr;
     switch (l.kind) {
@@ -223,6 +250,7 @@ void Model::backward(ThreadPool& pool, const Tensor& d_logits) {
         if (Tensor* d_b = grad_of(i, 1)) accumulate(pool, node.grad, *d_b);
         break;
     }
+    if (profile_) node.backward_seconds += seconds_since(t0);
   }
 }
 

@@ -51,6 +51,9 @@ public:
   SafeTensors export_inference(DType dtype) const;
   // Fraction of conv and FC weights that are exactly zero.
   double weight_sparsity() const;
+  // Seconds spent per layer in forward and backward passes, when ROWSIM_PROFILE is set in the
+  // environment (for finding the slow layers; docs/training.md).
+  std::string profile_report() const;
 
 private:
   struct Node {
@@ -60,8 +63,9 @@ private:
     BatchNormState bn;
     std::vector<int32_t> argmax;
     Tensor out, grad;
-    bool needs_grad = false;
+    double forward_seconds = 0, backward_seconds = 0;
   };
+  bool profile_ = false;
   void build_nodes();
   int add_param(const std::string& name, std::vector<int64_t> shape, bool decay);
   const Tensor& input_of(int node, int which) const;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -200,7 +201,7 @@ TrainResult train(const NetworkSource& source, const TrainConfig& config,
     entry.train_top1 = double(correct) / double(n);
     entry.seconds = seconds;
     entry.images_per_second = double(n) / seconds;
-    entry.test_top1 = evaluate(pool, model, test_set).top1();
+    entry.test_top1 = evaluate(pool, model, test_set, config.batch).top1();
     result.epochs.push_back(entry);
     progress.finish();
     log(fmt::format("epoch {}/{}: loss {:.4f}  train top-1 {:.4f}  test top-1 {:.4f}  {:.1f} s  {:.0f} images/s",
@@ -217,10 +218,11 @@ TrainResult train(const NetworkSource& source, const TrainConfig& config,
       return result;
   }
 
+  if (std::getenv("ROWSIM_PROFILE")) log(model.profile_report());
   // The exported file is judged as shipped: folded batch-norm, export dtype.
   SafeTensors out = model.export_inference(config.export_dtype);
   Model exported(net, out, config.output);
-  EvalResult final_eval = evaluate(pool, exported, test_set);
+  EvalResult final_eval = evaluate(pool, exported, test_set, config.batch);
   result.finished = true;
   result.test_top1 = final_eval.top1();
   result.test_images = final_eval.images;

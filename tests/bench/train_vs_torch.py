@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+"""Training throughput of rowsim's trainer vs PyTorch CPU on the same network, batch and threads.
+
+Not part of the test suite. Needs Debian's python3-torch (apt-get install python3-torch), which is
+not a dependency of rowsim itself. Usage:
+
+    tests/bench/train_vs_torch.py [--rowsim build/rowsim] [--threads 2] [--batch 128] [--images 4096]
+
+For each network (the gate, 0.25-VGG16) it runs one epoch of `rowsim train` on synthetic images
+(augmentation off) and reads the epoch's images/s, then times the same number of SGD steps
+(forward, cross-entropy, backward, momentum update) of the equivalent torch.nn model on random
+tensors. The torch model's weight count is checked against `rowsim workload stats` so both sides
+train the same network. Prints a Markdown table (docs/training.md holds the recorded one).
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+import torch.nn as nn
+
+
+def conv_bn_relu(cin, cout):
+    # rowsim drops the bias of a conv whose only consumer is a batch-norm; so does this.
+    return [nn.Conv2d(cin, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+
+
+def scale(width, c):
+    return max(1, int(width * c + 1e-9))
+
+
+def gate(width, classes):
+    c1, c2, c3, h = scale(width, 16), scale(width, 8), scale(width, 64), scale(width, 256)
+    return nn.Sequential(*conv_bn_relu(3, c1), nn.MaxPool2d(2), *conv_bn_relu(c1, c2), nn.MaxPool2d(2),
+                         *conv_bn_relu(c2, c3), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(c3 * 16, h),
+                         nn.ReLU(inplace=True), nn.Linear(h, classes))
+
+
+def vgg16(width, classes):
+    layers, cin = [], 3
+    for stage in [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]]:
+        for c in stage:
+            layers += conv_bn_relu(cin, scale(width, c))
+            cin = scale(width, c)
+        layers.append(nn.MaxPool2d(2))
+    h = scale(width, 512)
+    layers += [nn.Flatten(), nn.Linear(cin, h), nn.ReLU(inplace=True), nn.Linear(h, h), nn.ReLU(inplace=True),
+               nn.Linear(h, classes)]
+    return nn.Sequential(*layers)
+
+
+def rowsim_weights(rowsim, net, width):
+    out = subprocess.run([rowsim, "workload", "stats", "--net", net, "--width", str(width), "--format", "json"],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["totals"]["weights"]
+
+
+def torch_weights(model):
+    return sum(m.weight.numel() for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
+
+
+def rowsim_rate(rowsim, net, width, batch, images, threads):
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [rowsim, "train", "--net", net, "--width", str(width), "--dataset", "synthetic", "--limit", str(images),
+               "--test-limit", str(batch), "--epochs", "1", "--batch", str(batch), "--augment", "off",
+               "--threads", str(threads), "-o", os.path.join(tmp, "w.safetensors")]
+        err = subprocess.run(cmd, check=True, capture_output=True, text=True, env={**os.environ, "CI": "1"}).stderr
+    m = re.search(r"epoch 1/1: .* ([0-9.]+) s +([0-9]+) images/s", err)
+    if not m:
+        sys.exit("could not read images/s from rowsim train:\n" + err)
+    return float(m.group(2))
+
+
+def torch_rate(model, batch, images, threads):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    loss_fn = nn.CrossEntropyLoss()
+    x = torch.rand(batch, 3, 32, 32)
+    y = torch.randint(0, 10, (batch,))
+    model.train()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss_fn(model(x), y).backward()
+        opt.step()
+
+    for _ in range(3):  # warm-up: allocator, oneDNN/BLAS kernels
+        step()
+    steps = max(1, images // batch)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return steps * batch / (time.perf_counter() - t0)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rowsim", default="build/rowsim")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--images", type=int, default=4096)
+    ap.add_argument("--repeats", type=int, default=3, help="best of N runs for each side")
+    args = ap.parse_args()
+    print(f"torch {torch.__version__}, mkldnn {torch.backends.mkldnn.is_available()}, threads {args.threads}, "
+          f"batch {args.batch}, {args.images} images per run, best of {args.repeats}")
+    print("| network | rowsim images/s | PyTorch images/s | rowsim / PyTorch |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, width, build in [("gate", 1.0, gate), ("vgg16", 0.25, vgg16)]:
+        model = build(width, 10)
+        want = rowsim_weights(args.rowsim, name, width)
+        if torch_weights(model) != want:
+            sys.exit(f"{name}: torch model has {torch_weights(model)} weights, rowsim {want}")
+        r = max(rowsim_rate(args.rowsim, name, width, args.batch, args.images, args.threads)
+                for _ in range(args.repeats))
+        t = max(torch_rate(model, args.batch, args.images, args.threads) for _ in range(args.repeats))
+        label = f"{width:.2f}-{name}" if name != "gate" else "gate"
+        print(f"| {label} | {r:.0f} | {t:.0f} | {r / t:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
