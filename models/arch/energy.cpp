@@ -45,13 +45,28 @@ double level_cost(const EnergyTable& table, Level level) {
   return 0;
 }
 
-Energy compute_energy(const AccessCounts& counts, const EnergyTable& table, const DataBits& bits) {
+EnergyRates::EnergyRates(const EnergyTable& table, const DataBits& bits) : mac(table.mac) {
+  for (Level l : kAllLevels)
+    for (Data d : kAllData) access[int(l)][int(d)] = level_cost(table, l) * table.scale(bits.of(d));
+}
+
+Energy EnergyRates::of(const AccessCounts& counts) const {
   Energy e;
   for (Level l : kAllLevels)
-    for (Data d : kAllData)
-      e.access[int(l)][int(d)] = double(counts.at(l, d).total()) * level_cost(table, l) * table.scale(bits.of(d));
-  e.mac = double(counts.macs) * table.mac;
+    for (Data d : kAllData) e.access[int(l)][int(d)] = double(counts.at(l, d).total()) * access[int(l)][int(d)];
+  e.mac = double(counts.macs) * mac;
   return e;
+}
+
+double EnergyRates::total(const AccessCounts& counts) const {
+  double sum = double(counts.macs) * mac;
+  for (int l = 0; l < kLevels; ++l)
+    for (int d = 0; d < kDataTypes; ++d) sum += double(counts.access[l][d].total()) * access[l][d];
+  return sum;
+}
+
+Energy compute_energy(const AccessCounts& counts, const EnergyTable& table, const DataBits& bits) {
+  return EnergyRates(table, bits).of(counts);
 }
 
 ReuseFactors reuse_factors(const AccessCounts& counts, Data data) {

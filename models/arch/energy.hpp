@@ -30,6 +30,16 @@ struct Energy {
 };
 
 double level_cost(const EnergyTable& table, Level level);
+
+// Energy per access at each level for each data type at its bit width, and per MAC.
+struct EnergyRates {
+  std::array<std::array<double, kDataTypes>, kLevels> access{};
+  double mac = 0;
+  EnergyRates(const EnergyTable& table, const DataBits& bits);
+  Energy of(const AccessCounts& counts) const;
+  double total(const AccessCounts& counts) const;  // of(counts).total(), without the breakdown
+};
+
 Energy compute_energy(const AccessCounts& counts, const EnergyTable& table, const DataBits& bits);
 
 // Reuse factors of the paper's eq. (3) for one data type: a = DRAM accesses, b = GLB/DRAM,
