@@ -1,6 +1,7 @@
 // The training loop: it learns a synthetic task, a run resumed from a checkpoint equals an
 // uninterrupted one bit for bit, the exported (batch-norm folded) weights compute what the
 // trained model computes, and `rowsim train` / `rowsim eval` reject bad input clearly.
+#include <cstdio>
 #include <filesystem>
 
 #include <catch2/catch.hpp>
@@ -169,5 +170,51 @@ TEST_CASE("rowsim train and eval on the command line, and their errors", "[train
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains(b.message));
   }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a --net-file network trains, exports an unfoldable batch-norm as scale/shift, and evaluates",
+          "[train][cli][netfile]") {
+  std::string dir = temp_dir("netfile");
+  std::string yaml = dir + "/mine.yaml";
+  std::FILE* f = std::fopen(yaml.c_str(), "w");
+  REQUIRE(f);
+  std::fputs(R"(name: mine
+input: {channels: 3, height: 32, width: 32}
+classes: 10
+layers:
+  - {name: c1, type: conv, out_channels: 8, kernel: 3, pad: 1, stride: 2}
+  - {name: c1.bn, type: batchnorm}
+  - {name: r1, type: relu}
+  - {name: p1, type: maxpool, kernel: 2}
+  - {name: p1.bn, type: batchnorm}
+  - {name: c2, type: conv, out_channels: 8, kernel: 3, pad: 1}
+  - {name: sum, type: add, inputs: [p1.bn, c2]}
+  - {name: gap, type: avgpool, kernel: 8}
+  - {name: fc, type: fc, out_features: 10}
+)", f);
+  std::fclose(f);
+  std::string out = dir + "/mine.safetensors";
+  auto r = run_rowsim("train --net-file " + yaml + " --dataset synthetic --limit 300 --test-limit 100 --epochs 2 "
+                      "--batch 25 -o " + out);
+  REQUIRE(r.exit_code == 0);
+  SafeTensors w = read_safetensors(out);
+  CHECK(w.meta("network") == "mine");
+  CHECK(w.meta("net_file") == yaml);
+  CHECK(w.find("c1.bias"));           // c1.bn folded into c1
+  CHECK_FALSE(w.find("c1.bn.weight"));
+  CHECK(w.find("p1.bn.weight"));      // after a pool: kept as a per-channel scale and shift
+  CHECK(w.find("p1.bn.bias"));
+  r = run_rowsim("eval --weights " + out + " --limit 100 --format json");  // the split the metadata used
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["images"] == 100);
+  CHECK(j["top1"].get<double>() == Approx(std::stod(w.meta("accuracy"))).margin(1e-9));
+  r = run_rowsim("train --net-file " + yaml + " --width 0.5 --dataset synthetic -o " + out);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("--width"));
+  r = run_rowsim("train --net alexnet --dataset synthetic -o " + out);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("3x227x227"));
   std::filesystem::remove_all(dir);
 }

@@ -404,7 +404,7 @@ void relu_backward(ThreadPool& pool, const Tensor& out, const Tensor& d_out, Ten
 }
 
 void batchnorm_forward(ThreadPool& pool, const Tensor& in, const float* gamma, const float* beta, bool training,
-                       BatchNormState& st, Tensor& out) {
+                       BatchNormState& st, Tensor& out, bool relu) {
   out.resize(in.c, in.n, in.h, in.w);
   const size_t count = size_t(in.n) * in.plane();
   if (training) {
@@ -433,13 +433,20 @@ void batchnorm_forward(ThreadPool& pool, const Tensor& in, const float* gamma, c
         invstd = 1.0f / std::sqrt(st.running_var[size_t(c)] + kBatchNormEps);
       }
       float scale = gamma[c] * invstd, shift = beta[c] - mean * scale;
-      for (size_t i = 0; i < count; ++i) y[i] = x[i] * scale + shift;
+      if (relu) {
+        for (size_t i = 0; i < count; ++i) {
+          float v = x[i] * scale + shift;
+          y[i] = v > 0.0f ? v : 0.0f;
+        }
+      } else {
+        for (size_t i = 0; i < count; ++i) y[i] = x[i] * scale + shift;
+      }
     }
   });
 }
 
 void batchnorm_backward(ThreadPool& pool, const Tensor& in, const float* gamma, const BatchNormState& st,
-                        const Tensor& d_out, Tensor& d_in, float* d_gamma, float* d_beta) {
+                        const Tensor& d_out, Tensor& d_in, float* d_gamma, float* d_beta, const Tensor* relu_out) {
   const size_t count = size_t(in.n) * in.plane();
   pool.run(in.c, [&](int, int64_t b, int64_t e) {
     for (int64_t c = b; c < e; ++c) {
@@ -447,6 +454,23 @@ void batchnorm_backward(ThreadPool& pool, const Tensor& in, const float* gamma, 
       const float* dy = d_out.channel(int(c));
       float* dx = d_in.channel(int(c));
       const float mean = st.saved_mean[size_t(c)], invstd = st.saved_invstd[size_t(c)];
+      if (relu_out) {
+        const float* y = relu_out->channel(int(c));
+        double sdy = blocked_sum(count, [dy, y](size_t i) { return y[i] > 0.0f ? dy[i] : 0.0f; });
+        double sdyx =
+            blocked_sum(count, [dy, y, x, mean](size_t i) { return y[i] > 0.0f ? dy[i] * (x[i] - mean) : 0.0f; });
+        const float dbeta = float(sdy), dgamma = float(sdyx * invstd);
+        d_gamma[c] = dgamma;
+        d_beta[c] = dbeta;
+        const float k = gamma[c] * invstd;
+        const float mdy = float(sdy / double(count)), mdyx = float(double(dgamma) / double(count));
+        for (size_t i = 0; i < count; ++i) {
+          float g = y[i] > 0.0f ? dy[i] : 0.0f;
+          float xhat = (x[i] - mean) * invstd;
+          dx[i] += k * (g - mdy - xhat * mdyx);
+        }
+        continue;
+      }
       double sdy = sum(dy, count), sdyx = sum_product_deviation(dy, x, count, mean);
       const float dbeta = float(sdy), dgamma = float(sdyx * invstd);
       d_gamma[c] = dgamma;
@@ -474,13 +498,28 @@ void affine_forward(ThreadPool& pool, const Tensor& in, const float* scale, cons
   });
 }
 
-void add_forward(ThreadPool& pool, const Tensor& a, const Tensor& b, Tensor& out) {
+void add_forward(ThreadPool& pool, const Tensor& a, const Tensor& b, Tensor& out, bool relu) {
   out.resize(a.c, a.n, a.h, a.w);
   pool.run(int64_t(a.size()), [&](int, int64_t lo, int64_t hi) {
     const float* x = a.v.data();
     const float* y = b.v.data();
     float* z = out.v.data();
-    for (int64_t i = lo; i < hi; ++i) z[i] = x[i] + y[i];
+    if (relu)
+      for (int64_t i = lo; i < hi; ++i) {
+        float v = x[i] + y[i];
+        z[i] = v > 0.0f ? v : 0.0f;
+      }
+    else
+      for (int64_t i = lo; i < hi; ++i) z[i] = x[i] + y[i];
+  });
+}
+
+void accumulate_masked(ThreadPool& pool, const Tensor& d_out, const Tensor& relu_out, Tensor& d_in) {
+  pool.run(int64_t(d_out.size()), [&](int, int64_t lo, int64_t hi) {
+    const float* dy = d_out.v.data();
+    const float* y = relu_out.v.data();
+    float* dx = d_in.v.data();
+    for (int64_t i = lo; i < hi; ++i) dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
   });
 }
 

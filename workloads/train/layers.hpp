@@ -60,15 +60,22 @@ struct BatchNormState {
 };
 constexpr float kBatchNormEps = 1e-5f;
 constexpr float kBatchNormMomentum = 0.1f;
+// With `relu`, out = max(0, batch-norm(in)): the pair in one pass over memory.
 void batchnorm_forward(ThreadPool& pool, const Tensor& in, const float* gamma, const float* beta, bool training,
-                       BatchNormState& state, Tensor& out);
+                       BatchNormState& state, Tensor& out, bool relu = false);
+// With `relu_out` (the output of a fused batch-norm + ReLU), d_out is the gradient of the ReLU's
+// output and is masked by relu_out > 0 on the fly, so the ReLU needs no pass of its own.
 void batchnorm_backward(ThreadPool& pool, const Tensor& in, const float* gamma, const BatchNormState& state,
-                        const Tensor& d_out, Tensor& d_in, float* d_gamma, float* d_beta);
+                        const Tensor& d_out, Tensor& d_in, float* d_gamma, float* d_beta,
+                        const Tensor* relu_out = nullptr);
 // y = x * scale[c] + shift[c] (a batch-norm folded to inference form).
 void affine_forward(ThreadPool& pool, const Tensor& in, const float* scale, const float* shift, Tensor& out);
 
-void add_forward(ThreadPool& pool, const Tensor& a, const Tensor& b, Tensor& out);
+// With `relu`, out = max(0, a + b) (a residual add and the ReLU after it, in one pass).
+void add_forward(ThreadPool& pool, const Tensor& a, const Tensor& b, Tensor& out, bool relu = false);
 void accumulate(ThreadPool& pool, const Tensor& d_out, Tensor& d_in);  // d_in += d_out
+// d_in += d_out where relu_out > 0 (the backward pass of a fused add + ReLU).
+void accumulate_masked(ThreadPool& pool, const Tensor& d_out, const Tensor& relu_out, Tensor& d_in);
 
 // Mean softmax cross-entropy over the batch; logits are [classes][N]. Writes d_logits (same shape)
 // and returns the loss. `correct` counts images whose arg-max equals the label.

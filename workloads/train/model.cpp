@@ -64,6 +64,18 @@ int Model::sole_consumer(int node) const {
   return consumers_[size_t(node)].size() == 1 ? consumers_[size_t(node)][0] : -1;
 }
 
+void Model::fuse_batchnorm_relu() {
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    bool fusable = nodes_[i].has_bn_state || (!folded_ && net_.layers[i].kind == LayerKind::Add);
+    if (!fusable) continue;
+    int j = sole_consumer(int(i));
+    if (j >= 0 && net_.layers[size_t(j)].kind == LayerKind::ReLU) {
+      nodes_[i].fused_relu = j;
+      nodes_[size_t(j)].fused_away = true;
+    }
+  }
+}
+
 void Model::build_nodes() {
   nodes_.assign(net_.layers.size(), Node{});
   consumers_.assign(net_.layers.size(), {});
@@ -123,6 +135,7 @@ Model::Model(const Network& net, uint64_t seed) : net_(net) {
     p.grad.assign(p.value.size(), 0.0f);
     p.momentum.assign(p.value.size(), 0.0f);
   }
+  fuse_batchnorm_relu();
 }
 
 Model::Model(const Network& net, const SafeTensors& weights, const std::string& origin) : net_(net), folded_(true) {
@@ -190,16 +203,25 @@ const Tensor& Model::forward(ThreadPool& pool, const Tensor& input, bool trainin
       case LayerKind::Conv: conv_forward(pool, *ws_, conv_geometry(l), in, w, b, node.out); break;
       case LayerKind::FullyConnected: fc_forward(pool, *ws_, l.out_channels, in, w, b, node.out); break;
       case LayerKind::Pool: pool_forward(pool, pool_geometry(l), in, node.out, node.argmax); break;
-      case LayerKind::ReLU: relu_forward(pool, in, node.out); break;
+      case LayerKind::ReLU:
+        if (!node.fused_away) relu_forward(pool, in, node.out);
+        break;
       case LayerKind::BatchNorm:
-        if (node.has_bn_state)
+        if (node.fused_relu >= 0)
+          batchnorm_forward(pool, in, w, b, training, node.bn, nodes_[size_t(node.fused_relu)].out, true);
+        else if (node.has_bn_state)
           batchnorm_forward(pool, in, w, b, training, node.bn, node.out);
         else if (w)
           affine_forward(pool, in, w, b, node.out);
         else
           node.out = in;  // folded into the layer before it
         break;
-      case LayerKind::Add: add_forward(pool, in, input_of(int(i), 1), node.out); break;
+      case LayerKind::Add:
+        if (node.fused_relu >= 0)
+          add_forward(pool, in, input_of(int(i), 1), nodes_[size_t(node.fused_relu)].out, true);
+        else
+          add_forward(pool, in, input_of(int(i), 1), node.out);
+        break;
     }
     if (profile_) node.forward_seconds += seconds_since(t0);
   }
@@ -233,7 +255,7 @@ void Model::backward(ThreadPool& pool, const Tensor& d_logits) {
         if (d_in) pool_backward(pool, pool_geometry(l), node.grad, node.argmax, *d_in);
         break;
       case LayerKind::ReLU:
-        if (d_in) relu_backward(pool, node.out, node.grad, *d_in);
+        if (d_in && !node.fused_away) relu_backward(pool, node.out, node.grad, *d_in);
         break;
       case LayerKind::BatchNorm: {
         Tensor scratch;
@@ -242,12 +264,25 @@ void Model::backward(ThreadPool& pool, const Tensor& d_logits) {
           scratch.resize(in.c, in.n, in.h, in.w);
           target = &scratch;
         }
-        batchnorm_backward(pool, in, w->value.data(), node.bn, node.grad, *target, w->grad.data(), b->grad.data());
+        if (node.fused_relu >= 0) {
+          const Node& relu = nodes_[size_t(node.fused_relu)];
+          batchnorm_backward(pool, in, w->value.data(), node.bn, relu.grad, *target, w->grad.data(), b->grad.data(),
+                             &relu.out);
+        } else {
+          batchnorm_backward(pool, in, w->value.data(), node.bn, node.grad, *target, w->grad.data(),
+                             b->grad.data());
+        }
         break;
       }
       case LayerKind::Add:
-        if (d_in) accumulate(pool, node.grad, *d_in);
-        if (Tensor* d_b = grad_of(i, 1)) accumulate(pool, node.grad, *d_b);
+        if (node.fused_relu >= 0) {
+          const Node& relu = nodes_[size_t(node.fused_relu)];
+          if (d_in) accumulate_masked(pool, relu.grad, relu.out, *d_in);
+          if (Tensor* d_b = grad_of(i, 1)) accumulate_masked(pool, relu.grad, relu.out, *d_b);
+        } else {
+          if (d_in) accumulate(pool, node.grad, *d_in);
+          if (Tensor* d_b = grad_of(i, 1)) accumulate(pool, node.grad, *d_b);
+        }
         break;
     }
     if (profile_) node.backward_seconds += seconds_since(t0);

@@ -64,9 +64,14 @@ private:
     std::vector<int32_t> argmax;
     Tensor out, grad;
     double forward_seconds = 0, backward_seconds = 0;
+    // A training-form batch-norm or a residual add whose only consumer is a ReLU computes both in
+    // one pass (fused_relu = the ReLU's index); that ReLU then does nothing itself (fused_away).
+    int fused_relu = -1;
+    bool fused_away = false;
   };
   bool profile_ = false;
   void build_nodes();
+  void fuse_batchnorm_relu();
   int add_param(const std::string& name, std::vector<int64_t> shape, bool decay);
   const Tensor& input_of(int node, int which) const;
   Tensor* grad_of(int node, int which);

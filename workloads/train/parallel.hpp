@@ -1,7 +1,7 @@
 // A fixed pool of worker threads for the trainer. Work is split statically into one contiguous
 // range per thread, so which thread computes what never depends on timing; every reduction the
 // trainer does across ranges is summed in range order afterwards. Results are therefore the same
-// on every run with the same thread count.
+// on every run with the same thread count. Pool threads flush denormal floats to zero.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -12,6 +12,9 @@
 #include <vector>
 
 namespace rowsim::train {
+
+// Sets flush-to-zero and denormals-are-zero for the calling thread; every pool thread runs so.
+void flush_denormals_to_zero();
 
 class ThreadPool {
 public:

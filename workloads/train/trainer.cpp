@@ -141,6 +141,10 @@ TrainResult train(const NetworkSource& source, const TrainConfig& config,
   if (net.output_layer().out.elements() != classes)
     fail("network '{}' ends in {} outputs, but --task {} on {} needs {}", source.name,
          net.output_layer().out.elements(), to_string(config.data.task), config.data.dataset, classes);
+  const Shape image{3, 32, 32};  // every dataset yields 3x32x32 images (workloads/datasets.hpp)
+  if (net.input != image)
+    fail("network '{}' takes {} images but {} images are {}", source.name, net.input.str(), config.data.dataset,
+         image.str());
   const std::string ckpt_path = config.checkpoint.empty() ? default_checkpoint_path(config.output) : config.checkpoint;
 
   set_blas_threads(config.blas_threads);
