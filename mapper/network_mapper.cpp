@@ -1,9 +1,13 @@
 #include "mapper/network_mapper.hpp"
 
 #include <map>
+
+#include <fmt/format.h>
 #include <tuple>
 
+#include "mapper/post_processing.hpp"
 #include "workloads/util/error.hpp"
+#include "workloads/util/yaml_reader.hpp"
 #include "workloads/util/progress.hpp"
 
 namespace rowsim {
@@ -18,38 +22,59 @@ double LayerResult::utilization(const ArchSpec& arch) const {
   return cycles > 0 ? double(cost.counts.macs) / (double(arch.pes()) * double(cycles)) : 0.0;
 }
 
-NetworkResult map_network(const Network& net, int batch, const ArchSpec& arch, const SearchOptions& options) {
+NetworkResult map_network(const Network& net, int batch, const ArchSpec& arch, const SearchOptions& options,
+                          const FixedMappings& fixed) {
   NetworkResult result;
   result.network = net.name;
   result.batch = batch;
   std::map<ConvShape, SearchResult> searched;
-  auto compute = net.compute_layers();
-  Progress progress("mapping " + net.name, int64_t(compute.size()), "layers");
-  int done = 0;
-  for (int index : compute) {
-    const Layer& layer = net.layers[size_t(index)];
-    ConvShape shape = conv_shape(layer, batch);
-    auto it = searched.find(shape);
-    if (it == searched.end()) it = searched.emplace(shape, search_mapping(shape, arch, options)).first;
-    const SearchResult& found = it->second;
-    if (!found.found) {
-      std::string limits;
-      for (const auto& l : found.limits) limits += "\n  - " + l;
-      fail("layer '{}' of {} ({}) cannot be mapped on {} ({}):{}", layer.name, net.name, shape.str(), arch.name,
-           arch.source, limits);
+  EnergyRates rates(arch.energy, options.bits);
+  Progress progress("mapping " + net.name, int64_t(net.layers.size()), "layers");
+  for (size_t index = 0; index < net.layers.size(); ++index) {
+    const Layer& layer = net.layers[index];
+    progress.update(int64_t(index), layer.name);
+    if (runs_in_post_processing(layer)) {
+      LayerResult lr;
+      lr.name = layer.name;
+      lr.layer_index = int(index);
+      lr.kind = layer.kind;
+      lr.on_array = false;
+      lr.cost.counts = post_processing_counts(net, layer, batch, arch);
+      lr.cost.cycles.dram = lr.cost.cycles.pass_bound = lr.cost.counts.cycles;
+      lr.energy = rates.of(lr.cost.counts);
+      result.totals += lr.cost.counts;
+      result.energy += lr.energy;
+      result.layers.push_back(std::move(lr));
+      continue;
     }
+    if (!runs_on_array(layer)) continue;
     LayerResult lr;
-    lr.name = layer.name;
-    lr.layer_index = index;
-    lr.shape = shape;
-    lr.mapping = found.mapping;
-    lr.cost = found.cost;
-    lr.energy = found.energy;
-    lr.evaluated = found.evaluated;
+    auto pinned = fixed.find(layer.name);
+    if (pinned != fixed.end()) {
+      lr = evaluate_layer(layer, int(index), batch, pinned->second, arch, options.bits);
+    } else {
+      ConvShape shape = conv_shape(layer, batch);
+      auto it = searched.find(shape);
+      if (it == searched.end()) it = searched.emplace(shape, search_mapping(shape, arch, options)).first;
+      const SearchResult& found = it->second;
+      if (!found.found) {
+        std::string limits;
+        for (const auto& l : found.limits) limits += "\n  - " + l;
+        fail("layer '{}' of {} ({}) cannot be mapped on {} ({}):{}", layer.name, net.name, shape.str(), arch.name,
+             arch.source, limits);
+      }
+      lr.name = layer.name;
+      lr.layer_index = int(index);
+      lr.kind = layer.kind;
+      lr.shape = shape;
+      lr.mapping = found.mapping;
+      lr.cost = found.cost;
+      lr.energy = found.energy;
+      lr.evaluated = found.evaluated;
+    }
     result.totals += lr.cost.counts;
     result.energy += lr.energy;
     result.layers.push_back(std::move(lr));
-    progress.update(++done, layer.name);
   }
   return result;
 }
@@ -59,17 +84,50 @@ LayerResult evaluate_layer(const Layer& layer, int index, int batch, const Mappi
   LayerResult lr;
   lr.name = layer.name;
   lr.layer_index = index;
+  lr.kind = layer.kind;
   lr.shape = conv_shape(layer, batch);
   lr.mapping = mapping;
-  auto why = infeasibility_reasons(lr.shape, mapping, arch);
+  if (lr.mapping.row_fold == 0) lr.mapping.row_fold = default_row_fold(lr.shape, arch);
+  auto why = infeasibility_reasons(lr.shape, lr.mapping, arch);
   if (!why.empty()) {
     std::string limits;
     for (const auto& l : why) limits += "\n  - " + l;
-    fail("mapping {} does not fit layer '{}' on {}:{}", mapping.str(), layer.name, arch.name, limits);
+    fail("mapping {} does not fit layer '{}' on {}:{}", lr.mapping.str(), layer.name, arch.name, limits);
   }
-  lr.cost = analyze(lr.shape, mapping, arch);
+  lr.cost = analyze(lr.shape, lr.mapping, arch);
   lr.energy = compute_energy(lr.cost.counts, arch.energy, bits);
   return lr;
+}
+
+}  // namespace rowsim
+
+namespace rowsim {
+
+FixedMappings load_fixed_mappings(const std::string& path, const Network& net) {
+  YamlReader reader = YamlReader::from_file(path);
+  YamlNode root = reader.root();
+  FixedMappings fixed;
+  for (const auto& name : root.keys()) {
+    YamlNode node = root.require(name);
+    int index = net.index_of(name);
+    if (index < 0 || !net.layers[size_t(index)].has_weights())
+      node.fail(fmt::format("'{}' is not a conv or fully connected layer of {}", name, net.name));
+    node.only_keys({"m", "n", "e", "p", "q", "r", "t", "row_fold", "ifmap_resident", "weights_resident"});
+    Mapping m;
+    const int64_t big = 1 << 24;
+    m.m = int(node.int_at("m", 1, big));
+    m.n = int(node.int_at("n", 1, big));
+    m.e = int(node.int_at("e", 1, big));
+    m.p = int(node.int_at("p", 1, big));
+    m.q = int(node.int_at("q", 1, big));
+    m.r = int(node.int_at("r", 1, big));
+    m.t = int(node.int_at("t", 1, big));
+    m.row_fold = node.has("row_fold") ? int(node.int_at("row_fold", 1, big)) : 0;  // 0: the default fold
+    m.ifmap_resident = node.has("ifmap_resident") ? node.bool_at("ifmap_resident") : false;
+    m.weights_resident = node.has("weights_resident") ? node.bool_at("weights_resident") : false;
+    fixed[name] = m;
+  }
+  return fixed;
 }
 
 }  // namespace rowsim

@@ -1,6 +1,7 @@
 // Maps every conv and fully connected layer of a network: searches each distinct layer shape
 // once and reports per-layer mappings, counts, cycles and energy with network totals.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,8 @@ namespace rowsim {
 struct LayerResult {
   std::string name;
   int layer_index = 0;
+  LayerKind kind = LayerKind::Conv;
+  bool on_array = true;  // false: a post-processing layer (pool, add) with no mapping
   ConvShape shape;
   Mapping mapping;
   LayerCost cost;
@@ -27,8 +30,17 @@ struct NetworkResult {
   Energy energy;
 };
 
-// Throws UserError naming the layer and the limits it fails when a layer cannot map.
-NetworkResult map_network(const Network& net, int batch, const ArchSpec& arch, const SearchOptions& options);
+// Mappings fixed by the user for some layers (by name); the others are searched.
+using FixedMappings = std::map<std::string, Mapping>;
+
+// Maps every conv/FC layer and costs every pooling/add layer. Throws UserError naming the layer
+// and the limits it fails when a layer cannot map.
+NetworkResult map_network(const Network& net, int batch, const ArchSpec& arch, const SearchOptions& options,
+                          const FixedMappings& fixed = {});
+
+// Reads fixed mappings from YAML: `layer_name: {m: 96, n: 1, e: 7, p: 16, q: 1, r: 1, t: 2}`
+// (row_fold, ifmap_resident and weights_resident optional). Layer names are checked against `net`.
+FixedMappings load_fixed_mappings(const std::string& path, const Network& net);
 
 // One layer with a mapping fixed by the caller (validation against published mappings).
 LayerResult evaluate_layer(const Layer& layer, int index, int batch, const Mapping& mapping, const ArchSpec& arch,

@@ -18,6 +18,7 @@ const std::vector<Command>& commands();
 int cmd_workload(const Args& args);
 int cmd_arch(const Args& args);
 int cmd_compare(const Args& args);
+int cmd_map(const Args& args);
 int cmd_train(const Args& args);
 int cmd_eval(const Args& args);
 

@@ -1,0 +1,102 @@
+// rowsim map: the row-stationary mapping of every layer with its analytical access counts,
+// cycles, utilisation and energy (full and weights-only), per layer and in total.
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "mapper/network_mapper.hpp"
+#include "sim/cli/options.hpp"
+#include "sim/plot.hpp"
+#include "sim/report.hpp"
+#include "workloads/util/error.hpp"
+
+namespace rowsim::cli {
+
+namespace {
+
+// Per-layer energy stacked by level and data type (ISCA 2016 Fig. 10 style).
+void plot_energy_breakdown(const std::string& path, const std::string& title, const std::vector<MappedPart>& parts) {
+  BarChart chart;
+  chart.title = title;
+  chart.ylabel = "energy (units of one 16-bit MAC)";
+  // One hue per level (DRAM red, GLB orange, array green, RF blue); weight dark, ifmap mid, psum light.
+  const char* palette[kLevels][kDataTypes] = {{"#8b0000", "#d62728", "#f4a6a6"},
+                                              {"#a0522d", "#ff7f0e", "#ffd199"},
+                                              {"#1b5e20", "#2ca02c", "#a5d6a7"},
+                                              {"#0d47a1", "#1f77b4", "#9ecae1"}};
+  for (Level l : kAllLevels)
+    for (Data d : kAllData)
+      chart.series.push_back({fmt::format("{} {}", to_string(l), to_string(d)), {}, palette[int(l)][int(d)]});
+  chart.series.push_back({"MAC", {}, "#7f7f7f"});
+  for (const auto& part : parts)
+    for (const auto& layer : part.result.layers) {
+      chart.categories.push_back(parts.size() > 1 ? part.label + ":" + layer.name : layer.name);
+      size_t k = 0;
+      for (Level l : kAllLevels)
+        for (Data d : kAllData) chart.series[k++].values.push_back(layer.energy.access[int(l)][int(d)]);
+      chart.series[k].values.push_back(layer.energy.mac);
+    }
+  write_bar_chart(path, chart);
+}
+
+}  // namespace
+
+int cmd_map(const Args& args) {
+  po::options_description options("rowsim map options");
+  add_network_options(options, true);
+  options.add_options()("arch", po::value<std::string>()->default_value("eyeriss"),
+                        "arch spec file, or an embedded name (eyeriss, eyeriss-isca)")(
+      "batch", po::value<int>()->default_value(1), "images per batch")(
+      "objective", po::value<std::string>()->default_value("energy"), "energy, cycles or edp")(
+      "energy-slack", po::value<double>()->default_value(0.10),
+      "objective energy: take the fastest mapping within this fraction of the least energy (0 = strict)")(
+      "mapping-file", po::value<std::string>(), "YAML of fixed mappings per layer name; other layers are searched")(
+      "jobs,j", po::value<int>()->default_value(int(std::max(1u, std::thread::hardware_concurrency()))),
+      "threads for the mapping search")("format", po::value<std::string>()->default_value("table"),
+                                         "table, json or csv")(
+      "output,o", po::value<std::string>()->default_value(""), "write the report to FILE instead of stdout")(
+      "plot", po::value<std::string>(), "also write a per-layer energy breakdown to FILE.svg (gnuplot)");
+  po::variables_map vm;
+  if (!parse_command_line("usage: rowsim map --net NAME [--width W] [--net-file F] [--selective] [--arch FILE] "
+                          "[--batch N] [--objective energy|cycles|edp] [--format table|json|csv] [-o FILE] "
+                          "[--plot FILE.svg]",
+                          options, args, vm))
+    return 0;
+  Format format = parse_format(vm["format"].as<std::string>());
+  SearchOptions search;
+  search.objective = parse_objective(vm["objective"].as<std::string>());
+  search.energy_slack = vm["energy-slack"].as<double>();
+  if (!(search.energy_slack >= 0 && search.energy_slack <= 10))
+    fail("--energy-slack {}: expected a fraction between 0 and 10", search.energy_slack);
+  search.threads = positive_int_option(vm, "jobs");
+  int batch = positive_int_option(vm, "batch");
+  ArchSpec arch = load_arch_spec(vm["arch"].as<std::string>());
+  search.bits = DataBits::uniform(arch.word_bits);
+  Workload workload = resolve_workload(vm);
+
+  std::vector<MappedPart> parts;
+  for (const auto& [label, net] : workload.parts) {
+    FixedMappings fixed;
+    if (vm.count("mapping-file")) {
+      if (workload.parts.size() > 1) fail("--mapping-file applies to one network; drop --selective");
+      fixed = load_fixed_mappings(vm["mapping-file"].as<std::string>(), net);
+    }
+    parts.push_back({label, map_network(net, batch, arch, search, fixed)});
+  }
+
+  std::string text;
+  if (format == Format::Json)
+    text = map_report_json(workload.name, arch, batch, to_string(search.objective), parts).dump(2) + "\n";
+  if (format == Format::Csv) text = map_report_table(arch, parts).to_csv();
+  if (format == Format::Table)
+    text = fmt::format("{} on {} ({}x{} PEs), batch {}, objective {}; energy in units of one 16-bit MAC\n\n",
+                       workload.name, arch.name, arch.pe_rows, arch.pe_cols, batch, to_string(search.objective)) +
+           map_report_table(arch, parts).to_text();
+  emit(text, vm["output"].as<std::string>());
+  if (vm.count("plot"))
+    plot_energy_breakdown(vm["plot"].as<std::string>(),
+                          fmt::format("{} on {}, batch {}: energy per layer", workload.name, arch.name, batch), parts);
+  return 0;
+}
+
+}  // namespace rowsim::cli

@@ -1,0 +1,106 @@
+#include "sim/plot.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "workloads/util/error.hpp"
+#include "workloads/util/file_io.hpp"
+
+namespace rowsim {
+namespace {
+
+std::string gp_quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string base_of(const std::string& svg_path) {
+  std::filesystem::path p(svg_path);
+  return (p.parent_path() / p.stem()).string();
+}
+
+std::string preamble(const std::string& title, const std::string& ylabel, const std::string& output) {
+  return fmt::format(
+      "set terminal svg size 1100,560 dynamic enhanced font 'sans,11' background rgb 'white'\n"
+      "set output {}\nset title {} noenhanced\nset ylabel {} noenhanced\n"
+      "set key outside right top noenhanced\nset grid ytics\n",
+      gp_quote(output), gp_quote(title), gp_quote(ylabel));
+}
+
+// Runs gnuplot on the script, writing to a temporary SVG that is then renamed into place.
+void run_gnuplot(const std::string& svg_path, const std::string& script_path, const std::string& temp_svg) {
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0)
+    fail("{}: gnuplot is not installed (scripts/setup installs gnuplot-nox); cannot draw the plot", svg_path);
+  std::string log = temp_svg + ".log";
+  std::string cmd = fmt::format("gnuplot {} >{} 2>&1", gp_quote(script_path), gp_quote(log));
+  int status = std::system(cmd.c_str());
+  if (status != 0) {
+    std::string message = file_exists(log) ? read_file(log) : "";
+    std::remove(log.c_str());
+    std::remove(temp_svg.c_str());
+    fail("{}: gnuplot failed: {}", svg_path, message);
+  }
+  std::remove(log.c_str());
+  if (std::rename(temp_svg.c_str(), svg_path.c_str()) != 0) fail("{}: cannot move the plot into place", svg_path);
+}
+
+}  // namespace
+
+void write_bar_chart(const std::string& svg_path, const BarChart& chart) {
+  std::string base = base_of(svg_path);
+  std::string data;
+  for (size_t i = 0; i < chart.categories.size(); ++i) {
+    data += gp_quote(chart.categories[i]);
+    for (const auto& s : chart.series) data += fmt::format(" {:.10g}", i < s.values.size() ? s.values[i] : 0.0);
+    data += "\n";
+  }
+  write_file_atomic(base + ".dat", data);
+  std::string temp_svg = svg_path + ".tmp." + std::to_string(::getpid());
+  std::string script = preamble(chart.title, chart.ylabel, temp_svg);
+  script += chart.stacked ? "set style histogram rowstacked\n" : "set style histogram clustered gap 1\n";
+  script += "set style data histograms\nset style fill solid 0.85 border -1\nset boxwidth 0.8\n";
+  script += "set xtics rotate by -45 noenhanced\nset yrange [0:*]\n";
+  if (chart.log_y) script += "set logscale y\nset yrange [*:*]\n";
+  script += "plot ";
+  for (size_t k = 0; k < chart.series.size(); ++k) {
+    const auto& series = chart.series[k];
+    std::string color = series.color.empty() ? "" : fmt::format(" lc rgb {}", gp_quote(series.color));
+    script += fmt::format("{}{} using {}{} title {}{}", k ? ", " : "", k ? "''" : gp_quote(base + ".dat"), k + 2,
+                          k ? "" : ":xtic(1)", gp_quote(series.name), color);
+  }
+  script += "\n";
+  write_file_atomic(base + ".gp", script);
+  run_gnuplot(svg_path, base + ".gp", temp_svg);
+}
+
+void write_line_chart(const std::string& svg_path, const LineChart& chart) {
+  std::string base = base_of(svg_path);
+  std::string data;
+  for (const auto& s : chart.series) {
+    for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) data += fmt::format("{:.10g} {:.10g}\n", s.x[i], s.y[i]);
+    data += "\n\n";  // gnuplot index separator
+  }
+  write_file_atomic(base + ".dat", data);
+  std::string temp_svg = svg_path + ".tmp." + std::to_string(::getpid());
+  std::string script = preamble(chart.title, chart.ylabel, temp_svg);
+  script += fmt::format("set xlabel {} noenhanced\n", gp_quote(chart.xlabel));
+  if (chart.log_x) script += "set logscale x\n";
+  if (chart.log_y) script += "set logscale y\n";
+  script += "plot ";
+  for (size_t k = 0; k < chart.series.size(); ++k)
+    script += fmt::format("{}{} index {} with {} title {}", k ? ", " : "", gp_quote(base + ".dat"), k,
+                          chart.points_only ? "points pt 7 ps 0.6" : "linespoints pt 7", gp_quote(chart.series[k].name));
+  script += "\n";
+  write_file_atomic(base + ".gp", script);
+  run_gnuplot(svg_path, base + ".gp", temp_svg);
+}
+
+}  // namespace rowsim

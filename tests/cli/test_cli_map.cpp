@@ -1,0 +1,84 @@
+// rowsim map as a user runs it: the documented JSON, fixed mappings, plots and clear errors.
+#include <cstdio>
+#include <fstream>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/run_command.hpp"
+
+TEST_CASE("map JSON has the documented fields and consistent totals", "[cli][map]") {
+  auto r = run_rowsim("map --net gate --format json --jobs 2");
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["arch"] == "eyeriss-jssc2017");
+  CHECK(j["network"] == "gate");
+  CHECK(j["batch"] == 1);
+  double energy_sum = 0, weights_sum = 0;
+  int64_t macs = 0;
+  int array_layers = 0;
+  for (const auto& l : j["layers"]) {
+    for (const char* key : {"name", "mapping", "active_pes", "utilization", "cycles", "counts", "energy"})
+      CHECK(l.contains(key));
+    for (const char* level : {"dram", "glb", "array", "rf", "mac"}) CHECK(l["energy"]["by_level"].contains(level));
+    if (!l["mapping"].is_null()) {
+      ++array_layers;
+      for (const char* field : {"m", "n", "e", "p", "q", "r", "t"}) CHECK(l["mapping"][field].get<int>() >= 1);
+    }
+    energy_sum += l["energy"]["total"].get<double>();
+    weights_sum += l["energy"]["weights_only"].get<double>();
+    macs += l["counts"]["macs"].get<int64_t>();
+  }
+  CHECK(array_layers == 5);  // 3 convs and 2 FC layers
+  CHECK(j["totals"]["energy"]["total"].get<double>() == Approx(energy_sum));
+  CHECK(j["totals"]["energy"]["weights_only"].get<double>() == Approx(weights_sum));
+  CHECK(macs == 1294848);  // the gate's MACs, written out in test_zoo
+}
+
+TEST_CASE("map with the published AlexNet mappings", "[cli][map][validation]") {
+  std::string file = std::string(ROWSIM_SOURCE_DIR) + "/configs/mappings/alexnet-eyeriss-jssc2017.yaml";
+  auto r = run_rowsim("map --net alexnet --batch 4 --format json --mapping-file " + file);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  const int chip[] = {154, 135, 156, 156, 156};
+  int k = 0;
+  for (const auto& l : j["layers"]) {
+    if (l["kind"] != "conv") continue;
+    CHECK(l["active_pes"] == chip[k]);
+    CHECK(l["mapping"]["e"] == std::vector<int>{7, 27, 13, 13, 13}[size_t(k)]);
+    ++k;
+  }
+  CHECK(k == 5);
+}
+
+TEST_CASE("map writes its report and plot to files", "[cli][map]") {
+  std::string dir = "/tmp/rowsim_map_test_" + std::to_string(::getpid());
+  auto r = run_rowsim("map --net gate --format csv -o " + dir + "/gate.csv --plot " + dir + "/gate.svg");
+  REQUIRE(r.exit_code == 0);
+  std::string csv = slurp(dir + "/gate.csv");
+  CHECK_THAT(csv, Catch::StartsWith("layer,kind,m n e p q r t,PEs"));
+  if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) CHECK_THAT(slurp(dir + "/gate.svg"), Catch::Contains("<svg"));
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("map rejects bad input with clear errors", "[cli][map][errors]") {
+  auto r = run_rowsim("map --net gate --objective speed");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("--objective speed") && Catch::Contains("energy, cycles or edp"));
+  r = run_rowsim("map --net gate --energy-slack -1");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("--energy-slack -1"));
+  r = run_rowsim("map --net gate --batch 0");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("--batch 0"));
+  std::string bad = "/tmp/rowsim_bad_mapping_" + std::to_string(::getpid()) + ".yaml";
+  std::ofstream(bad) << "conv9: {m: 1, n: 1, e: 1, p: 1, q: 1, r: 1, t: 1}\n";
+  r = run_rowsim("map --net alexnet --mapping-file " + bad);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains(bad) && Catch::Contains("'conv9' is not a conv or fully connected layer"));
+  std::ofstream(bad) << "conv1: {m: 96, n: 1, e: 55, p: 16, q: 1, r: 1, t: 2}\n";
+  r = run_rowsim("map --net alexnet --batch 4 --mapping-file " + bad);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("conv1") && Catch::Contains("e*r*t"));
+  std::remove(bad.c_str());
+}
