@@ -97,7 +97,8 @@ void write_line_chart(const std::string& svg_path, const LineChart& chart) {
   script += "plot ";
   for (size_t k = 0; k < chart.series.size(); ++k)
     script += fmt::format("{}{} index {} with {} title {}", k ? ", " : "", gp_quote(base + ".dat"), k,
-                          chart.points_only ? "points pt 7 ps 0.6" : "linespoints pt 7", gp_quote(chart.series[k].name));
+                          chart.series[k].points_only ? "points pt 7 ps 0.5" : "linespoints pt 7 lw 2",
+                          gp_quote(chart.series[k].name));
   script += "\n";
   write_file_atomic(base + ".gp", script);
   run_gnuplot(svg_path, base + ".gp", temp_svg);

@@ -29,11 +29,11 @@ void write_bar_chart(const std::string& svg_path, const BarChart& chart);
 struct LineSeries {
   std::string name;
   std::vector<double> x, y;
+  bool points_only = false;  // scatter (e.g. a cloud of sweep points)
 };
 struct LineChart {
   std::string title, xlabel, ylabel;
   std::vector<LineSeries> series;
-  bool points_only = false;  // scatter (e.g. a Pareto cloud)
   bool log_x = false, log_y = false;
 };
 void write_line_chart(const std::string& svg_path, const LineChart& chart);

@@ -18,7 +18,8 @@ void print_usage() {
       "usage: rowsim SUBCOMMAND [options]\n       rowsim SUBCOMMAND --help\n\nsubcommands:\n",
       ROWSIM_VERSION);
   for (const auto& c : rowsim::cli::commands()) text += fmt::format("  {:<10} {}\n", c.name, c.summary);
-  text += "\noptions:\n  -h, --help     this help\n  --version      print the version\n";
+  text += "\noptions:\n  -h, --help     this help\n  --version      print the version\n"
+          "  --build-info   print the version and optional features (MPI)\n";
   std::fputs(text.c_str(), stdout);
 }
 
@@ -36,6 +37,14 @@ int main(int argc, char** argv) {
   }
   if (first == "--version") {
     std::printf("rowsim %s\n", ROWSIM_VERSION);
+    return 0;
+  }
+  if (first == "--build-info") {
+#ifdef ROWSIM_WITH_MPI
+    std::printf("rowsim %s\nmpi: yes\n", ROWSIM_VERSION);
+#else
+    std::printf("rowsim %s\nmpi: no\n", ROWSIM_VERSION);
+#endif
     return 0;
   }
   rowsim::cli::Args args(argv + 2, argv + argc);

@@ -21,6 +21,12 @@ inline std::string slurp(const std::string& path) {
   return s.str();
 }
 
+inline size_t count_lines(const std::string& path) {
+  size_t n = 0;
+  for (char c : slurp(path)) n += c == '\n';
+  return n;
+}
+
 // `args` is appended to the binary path and run by /bin/sh.
 inline CommandResult run_rowsim(const std::string& args) {
   std::string base = "/tmp/rowsim_cli_test_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand());

@@ -1,0 +1,169 @@
+// rowsim sweep: shards and MPI ranks merge into the unsharded result row for row; a killed sweep
+// resumes to the same final file; bad ranges and fields are refused before any work starts.
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/run_command.hpp"
+
+namespace {
+
+std::string temp_dir(const std::string& name) {
+  std::string dir = "/tmp/rowsim_sweep_" + name + "_" + std::to_string(::getpid());
+  std::system(("rm -rf " + dir).c_str());
+  return dir;
+}
+
+const std::string kPoints = "--arch eyeriss --net gate --net vgg16 --width 0.25 --set pe_array.rows=4:12:4 "
+                            "--set glb.size_kb=54,108";
+const std::string kFlags = kPoints + " --jobs 2";
+
+}  // namespace
+
+TEST_CASE("sweep writes one row per point with energy, cycles and area", "[cli][sweep]") {
+  std::string out = temp_dir("basic");
+  auto r = run_rowsim("sweep " + kFlags + " --out " + out);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(slurp(out + "/results.json"));
+  // 3 row counts x 2 buffer sizes x 2 networks.
+  CHECK(j["points"] == 12);
+  CHECK(j["complete"] == true);
+  REQUIRE(j["rows"].size() == 12);
+  for (const auto& row : j["rows"]) {
+    CHECK(row["status"] == "ok");
+    CHECK(row["pes"] == row["arch"]["pe_array.rows"].get<int>() * 14);
+    CHECK(row["energy_per_image"]["total"].get<double>() > row["energy_per_image"]["weights_only"].get<double>());
+    CHECK(row["cycles"].get<int64_t>() > 0);
+  }
+  std::string csv = slurp(out + "/results.csv");
+  CHECK_THAT(csv, Catch::StartsWith("point,network,pe_array.rows,glb.size_kb,pes,storage_bytes,status"));
+  std::system(("rm -rf " + out).c_str());
+}
+
+TEST_CASE("two shards merge into the unsharded result", "[cli][sweep]") {
+  std::string whole = temp_dir("whole"), a = temp_dir("a"), b = temp_dir("b"), merged = temp_dir("merged");
+  REQUIRE(run_rowsim("sweep " + kFlags + " --out " + whole).exit_code == 0);
+  REQUIRE(run_rowsim("sweep " + kFlags + " --shard 0/2 --out " + a).exit_code == 0);
+  // A merge with a shard missing is refused.
+  auto partial = run_rowsim("sweep merge " + a + " -o " + merged);
+  CHECK(partial.exit_code == 2);
+  CHECK_THAT(partial.err, Catch::Contains("lacks 6 of 12 points"));
+  REQUIRE(run_rowsim("sweep " + kFlags + " --shard 1/2 --out " + b).exit_code == 0);
+  auto r = run_rowsim("sweep merge " + a + " " + b + " -o " + merged);
+  REQUIRE(r.exit_code == 0);
+  CHECK(slurp(merged + "/results.csv") == slurp(whole + "/results.csv"));
+  CHECK(slurp(merged + "/results.json") == slurp(whole + "/results.json"));
+  std::system(("rm -rf " + whole + " " + a + " " + b + " " + merged).c_str());
+}
+
+TEST_CASE("a sweep killed mid-run resumes to the same final file", "[cli][sweep]") {
+  std::string whole = temp_dir("ref"), killed = temp_dir("killed");
+  const std::string flags = "--arch eyeriss --net resnet50 --width 0.5 --set pe_array.rows=6:12:2 --jobs 1";
+  REQUIRE(run_rowsim("sweep " + flags + " --out " + whole).exit_code == 0);
+  // Start the same sweep, kill -9 it once the first point is in the journal.
+  std::string cmd = std::string("CI=1 ") + ROWSIM_BINARY + " sweep " + flags + " --out " + killed +
+                    " >/dev/null 2>&1 & echo $!";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  int pid = 0;
+  REQUIRE(std::fscanf(pipe, "%d", &pid) == 1);
+  pclose(pipe);
+  std::string journal = killed + "/points-0of1.jsonl";
+  for (int i = 0; i < 600 && slurp(journal).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(pid, SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  size_t lines_at_kill = 0;
+  for (char c : slurp(journal)) lines_at_kill += c == '\n';
+  CHECK(lines_at_kill >= 1);
+  CHECK(lines_at_kill < 4);
+  // Without --resume the directory is not silently reused.
+  auto again = run_rowsim("sweep " + flags + " --out " + killed);
+  CHECK(again.exit_code == 2);
+  CHECK_THAT(again.err, Catch::Contains("--resume"));
+  REQUIRE(run_rowsim("sweep " + flags + " --out " + killed + " --resume").exit_code == 0);
+  CHECK(slurp(killed + "/results.csv") == slurp(whole + "/results.csv"));
+  std::system(("rm -rf " + whole + " " + killed).c_str());
+}
+
+TEST_CASE("a torn journal line from a kill is dropped on resume", "[cli][sweep]") {
+  std::string whole = temp_dir("torn_ref"), torn = temp_dir("torn");
+  REQUIRE(run_rowsim("sweep " + kFlags + " --out " + whole).exit_code == 0);
+  REQUIRE(run_rowsim("sweep " + kFlags + " --out " + torn).exit_code == 0);
+  // Keep the first five rows and half of the sixth, as a kill in mid-write would.
+  std::string journal = slurp(torn + "/points-0of1.jsonl");
+  size_t pos = 0;
+  for (int i = 0; i < 5; ++i) pos = journal.find('\n', pos) + 1;
+  std::ofstream(torn + "/points-0of1.jsonl") << journal.substr(0, pos + 40);
+  REQUIRE(run_rowsim("sweep " + kFlags + " --out " + torn + " --resume").exit_code == 0);
+  CHECK(slurp(torn + "/results.csv") == slurp(whole + "/results.csv"));
+  std::system(("rm -rf " + whole + " " + torn).c_str());
+}
+
+TEST_CASE("MPI with 2 ranks gives the unsharded result", "[cli][sweep][mpi]") {
+  if (std::system("command -v mpirun >/dev/null 2>&1") != 0 || run_rowsim("--build-info").out.find("mpi: yes") == std::string::npos) {
+    WARN("OpenMPI is not installed or rowsim was built without it: MPI path not tested");
+    return;
+  }
+  std::string whole = temp_dir("mpi_ref"), ranks = temp_dir("mpi");
+  REQUIRE(run_rowsim("sweep " + kFlags + " --out " + whole).exit_code == 0);
+  std::string cmd = std::string("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 CI=1 mpirun --oversubscribe ") +
+                    "--mca btl self,vader -n 2 " + ROWSIM_BINARY + " sweep " + kPoints + " --jobs 1 --out " + ranks +
+                    " >" + ranks + ".log 2>&1";
+  int status = std::system(cmd.c_str());
+  INFO(slurp(ranks + ".log"));
+  REQUIRE(status == 0);
+  CHECK(slurp(ranks + "/results.csv") == slurp(whole + "/results.csv"));
+  CHECK(count_lines(ranks + "/points-0of2.jsonl") == 6);
+  CHECK(count_lines(ranks + "/points-1of2.jsonl") == 6);
+  std::system(("rm -rf " + whole + " " + ranks + " " + ranks + ".log").c_str());
+}
+
+TEST_CASE("sweep refuses bad ranges, fields and specs before any work", "[cli][sweep][errors]") {
+  std::string out = temp_dir("errors");
+  auto r = run_rowsim("sweep --arch eyeriss --net gate --set pe_array.rows=8:4:2 --out " + out);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("pe_array.rows") && Catch::Contains("stops before it starts"));
+  r = run_rowsim("sweep --arch eyeriss --net gate --set pe_array.rows=8:16:0 --out " + out);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("step 0"));
+  r = run_rowsim("sweep --arch eyeriss --net gate --set pe_array.row=8,16 --out " + out);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("pe_array.row") && Catch::Contains("did you mean pe_array.rows"));
+  r = run_rowsim("sweep --arch eyeriss --net gate --set glb.filter_kb=4,200 --out " + out);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("glb.filter_kb=200") && Catch::Contains("invalid arch"));
+  r = run_rowsim("sweep --arch eyeriss --net gate --set pe_array.rows=eight --out " + out);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("pe_array.rows") && Catch::Contains("'eight'"));
+  r = run_rowsim("sweep --arch eyeriss --net gate --shard 2/2 --out " + out);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("--shard 2/2"));
+  std::string spec = out + ".yaml";
+  std::ofstream(spec) << "arch: eyeriss\nnetworks:\n  - {net: gate}\nsett:\n  pe_array.rows: 8:16:4\n";
+  r = run_rowsim("sweep --spec " + spec + " --out " + out);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains(spec) && Catch::Contains("sett") && Catch::Contains("did you mean 'set'"));
+  CHECK_FALSE(std::ifstream(out + "/sweep.json").good());  // nothing was started
+  std::remove(spec.c_str());
+}
+
+TEST_CASE("a sweep spec file describes networks, selective pairs and ranges", "[cli][sweep]") {
+  std::string out = temp_dir("spec");
+  std::string spec = out + ".yaml";
+  std::ofstream(spec) << "arch: eyeriss\nbatch: 2\nobjective: edp\nnetworks:\n"
+                         "  - {net: vgg16, width: 0.25}\n  - {net: vgg16, width: 0.25, selective: true}\n"
+                         "set:\n  pe_array.cols: [7, 14]\n  dram.bandwidth_words_per_cycle: 0.6:1.2:0.6\n";
+  auto r = run_rowsim("sweep --spec " + spec + " --out " + out);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(slurp(out + "/results.json"));
+  REQUIRE(j["rows"].size() == 8);
+  CHECK(j["rows"][0]["network"] == "vgg16@0.25");
+  CHECK(j["rows"][1]["network"] == "selective-vgg16@0.25");
+  CHECK(j["rows"][1]["arch"]["dram.bandwidth_words_per_cycle"] == Approx(0.6));
+  // The selective pair adds the gate's energy to the dedicated network's.
+  CHECK(j["rows"][1]["energy_per_image"]["total"].get<double>() > j["rows"][0]["energy_per_image"]["total"].get<double>());
+  std::system(("rm -rf " + out + " " + spec).c_str());
+}
