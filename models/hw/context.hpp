@@ -1,0 +1,126 @@
+// State the SystemC modules share for the layer being simulated: the job and its plan, the
+// geometry every module derives the same way, the access counts every module adds to, and the
+// cycle ledger that attributes every cycle of the layer to compute or to one stall cause.
+#pragma once
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "models/hw/layer_plan.hpp"
+#include "models/hw/simulate.hpp"
+
+namespace rowsim::hw {
+
+enum class Stall {
+  WeightFill,      // filter spads loading before a pass (single-buffered: no MACs meanwhile)
+  DramWeights,     // the pass's weights have not arrived from DRAM yet
+  DramIfmap,       // ifmap rows the array needs have not arrived from DRAM yet
+  IfmapBus,        // PEs wait for ifmap words the GLB holds: the ifmap bus is the bottleneck
+  Psum,            // psum spads full: chain, GON or psum-in bus cannot keep up
+  GlbSpace,        // a pass waits for GLB space (its psum tile) held by earlier data
+  Pipeline,        // pass start-up and drain (last psums travelling to the GLB)
+  OfmapWriteback,  // after the last pass: final ofmaps still being written to DRAM
+  Count
+};
+constexpr int kStallCauses = int(Stall::Count);
+const char* to_string(Stall cause);
+
+// Attributes each cycle of the layer exactly once.
+class CycleLedger {
+public:
+  void reset(int64_t start_cycle) {
+    start_ = accounted_ = start_cycle;
+    compute_ = 0;
+    stalls_.fill(0);
+  }
+  // Cycles (accounted, until] not yet attributed go to `cause`.
+  void fill_until(int64_t until, Stall cause) {
+    if (until > accounted_) {
+      stalls_[size_t(cause)] += until - accounted_;
+      accounted_ = until;
+    }
+  }
+  // One stepped cycle; ignored when already attributed.
+  void cycle(int64_t at, bool mac, Stall cause) {
+    if (at <= accounted_) return;
+    fill_until(at - 1, cause);
+    if (mac) ++compute_;
+    else ++stalls_[size_t(cause)];
+    accounted_ = at;
+  }
+  int64_t accounted() const { return accounted_; }
+  int64_t compute() const { return compute_; }
+  int64_t stall(Stall s) const { return stalls_[size_t(s)]; }
+  int64_t total_stalls() const {
+    int64_t sum = 0;
+    for (auto v : stalls_) sum += v;
+    return sum;
+  }
+
+private:
+  int64_t start_ = 0, accounted_ = 0, compute_ = 0;
+  std::array<int64_t, kStallCauses> stalls_{};
+};
+
+// Words on the NoC. `tag` selects the multicast group (the row and column IDs the PEs match).
+struct FilterWord {
+  int16_t value;
+  int32_t tag;    // filter set, channel set, filter row
+  int32_t index;  // filter spad address
+};
+struct IfmapWord {
+  int16_t value;
+  int16_t c_local;  // channel within the PE's channel set
+  int32_t tag;      // channel set, ifmap row
+  int32_t b_local;  // image within the batch tile
+  int32_t col;      // index into the layer's real columns
+};
+struct PsumWord {
+  int64_t value;  // psums are kept at full precision until ofmap write-out
+  int32_t where;  // GIN: the chain it enters; GON: its index in the psum tile
+};
+
+// The per-pass geometry PEs, NoC and GLB agree on. A PE set column (filter set ft, channel set
+// ct, ofmap row j) is a chain of rb PEs per channel set; chain (ft, j) climbs ct = 0.. then
+// filter rows i = 0.. so its length is channel_sets * rb.
+struct PassGeometry {
+  int pass = 0;
+  const PassPlan* plan = nullptr;
+  int filter_sets = 0, channel_sets = 0, rb = 0, eb = 0, nb = 0;
+  int chain_length = 0, chains = 0;
+  std::vector<int> rows;  // real ifmap rows of this pass, ascending
+  std::vector<int> row_of_h;  // ifmap row -> index in rows (-1: not read by this pass)
+  int pes() const { return chains * chain_length; }
+  int ifmap_tag(int ct, int row_index) const { return ct * int(rows.size()) + row_index; }
+  int weight_tag(int ft, int ct, int i) const { return (ft * channel_sets + ct) * rb + i; }
+  int filters_of_set(int ft, int p, int fb) const { return std::min(p, fb - ft * p); }
+  int channels_of_set(int ct, int q, int cb) const { return std::min(q, cb - ct * q); }
+};
+
+struct LayerContext {
+  const LayerJob* job = nullptr;
+  LayerPlan plan;
+  ConvShape s;
+  Mapping mp;
+  std::vector<int> positions;     // padded column positions of an ofmap row
+  std::vector<int> pos_col;       // per position: index into plan.cols, or -1 for padding
+  int win_stride = 1;             // position index of window f, tap x: f * win_stride + x
+  int filter_bus = 1, ifmap_bus = 1, psum_bus = 1;
+  AccessCounts counts;
+  CycleLedger ledger;
+  int64_t start_cycle = 0;
+  bool done = false;
+  std::vector<int16_t> ofmap;
+  PassGeometry geo;               // the pass running now
+  // Set by the GLB for stall attribution: its weight or ifmap stream waits for DRAM.
+  bool weights_wait_dram = false, ifmap_wait_dram = false;
+
+  void count(Level l, Data d, int64_t reads, int64_t writes) {
+    auto& rw = counts.at(l, d);
+    rw.reads += reads;
+    rw.writes += writes;
+  }
+};
+
+}  // namespace rowsim::hw

@@ -1,0 +1,58 @@
+#include "models/hw/controller.hpp"
+
+namespace rowsim::hw {
+
+Controller::Controller(sc_core::sc_module_name name, GlobalBuffer& glb, PeArray& array, Dram& dram,
+                       const sc_core::sc_time& period)
+    : sc_core::sc_module(name), pass_index("pass_index"), glb_(glb), array_(array), dram_(dram), period_(period) {
+  SC_THREAD(run);
+}
+
+int64_t Controller::now() const { return int64_t(sc_core::sc_time_stamp().value() / period_.value()); }
+
+void Controller::begin_layer(LayerContext* ctx) {
+  ctx_ = ctx;
+  start_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Controller::setup_geometry(const PassPlan& pp, int index) {
+  const Pass& ps = pp.ps;
+  const ConvShape& s = ctx_->s;
+  PassGeometry& g = ctx_->geo;
+  g.pass = index;
+  g.plan = &pp;
+  g.filter_sets = ps.filter_sets(ctx_->mp.p);
+  g.channel_sets = ps.channel_sets(ctx_->mp.q);
+  g.rb = ps.rb, g.eb = ps.eb, g.nb = ps.nb;
+  g.chain_length = g.channel_sets * g.rb;
+  g.chains = g.filter_sets * g.eb;
+  g.rows = rows_needed(s, ps.e0, ps.eb, ps.r0, ps.rb);
+  g.row_of_h.assign(size_t(s.H), -1);
+  for (size_t r = 0; r < g.rows.size(); ++r) g.row_of_h[size_t(g.rows[r])] = int(r);
+}
+
+void Controller::run() {
+  while (true) {
+    wait(start_);
+    const auto& passes = ctx_->plan.passes;
+    for (size_t k = 0; k < passes.size(); ++k) {
+      const PassPlan& pp = passes[k];
+      // The pass writes psums into its m-tile's GLB space, claimed by the DMA in program order.
+      while (!glb_.tile_live(pp.psum_tile)) wait(glb_.tile_allocated());
+      ctx_->ledger.fill_until(now(), dram_.waiting_for_space() ? Stall::GlbSpace : Stall::DramIfmap);
+      if (trace_) pass_index.write(int(k));
+      setup_geometry(pp, int(k));
+      glb_.begin_pass();
+      array_.begin_pass();
+      wait(glb_.pass_done());
+      ctx_->ledger.fill_until(now(), Stall::Pipeline);
+      if (pp.release_ifmap) glb_.release_ifmap(pp.ifmap_block);
+      if (pp.store_tile) dram_.store(pp.psum_tile);
+    }
+    while (!dram_.stores_done()) wait(dram_.store_done());
+    ctx_->ledger.fill_until(now(), Stall::OfmapWriteback);
+    ctx_->done = true;
+  }
+}
+
+}  // namespace rowsim::hw

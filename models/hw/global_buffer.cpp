@@ -1,0 +1,342 @@
+#include "models/hw/global_buffer.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace rowsim::hw {
+namespace {
+
+int64_t cycle_of(const sc_core::sc_time& t, const sc_core::sc_time& period) {
+  return int64_t(t.value() / period.value());
+}
+
+}  // namespace
+
+GlobalBuffer::GlobalBuffer(sc_core::sc_module_name name, Noc& noc, const sc_core::sc_time& period)
+    : sc_core::sc_module(name), words_used("words_used"), ifmap_sent("ifmap_sent"), psum_received("psum_received"),
+      noc_(noc), period_(period) {
+  // Long-lived lists: next_trigger keeps a pointer to the list it waits on.
+  for (sc_core::sc_event_or_list* list : {&wake_, &wake_or_arrival_}) {
+    *list |= noc.gon_psum.written_event();
+    *list |= noc.gin_filter.read_event();
+    *list |= noc.gin_ifmap.read_event();
+    *list |= noc.gin_psum.read_event();
+  }
+  wake_or_arrival_ |= arrival_scheduled_;
+  SC_METHOD(tick);
+  sensitive << start_;
+  dont_initialize();
+}
+
+void GlobalBuffer::begin_layer(LayerContext* ctx) {
+  ctx_ = ctx;
+  const ArchSpec& arch = ctx->job->arch;
+  if (arch.glb_shared()) {
+    capacity_ = {arch.glb_words(), 0};
+  } else {
+    capacity_ = {arch.glb_ifmap_psum_words(), arch.glb_filter_words()};
+  }
+  used_ = {0, 0};
+  ifmaps_.assign(ctx->plan.ifmaps.size(), IfmapStore{});
+  weights_.assign(ctx->plan.weights.size(), WeightStore{});
+  tiles_.assign(ctx->plan.tiles.size(), TileStore{});
+  running_ = false;
+}
+
+int GlobalBuffer::pool_of(DmaKind kind) const {
+  return kind == DmaKind::LoadWeights && capacity_[1] > 0 ? 1 : 0;
+}
+
+bool GlobalBuffer::allocate(const DmaJob& job) {
+  const LayerPlan& plan = ctx_->plan;
+  const ConvShape& s = ctx_->s;
+  int64_t words = 0;
+  switch (job.kind) {
+    case DmaKind::LoadIfmap: words = plan.ifmaps[size_t(job.index)].words(int64_t(plan.cols.size())); break;
+    case DmaKind::LoadWeights: words = plan.weights[size_t(job.index)].words(s.S); break;
+    case DmaKind::AllocPsum: words = plan.tiles[size_t(job.index)].words(s.F); break;
+  }
+  const int pool = pool_of(job.kind);
+  // The mapping fits the GLB, so one block of each kind always fits an otherwise empty pool.
+  if (used_[size_t(pool)] + words > capacity_[size_t(pool)] && used_[size_t(pool)] > 0) return false;
+  used_[size_t(pool)] += words;
+  if (trace_) words_used.write(int(used_[0] + used_[1]));
+  switch (job.kind) {
+    case DmaKind::LoadIfmap: {
+      const IfmapBlock& blk = plan.ifmaps[size_t(job.index)];
+      IfmapStore& st = ifmaps_[size_t(job.index)];
+      const int64_t slots = int64_t(blk.nb) * blk.cb * int64_t(blk.rows.size());
+      st.live = true;
+      st.data.assign(size_t(words), 0);
+      st.ready.assign(size_t(slots), kNever);
+      st.row_index.assign(size_t(s.H), -1);
+      for (size_t r = 0; r < blk.rows.size(); ++r) st.row_index[size_t(blk.rows[r])] = int(r);
+      break;
+    }
+    case DmaKind::LoadWeights: {
+      WeightStore& st = weights_[size_t(job.index)];
+      st.live = true;
+      st.data.assign(size_t(words), 0);
+      st.ready.assign(size_t((words + kWeightBurst - 1) / kWeightBurst), kNever);
+      break;
+    }
+    case DmaKind::AllocPsum: {
+      TileStore& st = tiles_[size_t(job.index)];
+      st.live = true;
+      st.data.assign(size_t(words), 0);
+      st.read = 0;
+      tile_allocated_.notify(sc_core::SC_ZERO_TIME);
+      break;
+    }
+  }
+  return true;
+}
+
+void GlobalBuffer::release(int pool, int64_t words) {
+  used_[size_t(pool)] -= words;
+  if (trace_) words_used.write(int(used_[0] + used_[1]));
+  space_freed_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void GlobalBuffer::write_ifmap_rows(int block, int64_t first_slot, const int16_t* values, int64_t slots,
+                                    int64_t ready) {
+  IfmapStore& st = ifmaps_[size_t(block)];
+  const int64_t cols = int64_t(ctx_->plan.cols.size());
+  std::copy(values, values + slots * cols, st.data.begin() + first_slot * cols);
+  std::fill(st.ready.begin() + first_slot, st.ready.begin() + first_slot + slots, ready);
+  ctx_->count(Level::GLB, Data::Ifmap, 0, slots * cols);
+  arrival_scheduled_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void GlobalBuffer::write_weights(int block, int64_t first_word, const int16_t* values, int64_t words, int64_t ready) {
+  WeightStore& st = weights_[size_t(block)];
+  if (first_word % kWeightBurst != 0 || (words != kWeightBurst && first_word + words != int64_t(st.data.size())))
+    throw std::logic_error("GLB: weight bursts must be whole");
+  std::copy(values, values + words, st.data.begin() + first_word);
+  st.ready[size_t(first_word / kWeightBurst)] = ready;
+  ctx_->count(Level::GLB, Data::Weight, 0, words);
+  arrival_scheduled_.notify(sc_core::SC_ZERO_TIME);
+}
+
+int64_t GlobalBuffer::read_psum(int tile, int64_t index) {
+  TileStore& st = tiles_[size_t(tile)];
+  ctx_->count(Level::GLB, Data::Psum, 1, 0);
+  ++st.read;
+  return st.data[size_t(index)];
+}
+
+void GlobalBuffer::release_tile(int tile) {
+  TileStore& st = tiles_[size_t(tile)];
+  st.live = false;
+  release(0, int64_t(st.data.size()));
+  std::vector<int64_t>().swap(st.data);
+}
+
+void GlobalBuffer::release_ifmap(int block) {
+  IfmapStore& st = ifmaps_[size_t(block)];
+  st.live = false;
+  release(0, int64_t(st.data.size()));
+  std::vector<int16_t>().swap(st.data);
+  std::vector<int64_t>().swap(st.ready);
+  std::vector<int>().swap(st.row_index);
+}
+
+void GlobalBuffer::begin_pass() {
+  const PassGeometry& g = ctx_->geo;
+  const Pass& ps = g.plan->ps;
+  wcur_ = {};
+  wcur_.total = int64_t(ps.fb) * ps.cb * ps.rb * ctx_->s.S;
+  icur_ = {};
+  icur_.total = int64_t(g.nb) * int64_t(ctx_->plan.cols.size()) * ps.cb * int64_t(g.rows.size());
+  pcur_ = {};
+  pcur_.total = ps.first_accumulation ? 0 : int64_t(g.nb) * ps.fb * g.eb * ctx_->s.F;
+  expected_ = int64_t(g.nb) * ps.fb * g.eb * ctx_->s.F;
+  received_ = 0;
+  ctx_->weights_wait_dram = ctx_->ifmap_wait_dram = false;
+  running_ = true;
+  timer_wake_ = false;
+  wake_cycle_ = -1;
+  start_.notify(sc_core::SC_ZERO_TIME);
+}
+
+bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_unscheduled) {
+  const PassGeometry& g = ctx_->geo;
+  const PassPlan& pp = *g.plan;
+  const Pass& ps = pp.ps;
+  const Mapping& mp = ctx_->mp;
+  const int S = ctx_->s.S;
+  const WeightBlock& blk = ctx_->plan.weights[size_t(pp.weight_block)];
+  const WeightStore& st = weights_[size_t(pp.weight_block)];
+  auto& bus = noc_.gin_filter;
+  bool sent = false;
+  ctx_->weights_wait_dram = false;
+  for (int n = 0; n < ctx_->filter_bus && wcur_.sent < wcur_.total && bus.space() > 0; ++n) {
+    const int k = ps.f0 + wcur_.k, c = ps.c0 + wcur_.c, r = ps.r0 + wcur_.i;
+    const int64_t word = ((int64_t(k - blk.f0) * blk.cb + (c - blk.c0)) * blk.rb + (r - blk.r0)) * S + wcur_.x;
+    const int64_t ready = st.live ? st.ready[size_t(word / kWeightBurst)] : kNever;
+    if (ready >= now) {
+      ctx_->weights_wait_dram = true;
+      if (ready == kNever) wait_unscheduled = true;
+      else wait_until = std::min(wait_until, ready + 1);
+      break;
+    }
+    const int ft = wcur_.k / mp.p, ct = wcur_.c / mp.q;
+    const int p_pe = g.filters_of_set(ft, mp.p, ps.fb), q_pe = g.channels_of_set(ct, mp.q, ps.cb);
+    const int index = (wcur_.x * q_pe + wcur_.c % mp.q) * p_pe + wcur_.k % mp.p;
+    bus.push({st.data[size_t(word)], g.weight_tag(ft, ct, wcur_.i), index});
+    ctx_->count(Level::GLB, Data::Weight, 1, 0);
+    sent = true;
+    ++wcur_.sent;
+    if (++wcur_.x == S) {
+      wcur_.x = 0;
+      if (++wcur_.i == ps.rb) {
+        wcur_.i = 0;
+        if (++wcur_.c == ps.cb) {
+          wcur_.c = 0;
+          ++wcur_.k;
+        }
+      }
+    }
+  }
+  // The weights are in the filter spads now; a block no later pass reads leaves the GLB.
+  if (wcur_.sent == wcur_.total && sent && pp.release_weights) {
+    WeightStore& w = weights_[size_t(pp.weight_block)];
+    w.live = false;
+    release(pool_of(DmaKind::LoadWeights), int64_t(w.data.size()));
+    std::vector<int16_t>().swap(w.data);
+    std::vector<int64_t>().swap(w.ready);
+  }
+  return sent;
+}
+
+bool GlobalBuffer::send_ifmaps(int64_t now, int64_t& wait_until, bool& wait_unscheduled) {
+  const PassGeometry& g = ctx_->geo;
+  const PassPlan& pp = *g.plan;
+  const Pass& ps = pp.ps;
+  const IfmapBlock& blk = ctx_->plan.ifmaps[size_t(pp.ifmap_block)];
+  const IfmapStore& st = ifmaps_[size_t(pp.ifmap_block)];
+  const int64_t cols = int64_t(ctx_->plan.cols.size()), nrows = int64_t(blk.rows.size());
+  const int q = ctx_->mp.q;
+  auto& bus = noc_.gin_ifmap;
+  bool sent = false;
+  ctx_->ifmap_wait_dram = false;
+  for (int n = 0; n < ctx_->ifmap_bus && icur_.sent < icur_.total && bus.space() > 0; ++n) {
+    const int c = ps.c0 + icur_.c;
+    int64_t ready = kNever, slot = 0;
+    if (st.live) {
+      slot = (int64_t(icur_.b) * blk.cb + (c - blk.c0)) * nrows + st.row_index[size_t(g.rows[size_t(icur_.ri)])];
+      ready = st.ready[size_t(slot)];
+    }
+    if (ready >= now) {
+      ctx_->ifmap_wait_dram = true;
+      if (ready == kNever) wait_unscheduled = true;
+      else wait_until = std::min(wait_until, ready + 1);
+      break;
+    }
+    IfmapWord w;
+    w.value = st.data[size_t(slot * cols + icur_.col)];
+    w.c_local = int16_t(icur_.c % q);
+    w.tag = g.ifmap_tag(icur_.c / q, icur_.ri);
+    w.b_local = icur_.b;
+    w.col = icur_.col;
+    bus.push(w);
+    ctx_->count(Level::GLB, Data::Ifmap, 1, 0);
+    sent = true;
+    ++icur_.sent;
+    if (++icur_.ri == int(g.rows.size())) {
+      icur_.ri = 0;
+      if (++icur_.c == ps.cb) {
+        icur_.c = 0;
+        if (++icur_.col == int(cols)) {
+          icur_.col = 0;
+          ++icur_.b;
+        }
+      }
+    }
+  }
+  return sent;
+}
+
+bool GlobalBuffer::send_psums() {
+  const PassGeometry& g = ctx_->geo;
+  const Pass& ps = g.plan->ps;
+  const int F = ctx_->s.F, p = ctx_->mp.p;
+  const TileStore& tile = tiles_[size_t(g.plan->psum_tile)];
+  auto& bus = noc_.gin_psum;
+  bool sent = false;
+  for (int n = 0; n < ctx_->psum_bus && pcur_.sent < pcur_.total && bus.space() > 0; ++n) {
+    const int ft = pcur_.chain / g.eb, j = pcur_.chain % g.eb;
+    const int64_t m = ps.f0 - ps.m0 + int64_t(ft) * p + pcur_.k;
+    bus.push({tile.data[size_t(((int64_t(pcur_.b) * ps.mb + m) * g.eb + j) * F + pcur_.f)], pcur_.chain});
+    ctx_->count(Level::GLB, Data::Psum, 1, 0);
+    sent = true;
+    ++pcur_.sent;
+    if (++pcur_.k == g.filters_of_set(ft, p, ps.fb)) {
+      pcur_.k = 0;
+      if (++pcur_.chain == g.chains) {
+        pcur_.chain = 0;
+        if (++pcur_.f == F) {
+          pcur_.f = 0;
+          ++pcur_.b;
+        }
+      }
+    }
+  }
+  return sent;
+}
+
+void GlobalBuffer::tick() {
+  if (!running_) {
+    next_trigger(start_);
+    return;
+  }
+  const int64_t now = cycle_of(sc_core::sc_time_stamp(), period_);
+  if (!timer_wake_ && now != wake_cycle_) {  // woken by an event: act from the next cycle
+    timer_wake_ = true;
+    next_trigger(period_);
+    return;
+  }
+  bool progress = false;
+  TileStore& tile = tiles_[size_t(ctx_->geo.plan->psum_tile)];
+  auto& gon = noc_.gon_psum;
+  while (gon.available()) {
+    const PsumWord& w = gon.front();
+    tile.data[size_t(w.where)] = w.value;
+    gon.pop();
+    ctx_->count(Level::GLB, Data::Psum, 0, 1);
+    ++received_;
+    progress = true;
+  }
+  if (trace_) psum_received.write(int(received_));
+  if (received_ == expected_) {
+    running_ = false;
+    pass_done_.notify(sc_core::SC_ZERO_TIME);
+    next_trigger(start_);
+    return;
+  }
+  int64_t wait_until = kNever;
+  bool wait_unscheduled = false;
+  if (wcur_.sent < wcur_.total) progress |= send_weights(now, wait_until, wait_unscheduled);
+  if (icur_.sent < icur_.total) progress |= send_ifmaps(now, wait_until, wait_unscheduled);
+  if (pcur_.sent < pcur_.total) progress |= send_psums();
+  if (trace_) ifmap_sent.write(int(icur_.sent));
+
+  if (progress) {
+    timer_wake_ = true;
+    wake_cycle_ = -1;
+    next_trigger(period_);
+    return;
+  }
+  // Nothing moved: sleep until a bus frees space, psums come back, or DRAM data arrives.
+  timer_wake_ = false;
+  const sc_core::sc_event_or_list& events = wait_unscheduled ? wake_or_arrival_ : wake_;
+  if (wait_until != kNever) {
+    wake_cycle_ = wait_until;
+    next_trigger(period_ * double(wait_until - now), events);
+  } else {
+    wake_cycle_ = -1;
+    next_trigger(events);
+  }
+}
+
+}  // namespace rowsim::hw

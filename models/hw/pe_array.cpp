@@ -1,0 +1,284 @@
+#include "models/hw/pe_array.hpp"
+
+#include <algorithm>
+
+namespace rowsim::hw {
+namespace {
+
+// Psums from the GLB that may wait at a chain head (a NoC buffer, not a spad).
+constexpr int kHeadDepth = 4;
+
+int64_t cycle_of(const sc_core::sc_time& t, const sc_core::sc_time& period) {
+  return int64_t(t.value() / period.value());
+}
+
+}  // namespace
+
+PeArray::PeArray(sc_core::sc_module_name name, Noc& noc, const sc_core::sc_time& period)
+    : sc_core::sc_module(name), macs_per_cycle("macs_per_cycle"), busy_pes("busy_pes"), stall_cause("stall_cause"),
+      chain_psums("chain_psums"), noc_(noc), period_(period) {
+  // A long-lived list: next_trigger keeps a pointer to the list it waits on.
+  wake_ |= noc.gin_filter.written_event();
+  wake_ |= noc.gin_ifmap.written_event();
+  wake_ |= noc.gin_psum.written_event();
+  wake_ |= noc.gon_psum.read_event();
+  SC_METHOD(tick);
+  sensitive << start_;
+  dont_initialize();
+}
+
+void PeArray::begin_layer(LayerContext* ctx) {
+  ctx_ = ctx;
+  running_ = false;
+}
+
+void PeArray::begin_pass() {
+  const PassGeometry& g = ctx_->geo;
+  const Pass& ps = g.plan->ps;
+  const ConvShape& s = ctx_->s;
+  const Mapping& mp = ctx_->mp;
+  const ArchSpec& arch = ctx_->job->arch;
+  shared_.S = s.S, shared_.U = s.U, shared_.F = s.F, shared_.nb = g.nb;
+  shared_.npos = int(ctx_->positions.size());
+  shared_.win_stride = ctx_->win_stride;
+  shared_.ifmap_cap = arch.spad_ifmap;
+  shared_.psum_cap = arch.spad_psum;
+  shared_.pos_col = ctx_->pos_col.data();
+
+  const int L = g.chain_length, n = g.pes();
+  pes_.resize(size_t(n));
+  state_.assign(size_t(n), Run);
+  queued_.assign(size_t(n), 0);
+  chain_active_.assign(size_t(g.chains), 0);
+  links_.assign(size_t(n), Link{});
+  chains_.resize(size_t(g.chains));
+  noc_.configure(n, g.filter_sets * g.channel_sets * g.rb, g.channel_sets * int(g.rows.size()));
+  for (int c = 0; c < g.chains; ++c) {
+    Chain& ch = chains_[size_t(c)];
+    ch.ft = c / g.eb, ch.j = c % g.eb, ch.length = L;
+    ch.p = g.filters_of_set(ch.ft, mp.p, ps.fb);
+    ch.outputs = int64_t(g.nb) * ch.p * s.F;
+    ch.sent = 0;
+    ch.head.assign(kHeadDepth, 0);
+    ch.head_first = ch.head_size = 0;
+    for (int pos = 0; pos < L; ++pos) {
+      const int ct = pos / g.rb, i = pos % g.rb;
+      const int h = (ps.e0 + ch.j) * s.U + ps.r0 + i - s.pad;
+      const bool real = h >= 0 && h < s.H;
+      const int pe = c * L + pos;
+      pes_[size_t(pe)].configure(shared_, ch.p, g.channels_of_set(ct, mp.q, ps.cb), !real);
+      noc_.set_ids(pe, g.weight_tag(ch.ft, ct, i), real ? g.ifmap_tag(ct, g.row_of_h[size_t(h)]) : -1);
+    }
+  }
+  noc_.build_groups();
+  weights_expected_ = int64_t(ps.fb) * ps.cb * ps.rb * s.S;
+  weights_received_ = 0;
+  first_accumulation_ = ps.first_accumulation;
+  active_ = n;
+  chains_done_ = 0;
+  rr_ = 0;
+  ctx_->counts.active_pes = std::max<int64_t>(ctx_->counts.active_pes, n);
+  running_ = true;
+  timer_wake_ = false;
+  sleep_cause_ = Stall::Pipeline;
+  start_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void PeArray::deliver(bool& progress) {
+  auto& gin_filter = noc_.gin_filter;
+  while (gin_filter.available()) {
+    const FilterWord w = gin_filter.front();
+    gin_filter.pop();
+    const Noc::Group group = noc_.filter_group(w.tag);
+    for (const int* pe = group.begin; pe != group.end; ++pe) pes_[size_t(*pe)].write_weight(w.index, w.value);
+    // Multicast: one array access and one spad write per PE reached.
+    ctx_->count(Level::Array, Data::Weight, int64_t(group.size()), 0);
+    ctx_->count(Level::RF, Data::Weight, 0, int64_t(group.size()));
+    ++weights_received_;
+    progress = true;
+  }
+  auto& gin_ifmap = noc_.gin_ifmap;
+  while (gin_ifmap.available()) {
+    const IfmapWord& w = gin_ifmap.front();
+    const Noc::Group group = noc_.ifmap_group(w.tag);
+    bool ready = true;
+    for (const int* pe = group.begin; pe != group.end && ready; ++pe) ready = pes_[size_t(*pe)].can_accept();
+    if (!ready) break;  // the bus waits until every destination has room
+    for (const int* pe = group.begin; pe != group.end; ++pe) {
+      pes_[size_t(*pe)].accept(w);
+      if (state_[size_t(*pe)] == WaitIfmap) state_[size_t(*pe)] = Run;
+    }
+    gin_ifmap.pop();
+    progress = true;
+  }
+  auto& gin_psum = noc_.gin_psum;
+  while (gin_psum.available()) {
+    const PsumWord& w = gin_psum.front();
+    Chain& ch = chains_[size_t(w.where)];
+    if (ch.head_size == kHeadDepth) break;
+    int slot = (ch.head_first + ch.head_size) % kHeadDepth;
+    ch.head[size_t(slot)] = w.value;
+    ++ch.head_size;
+    gin_psum.pop();
+    ctx_->count(Level::Array, Data::Psum, 1, 0);
+    progress = true;
+  }
+}
+
+void PeArray::move_psums(bool& progress) {
+  const PassGeometry& g = ctx_->geo;
+  const Pass& ps = g.plan->ps;
+  const int F = ctx_->s.F, L = g.chain_length, nchains = g.chains, p = ctx_->mp.p;
+  auto& gon = noc_.gon_psum;
+  int gon_budget = int(std::min<size_t>(size_t(ctx_->psum_bus), gon.space()));
+  int64_t hops = 0;
+  for (int n = 0; n < nchains; ++n) {
+    int c = rr_ + n;
+    if (c >= nchains) c -= nchains;
+    if (!chain_active_[size_t(c)]) continue;
+    Chain& ch = chains_[size_t(c)];
+    const int base = c * L;
+    bool waiting = false;
+    for (int pos = L - 1; pos >= 0; --pos) {
+      if (!queued_[size_t(base + pos)]) continue;
+      waiting = true;
+      Pe& pe = pes_[size_t(base + pos)];
+      int64_t in = 0;
+      if (pos == 0) {
+        if (!first_accumulation_) {
+          if (ch.head_size == 0) continue;
+          in = ch.head[size_t(ch.head_first)];
+        }
+      } else {
+        const Link& below = links_[size_t(base + pos - 1)];
+        if (!below.valid) continue;
+        in = below.value;
+      }
+      const bool top = pos == L - 1;
+      if (top ? gon_budget == 0 : links_[size_t(base + pos)].valid) continue;
+      const int64_t sum = in + pe.front_psum();
+      pe.pop_psum();
+      --queued_[size_t(base + pos)];
+      if (state_[size_t(base + pos)] == WaitPsum) state_[size_t(base + pos)] = Run;
+      if (pos == 0) {
+        if (!first_accumulation_) {
+          ch.head_first = (ch.head_first + 1) % kHeadDepth;
+          --ch.head_size;
+        }
+      } else {
+        links_[size_t(base + pos - 1)].valid = false;
+      }
+      if (top) {
+        // Outputs leave in the chain's order: image, ofmap column, filter.
+        const int64_t k = ch.sent % ch.p, f = (ch.sent / ch.p) % F, b = ch.sent / (int64_t(ch.p) * F);
+        const int64_t m = ps.f0 - ps.m0 + int64_t(ch.ft) * p + k;
+        gon.push({sum, int32_t(((b * ps.mb + m) * g.eb + ch.j) * F + f)});
+        --gon_budget;
+        if (++ch.sent == ch.outputs) ++chains_done_;
+      } else {
+        links_[size_t(base + pos)] = {sum, true};
+      }
+      ++hops;
+    }
+    // Psums popped this cycle are checked again next cycle; a chain whose PEs hold none sleeps
+    // until one finishes a window.
+    chain_active_[size_t(c)] = waiting;
+  }
+  if (nchains > 0) rr_ = rr_ + 1 == nchains ? 0 : rr_ + 1;
+  if (hops) {
+    ctx_->count(Level::Array, Data::Psum, hops, 0);
+    progress = true;
+  }
+}
+
+void PeArray::trace(int macs, int busy, Stall cause) {
+  macs_per_cycle.write(macs);
+  busy_pes.write(busy);
+  stall_cause.write(macs ? -1 : int(cause));
+  int64_t waiting = 0;
+  for (const auto& ch : chains_) waiting += ch.outputs - ch.sent;
+  chain_psums.write(int(waiting));
+}
+
+void PeArray::tick() {
+  if (!running_) {
+    next_trigger(start_);
+    return;
+  }
+  if (!timer_wake_) {  // woken by an event in this cycle: act from the next one
+    timer_wake_ = true;
+    next_trigger(period_);
+    return;
+  }
+  const int64_t now = cycle_of(sc_core::sc_time_stamp(), period_);
+  bool progress = false;
+  deliver(progress);
+  int busy = 0;
+  Stall why = Stall::Pipeline;
+  const bool filling = weights_received_ < weights_expected_;
+  if (filling) {
+    why = ctx_->weights_wait_dram ? Stall::DramWeights : Stall::WeightFill;
+  } else {
+    if (chains_done_ < int(chains_.size())) move_psums(progress);
+    if (active_ > 0) {
+      const int n = int(pes_.size()), L = ctx_->geo.chain_length;
+      for (int i = 0; i < n; ++i) {
+        if (state_[size_t(i)] != Run) continue;
+        switch (pes_[size_t(i)].step()) {
+          case Pe::Mac: ++busy; break;
+          case Pe::WindowDone:
+            ++busy;
+            chain_active_[size_t(i / L)] = 1;
+            queued_[size_t(i)] += pes_[size_t(i)].p();
+            if (pes_[size_t(i)].done()) {
+              state_[size_t(i)] = Done;
+              --active_;
+            }
+            break;
+          case Pe::StallIfmap: state_[size_t(i)] = WaitIfmap; break;
+          case Pe::StallPsum: state_[size_t(i)] = WaitPsum; break;
+        }
+      }
+    }
+    if (!busy) {
+      bool wait_ifmap = false, wait_psum = false;
+      for (State st : state_) {
+        wait_ifmap |= st == WaitIfmap;
+        wait_psum |= st == WaitPsum;
+      }
+      why = wait_ifmap ? (ctx_->ifmap_wait_dram ? Stall::DramIfmap : Stall::IfmapBus)
+                       : wait_psum ? Stall::Psum : Stall::Pipeline;
+    }
+  }
+  ctx_->ledger.fill_until(now - 1, sleep_cause_);
+  ctx_->ledger.cycle(now, busy > 0, why);
+  if (trace_) trace(busy, busy, why);
+
+  if (!filling && active_ == 0 && chains_done_ == int(chains_.size())) {
+    // The pass is done in the array; the GLB completes it when the last psums arrive.
+    int64_t macs = 0, deliveries = 0, psum_rf = 0;
+    for (const Pe& pe : pes_) {
+      macs += pe.macs();
+      deliveries += pe.deliveries();
+      psum_rf += pe.psum_rf();
+    }
+    ctx_->counts.macs += macs;
+    ctx_->count(Level::RF, Data::Weight, macs, 0);
+    ctx_->count(Level::RF, Data::Ifmap, macs, deliveries);
+    ctx_->count(Level::Array, Data::Ifmap, deliveries, 0);  // NoC deliveries, padding zeros included
+    ctx_->count(Level::RF, Data::Psum, psum_rf, psum_rf);
+    running_ = false;
+    if (trace_) trace(0, 0, Stall::Pipeline);
+    next_trigger(start_);
+    return;
+  }
+  if (progress || busy) {
+    next_trigger(period_);
+  } else {
+    sleep_cause_ = why;
+    timer_wake_ = false;
+    next_trigger(wake_);
+  }
+}
+
+}  // namespace rowsim::hw

@@ -1,0 +1,77 @@
+// The PE array: ONE sc_module whose single SC_METHOD steps plain-C++ PEs once per cycle, sized per
+// pass from the mapping and the ArchSpec (no compile-time sizes, no per-PE modules or signals).
+//
+// A cycle runs in two phases. First the words that arrived on the GIN last cycle are delivered
+// (filter words into filter spads, ifmap words into ifmap spads when every destination PE has
+// room, psums into the chain heads' input buffers). Then the PEs act on the state as it stood:
+// psums move one hop up each chain (evaluated top-down so a register freed this cycle is refilled
+// this cycle, as with ready/valid handshakes) and leave the chain tops on the GON, and every PE
+// performs at most one MAC. When a cycle changes nothing the method sleeps until a bus wakes it.
+#pragma once
+#include <vector>
+
+#include <systemc>
+
+#include "models/hw/context.hpp"
+#include "models/hw/noc.hpp"
+#include "models/hw/pe.hpp"
+
+namespace rowsim::hw {
+
+class PeArray : public sc_core::sc_module {
+public:
+  SC_HAS_PROCESS(PeArray);
+  PeArray(sc_core::sc_module_name name, Noc& noc, const sc_core::sc_time& period);
+
+  void begin_layer(LayerContext* ctx);
+  // Configures PEs and NoC IDs for ctx->geo and starts the pass at the next cycle.
+  void begin_pass();
+
+  // Signals for the VCD trace (written only when tracing).
+  sc_core::sc_signal<int> macs_per_cycle, busy_pes, stall_cause, chain_psums;
+  void enable_trace_signals() { trace_ = true; }
+
+private:
+  void tick();
+  void deliver(bool& progress);
+  void move_psums(bool& progress);
+  void trace(int macs, int busy, Stall cause);
+
+  struct Chain {
+    int ft = 0, j = 0, length = 0, p = 1;
+    int64_t outputs = 0, sent = 0;  // psums this chain delivers to the GLB this pass, and so far
+    // Psums from the GLB waiting at the chain head (a small NoC buffer).
+    std::vector<int64_t> head;
+    int head_first = 0, head_size = 0;
+  };
+  struct Link {
+    int64_t value = 0;
+    bool valid = false;
+  };
+
+  Noc& noc_;
+  const sc_core::sc_time period_;
+  LayerContext* ctx_ = nullptr;
+  PeShared shared_;
+  std::vector<Pe> pes_;          // chain-major: pe = chain * chain_length + position
+  // Per PE: runs, waits for an ifmap word, waits for psum spad room, or is done. A waiting PE is
+  // not stepped until a delivery or a psum leaving its spad may have unblocked it.
+  enum State : char { Run, WaitIfmap, WaitPsum, Done };
+  std::vector<State> state_;
+  std::vector<char> chain_active_;  // the chain has psums waiting in some PE's psum spad
+  std::vector<int> queued_;         // per PE: finished psums in its psum spad (a compact mirror)
+  std::vector<Link> links_;      // links_[pe]: the register from PE pe to the PE above it
+  std::vector<Chain> chains_;
+  int64_t weights_expected_ = 0, weights_received_ = 0;
+  int active_ = 0;               // PEs with MACs left
+  int chains_done_ = 0;          // chains that delivered all their psums
+  bool first_accumulation_ = false;
+  bool running_ = false, timer_wake_ = false, trace_ = false;
+  int64_t wake_cycle_ = -1;
+  Stall sleep_cause_ = Stall::Pipeline;
+  int rr_ = 0;  // GON arbitration: the chain served first this cycle
+  sc_core::sc_event start_;
+  sc_core::sc_event_or_list wake_;
+};
+
+}  // namespace rowsim::hw

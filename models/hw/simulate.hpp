@@ -1,0 +1,63 @@
+// The cycle-level model of one layer: the entry point sim/ uses. Plain C++ types only; the SystemC
+// modules behind it (models/hw/top.hpp) are built once per process and reconfigured per layer
+// from the job's ArchSpec, so any array size runs in the same process.
+//
+// SystemC has one kernel per process: simulate_layer() is not thread-safe. Run layers in parallel
+// in separate processes (sim/runner.cpp forks workers).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mapper/mapping.hpp"
+#include "models/arch/access_counts.hpp"
+#include "models/arch/arch_spec.hpp"
+#include "workloads/fixed_point.hpp"
+
+namespace rowsim::hw {
+
+// Random DRAM stalls for tests of back-pressure: each cycle the link would move data it stalls
+// with this probability instead. Seeded, so a run is reproducible.
+struct DramStalls {
+  double probability = 0;
+  uint64_t seed = 0;
+};
+
+struct LayerJob {
+  std::string name;
+  ConvShape shape;  // per group; shape.G groups run one after another
+  Mapping mapping;
+  ArchSpec arch;
+  // Data in DRAM, all raw fixed point: ifmaps [N][G*C][H][W] (fully connected: [N][C][1][1]),
+  // weights [G*M][C][R][S], bias [G*M] at the accumulator scale (nullptr: none).
+  const int16_t* ifmap = nullptr;
+  const int16_t* weights = nullptr;
+  const int64_t* bias = nullptr;
+  int shift = 0;    // frac(ifmap) + frac(weight) - frac(ofmap)
+  QFormat out_q;    // ofmap format
+  bool relu = false;  // ReLU fused at ofmap write-out
+  DramStalls dram_stalls;
+};
+
+struct LayerSimResult {
+  // Every access as counted where it happened; cycles, stall_cycles and stalls_by_cause from the
+  // simulation (cycles = compute_cycles + stall_cycles).
+  AccessCounts counts;
+  int64_t compute_cycles = 0;  // cycles in which at least one PE performed a MAC
+  int64_t passes = 0;
+  std::vector<int16_t> ofmap;  // [N][G*M][E][F]
+};
+
+// Throws UserError when the mapping does not fit the architecture.
+LayerSimResult simulate_layer(const LayerJob& job);
+
+// Records a VCD of the model's signals (docs/simulator.md lists them). Must be called before the
+// first simulate_layer() of the process; the file is complete after finish_trace() or exit.
+void enable_trace(const std::string& vcd_path);
+void finish_trace();
+
+// The stall causes reported in stalls_by_cause, in report order.
+const std::vector<std::string>& stall_cause_names();
+
+}  // namespace rowsim::hw

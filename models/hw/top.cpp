@@ -1,0 +1,220 @@
+#include "models/hw/top.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "mapper/analytical.hpp"
+#include "workloads/util/error.hpp"
+#include "workloads/util/file_io.hpp"
+
+// rowsim has its own main(); libsystemc still needs the symbol its default main() refers to.
+int sc_main(int, char**) {
+  std::fprintf(stderr, "rowsim: sc_main is not used\n");
+  return 1;
+}
+
+namespace rowsim::hw {
+
+const char* to_string(Stall cause) {
+  switch (cause) {
+    case Stall::WeightFill: return "weight_fill";
+    case Stall::DramWeights: return "dram_weights";
+    case Stall::DramIfmap: return "dram_ifmap";
+    case Stall::IfmapBus: return "ifmap_bus";
+    case Stall::Psum: return "psum";
+    case Stall::GlbSpace: return "glb_space";
+    case Stall::Pipeline: return "pipeline";
+    case Stall::OfmapWriteback: return "ofmap_writeback";
+    case Stall::Count: break;
+  }
+  return "?";
+}
+
+const std::vector<std::string>& stall_cause_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (int k = 0; k < kStallCauses; ++k) v.push_back(to_string(Stall(k)));
+    return v;
+  }();
+  return names;
+}
+
+const sc_core::sc_time& Top::period() {
+  static const sc_core::sc_time p(1, sc_core::SC_NS);
+  return p;
+}
+
+Top::Top(sc_core::sc_module_name name, const std::string& vcd_base)
+    : sc_core::sc_module(name), noc_("noc"), glb_("glb", noc_, period()), array_("pe_array", noc_, period()),
+      dram_("dram", glb_, period()), controller_("controller", glb_, array_, dram_, period()) {
+  if (vcd_base.empty()) return;
+  trace_ = sc_core::sc_create_vcd_trace_file(vcd_base.c_str());
+  trace_->set_time_unit(1, sc_core::SC_NS);
+  array_.enable_trace_signals();
+  glb_.enable_trace_signals();
+  dram_.enable_trace_signals();
+  controller_.enable_trace_signals();
+  sc_core::sc_trace(trace_, controller_.pass_index, "pass");
+  sc_core::sc_trace(trace_, array_.macs_per_cycle, "array.macs");
+  sc_core::sc_trace(trace_, array_.busy_pes, "array.busy_pes");
+  sc_core::sc_trace(trace_, array_.stall_cause, "array.stall_cause");
+  sc_core::sc_trace(trace_, array_.chain_psums, "array.psums_left");
+  sc_core::sc_trace(trace_, glb_.words_used, "glb.words_used");
+  sc_core::sc_trace(trace_, glb_.ifmap_sent, "glb.ifmap_words_sent");
+  sc_core::sc_trace(trace_, glb_.psum_received, "glb.psums_received");
+  sc_core::sc_trace(trace_, dram_.link_busy, "dram.link_busy");
+  sc_core::sc_trace(trace_, dram_.read_job, "dram.read_job");
+}
+
+Top::~Top() { close_trace(); }
+
+void Top::close_trace() {
+  if (trace_) sc_core::sc_close_vcd_trace_file(trace_);
+  trace_ = nullptr;
+}
+
+namespace {
+
+void check_job(const LayerJob& job) {
+  if (!job.ifmap || !job.weights) throw std::invalid_argument("simulate_layer: job without data");
+  auto why = infeasibility_reasons(job.shape, job.mapping, job.arch);
+  if (!why.empty()) {
+    std::string list;
+    for (const auto& w : why) list += "\n  - " + w;
+    fail("layer '{}': mapping {} does not fit {}:{}", job.name, job.mapping.str(), job.arch.name, list);
+  }
+  const double p = job.dram_stalls.probability;
+  if (!(p >= 0 && p <= 0.9)) fail("DRAM stall probability {}: expected a value in [0, 0.9]", p);
+}
+
+}  // namespace
+
+LayerSimResult Top::run(const LayerJob& job) {
+  check_job(job);
+  auto ctx = std::make_unique<LayerContext>();
+  ctx->job = &job;
+  ctx->s = job.shape;
+  ctx->mp = job.mapping;
+  ctx->plan = plan_layer(job.shape, job.mapping);
+  const ConvShape& s = ctx->s;
+  ctx->positions = padded_positions(s);
+  std::vector<int> col_index(size_t(s.W), -1);
+  for (size_t k = 0; k < ctx->plan.cols.size(); ++k) col_index[size_t(ctx->plan.cols[k])] = int(k);
+  for (int p : ctx->positions) {
+    int col = p - s.pad;
+    ctx->pos_col.push_back(col >= 0 && col < s.W ? col_index[size_t(col)] : -1);
+  }
+  ctx->win_stride = s.U <= s.S ? s.U : s.S;
+  ctx->filter_bus = job.arch.filter_bus_words();
+  ctx->ifmap_bus = job.arch.ifmap_bus_words();
+  ctx->psum_bus = job.arch.psum_bus_words();
+  ctx->ofmap.assign(size_t(s.N) * s.G * s.M * s.E * s.F, 0);
+  const int64_t start = int64_t(sc_core::sc_time_stamp().value() / period().value());
+  ctx->start_cycle = start;
+  ctx->ledger.reset(start);
+
+  noc_.begin_layer(*ctx);
+  glb_.begin_layer(ctx.get());
+  array_.begin_layer(ctx.get());
+  dram_.begin_layer(ctx.get());
+  controller_.begin_layer(ctx.get());
+
+  // A generous bound: the model never needs many times the analytical cycles; beyond it the
+  // model is stuck (a bug), which must fail rather than hang.
+  LayerCost cost = analyze(s, job.mapping, job.arch);
+  const double slow = 1.0 / (1.0 - job.dram_stalls.probability);
+  const double budget = (50.0 * double(cost.counts.cycles) + 2.0 * double(job.arch.dram_latency_cycles) *
+                                                                   double(ctx->plan.dma.size() + 1)) *
+                            slow +
+                        1e6;
+  sc_core::sc_start(period() * budget, sc_core::SC_EXIT_ON_STARVATION);
+  const int64_t end = int64_t(sc_core::sc_time_stamp().value() / period().value());
+  if (!ctx->done)
+    throw std::logic_error(fmt::format("SystemC model of layer '{}' stopped at cycle {} of pass {} of {} ({})",
+                                       job.name, end - start, ctx->geo.pass, ctx->plan.passes.size(),
+                                       sc_core::sc_pending_activity() ? "no progress" : "deadlock"));
+  const int64_t last = ctx->ledger.accounted();
+  LayerSimResult r;
+  r.counts = ctx->counts;
+  r.counts.cycles = last - start;
+  r.compute_cycles = ctx->ledger.compute();
+  r.counts.stall_cycles = ctx->ledger.total_stalls();
+  for (int k = 0; k < kStallCauses; ++k)
+    if (ctx->ledger.stall(Stall(k)) > 0) r.counts.stalls_by_cause[to_string(Stall(k))] = ctx->ledger.stall(Stall(k));
+  if (r.compute_cycles + r.counts.stall_cycles != r.counts.cycles)
+    throw std::logic_error("cycle ledger does not add up");
+  r.passes = int64_t(ctx->plan.passes.size());
+  r.ofmap = std::move(ctx->ofmap);
+  return r;
+}
+
+// --- the process-wide model ------------------------------------------------------------------
+
+namespace {
+
+struct Kernel {
+  std::string trace_path, trace_tmp;
+  std::unique_ptr<Top> top;
+};
+
+Kernel& kernel() {
+  static Kernel k;
+  return k;
+}
+
+// SystemC reports go to stderr (stdout carries rowsim's reports); informational ones are dropped.
+void report_handler(const sc_core::sc_report& report, const sc_core::sc_actions& actions) {
+  if (report.get_severity() == sc_core::SC_INFO) return;
+  if (actions & sc_core::SC_DISPLAY)
+    std::fprintf(stderr, "rowsim: SystemC: %s\n", sc_core::sc_report_compose_message(report).c_str());
+  sc_core::sc_report_handler::default_handler(report, actions & ~sc_core::SC_DISPLAY);
+}
+
+Top& model() {
+  Kernel& k = kernel();
+  if (!k.top) {
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+    sc_core::sc_report_handler::set_handler(report_handler);
+    std::string base;
+    if (!k.trace_path.empty()) {
+      k.trace_tmp = fmt::format("{}.tmp.{}", k.trace_path, ::getpid());
+      base = k.trace_tmp;  // SystemC appends ".vcd"
+    }
+    k.top = std::make_unique<Top>("rowsim", base);
+    // Initialise the kernel: every thread runs to its first wait, so that the events a layer
+    // notifies have listeners.
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  }
+  return *k.top;
+}
+
+}  // namespace
+
+void enable_trace(const std::string& vcd_path) {
+  Kernel& k = kernel();
+  if (k.top) throw std::logic_error("enable_trace after the model was built");
+  if (vcd_path.empty()) fail("--trace: expected a file name");
+  std::string dir = vcd_path.substr(0, vcd_path.find_last_of('/') == std::string::npos ? 0 : vcd_path.find_last_of('/'));
+  if (!dir.empty()) make_directories(dir);
+  k.trace_path = vcd_path;
+}
+
+void finish_trace() {
+  Kernel& k = kernel();
+  if (!k.top || k.trace_path.empty()) return;
+  k.top->close_trace();
+  if (std::rename((k.trace_tmp + ".vcd").c_str(), k.trace_path.c_str()) != 0)
+    fail("--trace {}: cannot write the file", k.trace_path);
+  k.trace_path.clear();
+}
+
+LayerSimResult simulate_layer(const LayerJob& job) { return model().run(job); }
+
+}  // namespace rowsim::hw

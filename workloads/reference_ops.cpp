@@ -1,0 +1,181 @@
+#include "workloads/reference_ops.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace rowsim {
+namespace {
+
+void require(bool ok, const std::string& what) {
+  if (!ok) throw std::invalid_argument("reference op: " + what);
+}
+
+Shape window_shape(const Shape& in, int kh, int kw, int stride, int pad) {
+  require(kh >= 1 && kw >= 1 && stride >= 1 && pad >= 0, "bad window");
+  Shape out{in.c, (in.h + 2 * pad - kh) / stride + 1, (in.w + 2 * pad - kw) / stride + 1};
+  require(out.h >= 1 && out.w >= 1, "window larger than its padded input");
+  return out;
+}
+
+int16_t write_out(int64_t acc, int shift, const QFormat& q, bool relu) {
+  int16_t v = requantize(acc, shift, q);
+  return relu && v < 0 ? int16_t(0) : v;
+}
+
+}  // namespace
+
+int64_t divide_round(int64_t n, int64_t d) {
+  int64_t mag = n < 0 ? -n : n;
+  int64_t r = (2 * mag + d) / (2 * d);
+  return n < 0 ? -r : r;
+}
+
+ConvGeometry conv_geometry(const Layer& layer) {
+  return {layer.out_channels, layer.kernel_h, layer.kernel_w, layer.stride, layer.pad, layer.groups};
+}
+
+FixedTensor conv2d(const FixedTensor& in, const FixedLayerParams& params, const ConvGeometry& g, const QFormat& out_q,
+                   bool relu) {
+  require(g.groups >= 1 && in.shape.c % g.groups == 0 && g.out_channels % g.groups == 0, "groups must divide channels");
+  const int C = in.shape.c / g.groups, M = g.out_channels / g.groups, R = g.kernel_h, S = g.kernel_w;
+  const int H = in.shape.h, W = in.shape.w, U = g.stride, pad = g.pad;
+  Shape out_shape = window_shape(in.shape, R, S, U, pad);
+  out_shape.c = g.out_channels;
+  const int E = out_shape.h, F = out_shape.w;
+  require(params.weights.size() == size_t(g.out_channels) * C * R * S, "weight count does not match the layer");
+  require(params.bias.empty() || params.bias.size() == size_t(g.out_channels), "bias count does not match");
+  const int shift = in.q.frac + params.weight_q.frac - out_q.frac;
+
+  FixedTensor out(in.n, out_shape, out_q);
+  std::vector<int64_t> acc(size_t(E) * F);
+  for (int b = 0; b < in.n; ++b)
+    for (int grp = 0; grp < g.groups; ++grp)
+      for (int mm = 0; mm < M; ++mm) {
+        const int m = grp * M + mm;
+        std::fill(acc.begin(), acc.end(), params.bias.empty() ? 0 : params.bias[size_t(m)]);
+        for (int c = 0; c < C; ++c) {
+          const int16_t* plane = &in.data[in.index(b, grp * C + c, 0, 0)];
+          for (int r = 0; r < R; ++r)
+            for (int s = 0; s < S; ++s) {
+              const int32_t w = params.weights[((size_t(m) * C + c) * R + r) * S + s];
+              if (w == 0) continue;
+              // Output columns whose input column x*U + s - pad lies inside the map.
+              const int last = W - 1 + pad - s;  // x*U <= last
+              if (last < 0) continue;
+              int x_lo = std::max(0, (pad - s + U - 1) / U), x_hi = std::min(F, last / U + 1);
+              for (int y = 0; y < E; ++y) {
+                const int iy = y * U + r - pad;
+                if (iy < 0 || iy >= H) continue;
+                const int16_t* row = plane + size_t(iy) * W + (s - pad);
+                int64_t* a = &acc[size_t(y) * F];
+                for (int x = x_lo; x < x_hi; ++x) a[x] += w * int32_t(row[x * U]);
+              }
+            }
+        }
+        int16_t* dst = &out.data[out.index(b, m, 0, 0)];
+        for (size_t i = 0; i < acc.size(); ++i) dst[i] = write_out(acc[i], shift, out_q, relu);
+      }
+  return out;
+}
+
+FixedTensor fully_connected(const FixedTensor& in, const FixedLayerParams& params, int out_features,
+                            const QFormat& out_q, bool relu) {
+  const int64_t K = in.image_elements();
+  require(params.weights.size() == size_t(out_features) * size_t(K), "weight count does not match the layer");
+  require(params.bias.empty() || params.bias.size() == size_t(out_features), "bias count does not match");
+  const int shift = in.q.frac + params.weight_q.frac - out_q.frac;
+  FixedTensor out(in.n, Shape{out_features, 1, 1}, out_q);
+  for (int b = 0; b < in.n; ++b) {
+    const int16_t* x = &in.data[size_t(b) * size_t(K)];
+    for (int m = 0; m < out_features; ++m) {
+      const int16_t* w = &params.weights[size_t(m) * size_t(K)];
+      int64_t acc = params.bias.empty() ? 0 : params.bias[size_t(m)];
+      for (int64_t i = 0; i < K; ++i) acc += int32_t(w[i]) * int32_t(x[i]);
+      out.data[size_t(b) * out_features + m] = write_out(acc, shift, out_q, relu);
+    }
+  }
+  return out;
+}
+
+FixedTensor max_pool(const FixedTensor& in, int kh, int kw, int stride, int pad) {
+  FixedTensor out(in.n, window_shape(in.shape, kh, kw, stride, pad), in.q);
+  for (int b = 0; b < in.n; ++b)
+    for (int c = 0; c < in.shape.c; ++c)
+      for (int y = 0; y < out.shape.h; ++y)
+        for (int x = 0; x < out.shape.w; ++x) {
+          int best = std::numeric_limits<int>::min();
+          for (int r = 0; r < kh; ++r)
+            for (int s = 0; s < kw; ++s) {
+              int iy = y * stride + r - pad, ix = x * stride + s - pad;
+              if (iy < 0 || iy >= in.shape.h || ix < 0 || ix >= in.shape.w) continue;
+              best = std::max(best, int(in.at(b, c, iy, ix)));
+            }
+          require(best != std::numeric_limits<int>::min(), "a pooling window holds only padding");
+          out.data[out.index(b, c, y, x)] = int16_t(best);
+        }
+  return out;
+}
+
+FixedTensor avg_pool(const FixedTensor& in, int kh, int kw, int stride, int pad) {
+  FixedTensor out(in.n, window_shape(in.shape, kh, kw, stride, pad), in.q);
+  const int64_t divisor = int64_t(kh) * kw;
+  for (int b = 0; b < in.n; ++b)
+    for (int c = 0; c < in.shape.c; ++c)
+      for (int y = 0; y < out.shape.h; ++y)
+        for (int x = 0; x < out.shape.w; ++x) {
+          int64_t sum = 0;
+          for (int r = 0; r < kh; ++r)
+            for (int s = 0; s < kw; ++s) {
+              int iy = y * stride + r - pad, ix = x * stride + s - pad;
+              if (iy >= 0 && iy < in.shape.h && ix >= 0 && ix < in.shape.w) sum += in.at(b, c, iy, ix);
+            }
+          out.data[out.index(b, c, y, x)] = saturate(divide_round(sum, divisor), in.q);
+        }
+  return out;
+}
+
+FixedTensor add(const FixedTensor& a, const FixedTensor& b, bool relu) {
+  require(a.n == b.n && a.shape == b.shape, "add of different shapes");
+  require(a.q == b.q, "add of different formats");
+  FixedTensor out(a.n, a.shape, a.q);
+  for (size_t i = 0; i < a.data.size(); ++i) {
+    int16_t v = saturate(int64_t(a.data[i]) + b.data[i], a.q);
+    out.data[i] = relu && v < 0 ? int16_t(0) : v;
+  }
+  return out;
+}
+
+FixedTensor relu(FixedTensor in) {
+  for (auto& v : in.data) v = v < 0 ? int16_t(0) : v;
+  return in;
+}
+
+FixedTensor reference_layer(const Layer& layer, const std::vector<const FixedTensor*>& inputs,
+                            const FixedLayerParams* params, const QFormat& out_q, bool fuse_relu) {
+  require(!inputs.empty() && inputs[0], "layer without input");
+  const FixedTensor& x = *inputs[0];
+  switch (layer.kind) {
+    case LayerKind::Conv:
+      require(params != nullptr, "conv without parameters");
+      return conv2d(x, *params, conv_geometry(layer), out_q, fuse_relu);
+    case LayerKind::FullyConnected:
+      require(params != nullptr, "fully connected layer without parameters");
+      return fully_connected(x, *params, layer.out_channels, out_q, fuse_relu);
+    case LayerKind::Pool: {
+      FixedTensor y = layer.pool == PoolKind::Max ? max_pool(x, layer.kernel_h, layer.kernel_w, layer.stride, layer.pad)
+                                                  : avg_pool(x, layer.kernel_h, layer.kernel_w, layer.stride, layer.pad);
+      return fuse_relu ? relu(std::move(y)) : y;
+    }
+    case LayerKind::Add:
+      require(inputs.size() == 2 && inputs[1], "add needs two inputs");
+      return add(x, *inputs[1], fuse_relu);
+    case LayerKind::ReLU: return relu(x);
+    case LayerKind::BatchNorm: return fuse_relu ? relu(x) : x;
+  }
+  throw std::invalid_argument("reference op: unknown layer kind");
+}
+
+}  // namespace rowsim
