@@ -22,49 +22,65 @@ std::string gp_quote(const std::string& s) {
   return out + "\"";
 }
 
-std::string base_of(const std::string& svg_path) {
-  std::filesystem::path p(svg_path);
-  return (p.parent_path() / p.stem()).string();
-}
+// The .dat and .gp files sit beside the SVG and name each other by file name only, so the
+// script runs from that directory wherever the output was written.
+struct PlotFiles {
+  std::string dir, stem;
+  explicit PlotFiles(const std::string& svg_path) {
+    std::filesystem::path p(svg_path);
+    dir = p.parent_path().empty() ? "." : p.parent_path().string();
+    stem = p.stem().string();
+  }
+  std::string path(const std::string& suffix) const { return (std::filesystem::path(dir) / (stem + suffix)).string(); }
+  std::string temp_svg() const { return stem + ".svg.tmp." + std::to_string(::getpid()); }
+};
 
-std::string preamble(const std::string& title, const std::string& ylabel, const std::string& output) {
+std::string preamble(const std::string& title, const std::string& ylabel) {
   return fmt::format(
       "set terminal svg size 1100,560 dynamic enhanced font 'sans,11' background rgb 'white'\n"
-      "set output {}\nset title {} noenhanced\nset ylabel {} noenhanced\n"
+      "set title {} noenhanced\nset ylabel {} noenhanced\n"
       "set key outside right top noenhanced\nset grid ytics\n",
-      gp_quote(output), gp_quote(title), gp_quote(ylabel));
+      gp_quote(title), gp_quote(ylabel));
 }
 
-// Runs gnuplot on the script, writing to a temporary SVG that is then renamed into place.
-void run_gnuplot(const std::string& svg_path, const std::string& script_path, const std::string& temp_svg) {
+// Saves the script (drawing into the SVG's name, for rerunning by hand) and runs a copy that
+// draws into a temporary file, renamed into place when gnuplot succeeds.
+void run_gnuplot(const std::string& svg_path, const PlotFiles& files, const std::string& body) {
   if (std::system("command -v gnuplot >/dev/null 2>&1") != 0)
     fail("{}: gnuplot is not installed (scripts/setup installs gnuplot-nox); cannot draw the plot", svg_path);
-  std::string log = temp_svg + ".log";
-  std::string cmd = fmt::format("gnuplot {} >{} 2>&1", gp_quote(script_path), gp_quote(log));
+  write_file_atomic(files.path(".gp"), fmt::format("set output {}\n", gp_quote(files.stem + ".svg")) + body);
+  std::string temp_svg = files.temp_svg();
+  std::string temp_script = temp_svg + ".gp";
+  write_file_atomic((std::filesystem::path(files.dir) / temp_script).string(),
+                    fmt::format("set output {}\n", gp_quote(temp_svg)) + body);
+  std::string log = std::filesystem::absolute(std::filesystem::path(files.dir) / (temp_svg + ".log")).string();
+  std::string cmd =
+      fmt::format("cd {} && gnuplot {} >{} 2>&1", gp_quote(files.dir), gp_quote(temp_script), gp_quote(log));
   int status = std::system(cmd.c_str());
+  std::string temp_path = (std::filesystem::path(files.dir) / temp_svg).string();
+  std::remove((std::filesystem::path(files.dir) / temp_script).string().c_str());
   if (status != 0) {
     std::string message = file_exists(log) ? read_file(log) : "";
     std::remove(log.c_str());
-    std::remove(temp_svg.c_str());
+    std::remove(temp_path.c_str());
     fail("{}: gnuplot failed: {}", svg_path, message);
   }
   std::remove(log.c_str());
-  if (std::rename(temp_svg.c_str(), svg_path.c_str()) != 0) fail("{}: cannot move the plot into place", svg_path);
+  if (std::rename(temp_path.c_str(), svg_path.c_str()) != 0) fail("{}: cannot move the plot into place", svg_path);
 }
 
 }  // namespace
 
 void write_bar_chart(const std::string& svg_path, const BarChart& chart) {
-  std::string base = base_of(svg_path);
+  PlotFiles files(svg_path);
   std::string data;
   for (size_t i = 0; i < chart.categories.size(); ++i) {
     data += gp_quote(chart.categories[i]);
     for (const auto& s : chart.series) data += fmt::format(" {:.10g}", i < s.values.size() ? s.values[i] : 0.0);
     data += "\n";
   }
-  write_file_atomic(base + ".dat", data);
-  std::string temp_svg = svg_path + ".tmp." + std::to_string(::getpid());
-  std::string script = preamble(chart.title, chart.ylabel, temp_svg);
+  write_file_atomic(files.path(".dat"), data);
+  std::string script = preamble(chart.title, chart.ylabel);
   script += chart.stacked ? "set style histogram rowstacked\n" : "set style histogram clustered gap 1\n";
   script += "set style data histograms\nset style fill solid 0.85 border -1\nset boxwidth 0.8\n";
   script += "set xtics rotate by -45 noenhanced\nset yrange [0:*]\n";
@@ -73,35 +89,32 @@ void write_bar_chart(const std::string& svg_path, const BarChart& chart) {
   for (size_t k = 0; k < chart.series.size(); ++k) {
     const auto& series = chart.series[k];
     std::string color = series.color.empty() ? "" : fmt::format(" lc rgb {}", gp_quote(series.color));
-    script += fmt::format("{}{} using {}{} title {}{}", k ? ", " : "", k ? "''" : gp_quote(base + ".dat"), k + 2,
+    script += fmt::format("{}{} using {}{} title {}{}", k ? ", " : "", k ? "''" : gp_quote(files.stem + ".dat"), k + 2,
                           k ? "" : ":xtic(1)", gp_quote(series.name), color);
   }
   script += "\n";
-  write_file_atomic(base + ".gp", script);
-  run_gnuplot(svg_path, base + ".gp", temp_svg);
+  run_gnuplot(svg_path, files, script);
 }
 
 void write_line_chart(const std::string& svg_path, const LineChart& chart) {
-  std::string base = base_of(svg_path);
+  PlotFiles files(svg_path);
   std::string data;
   for (const auto& s : chart.series) {
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) data += fmt::format("{:.10g} {:.10g}\n", s.x[i], s.y[i]);
     data += "\n\n";  // gnuplot index separator
   }
-  write_file_atomic(base + ".dat", data);
-  std::string temp_svg = svg_path + ".tmp." + std::to_string(::getpid());
-  std::string script = preamble(chart.title, chart.ylabel, temp_svg);
+  write_file_atomic(files.path(".dat"), data);
+  std::string script = preamble(chart.title, chart.ylabel);
   script += fmt::format("set xlabel {} noenhanced\n", gp_quote(chart.xlabel));
   if (chart.log_x) script += "set logscale x\n";
   if (chart.log_y) script += "set logscale y\n";
   script += "plot ";
   for (size_t k = 0; k < chart.series.size(); ++k)
-    script += fmt::format("{}{} index {} with {} title {}", k ? ", " : "", gp_quote(base + ".dat"), k,
+    script += fmt::format("{}{} index {} with {} title {}", k ? ", " : "", gp_quote(files.stem + ".dat"), k,
                           chart.series[k].points_only ? "points pt 7 ps 0.5" : "linespoints pt 7 lw 2",
                           gp_quote(chart.series[k].name));
   script += "\n";
-  write_file_atomic(base + ".gp", script);
-  run_gnuplot(svg_path, base + ".gp", temp_svg);
+  run_gnuplot(svg_path, files, script);
 }
 
 }  // namespace rowsim
