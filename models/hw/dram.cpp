@@ -6,7 +6,7 @@
 namespace rowsim::hw {
 
 Dram::Dram(sc_core::sc_module_name name, GlobalBuffer& glb, const sc_core::sc_time& period)
-    : sc_core::sc_module(name), link_busy("link_busy"), read_job("read_job"), glb_(glb), period_(period) {
+    : sc_core::sc_module(name), reading("reading"), writing("writing"), read_job("read_job"), glb_(glb), period_(period) {
   SC_THREAD(read_engine);
   SC_THREAD(write_engine);
 }
@@ -29,7 +29,7 @@ void Dram::begin_layer(LayerContext* ctx) {
   start_reads_.notify(sc_core::SC_ZERO_TIME);
 }
 
-int64_t Dram::reserve(int64_t words) {
+int64_t Dram::reserve(int64_t words, sc_core::sc_signal<bool>& engine) {
   const double bandwidth = ctx_->job->arch.dram_words_per_cycle;
   const double start = std::max(link_free_, double(now()));
   double busy = double(words) / bandwidth;
@@ -43,7 +43,7 @@ int64_t Dram::reserve(int64_t words) {
     busy += double(stalls);
   }
   link_free_ = start + busy;
-  if (trace_) link_busy.write(true);
+  if (trace_) engine.write(true);
   return int64_t(std::ceil(link_free_ - 1e-9));
 }
 
@@ -68,7 +68,7 @@ void Dram::load_ifmaps(int block) {
       const int16_t* src = ctx_->job->ifmap + ((int64_t(blk.b0 + b) * channels + channel) * s.H + row) * s.W;
       for (int64_t x = 0; x < ncols; ++x) burst_[size_t(k * ncols + x)] = src[cols[size_t(x)]];
     }
-    const int64_t leaves = reserve(n * ncols);
+    const int64_t leaves = reserve(n * ncols, reading);
     ctx_->count(Level::DRAM, Data::Ifmap, n * ncols, 0);
     glb_.write_ifmap_rows(block, first, burst_.data(), n, leaves + latency);
     wait_until(leaves);
@@ -94,7 +94,7 @@ void Dram::load_weights(int block) {
       const int64_t filter = int64_t(blk.group) * s.M + blk.f0 + k;
       burst_[size_t(w)] = ctx_->job->weights[((filter * s.C + blk.c0 + c) * s.R + blk.r0 + r) * s.S + x];
     }
-    const int64_t leaves = reserve(n);
+    const int64_t leaves = reserve(n, reading);
     ctx_->count(Level::DRAM, Data::Weight, n, 0);
     glb_.write_weights(block, first, burst_.data(), n, leaves + latency);
     wait_until(leaves);
@@ -109,13 +109,13 @@ void Dram::read_engine() {
       if (trace_) read_job.write(int(j));
       while (!glb_.allocate(jobs[j])) {
         waiting_for_space_ = true;
-        if (trace_) link_busy.write(false);
+        if (trace_) reading.write(false);
         wait(glb_.space_freed());
       }
       waiting_for_space_ = false;
       if (jobs[j].kind == DmaKind::LoadIfmap) load_ifmaps(jobs[j].index);
       if (jobs[j].kind == DmaKind::LoadWeights) load_weights(jobs[j].index);
-      if (trace_) link_busy.write(false);
+      if (trace_) reading.write(false);
     }
     reads_done_ = true;
   }
@@ -133,7 +133,7 @@ void Dram::store_tile(int tile_index) {
   const int64_t outputs = tile.words(s.F), filters = int64_t(s.G) * s.M;
   for (int64_t first = 0; first < outputs; first += kBurstWords) {
     const int64_t n = std::min(kBurstWords, outputs - first);
-    const int64_t leaves = reserve(n);
+    const int64_t leaves = reserve(n, writing);
     wait_until(leaves);
     // Tile order (image, filter, ofmap row, column): the write-out rounds once, saturates once.
     for (int64_t w = first; w < first + n; ++w) {
@@ -159,7 +159,7 @@ void Dram::write_engine() {
     stores_.pop_front();
     store_tile(tile);
     writing_ = false;
-    if (trace_) link_busy.write(false);
+    if (trace_) writing.write(false);
     if (stores_.empty()) store_done_.notify(sc_core::SC_ZERO_TIME);
   }
 }

@@ -33,7 +33,7 @@ public:
   // The read engine waits for GLB space (rather than for the link).
   bool waiting_for_space() const { return waiting_for_space_; }
 
-  sc_core::sc_signal<bool> link_busy;
+  sc_core::sc_signal<bool> reading, writing;  // an engine holds the link (one writer each)
   sc_core::sc_signal<int> read_job;
   void enable_trace_signals() { trace_ = true; }
 
@@ -43,7 +43,7 @@ private:
   void read_engine();   // SC_THREAD
   void write_engine();  // SC_THREAD
   // Reserves the link for `words` from now; returns the cycle the last word leaves the link.
-  int64_t reserve(int64_t words);
+  int64_t reserve(int64_t words, sc_core::sc_signal<bool>& engine);
   void wait_until(int64_t cycle);
   int64_t now() const;
   void load_ifmaps(int block);

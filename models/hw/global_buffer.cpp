@@ -26,7 +26,12 @@ GlobalBuffer::GlobalBuffer(sc_core::sc_module_name name, Noc& noc, const sc_core
   SC_METHOD(tick);
   sensitive << start_;
   dont_initialize();
+  SC_METHOD(trace_usage);
+  sensitive << usage_changed_;
+  dont_initialize();
 }
+
+void GlobalBuffer::trace_usage() { words_used.write(int(used_[0] + used_[1])); }
 
 void GlobalBuffer::begin_layer(LayerContext* ctx) {
   ctx_ = ctx;
@@ -60,7 +65,7 @@ bool GlobalBuffer::allocate(const DmaJob& job) {
   // The mapping fits the GLB, so one block of each kind always fits an otherwise empty pool.
   if (used_[size_t(pool)] + words > capacity_[size_t(pool)] && used_[size_t(pool)] > 0) return false;
   used_[size_t(pool)] += words;
-  if (trace_) words_used.write(int(used_[0] + used_[1]));
+  if (trace_) usage_changed_.notify(sc_core::SC_ZERO_TIME);
   switch (job.kind) {
     case DmaKind::LoadIfmap: {
       const IfmapBlock& blk = plan.ifmaps[size_t(job.index)];
@@ -94,7 +99,7 @@ bool GlobalBuffer::allocate(const DmaJob& job) {
 
 void GlobalBuffer::release(int pool, int64_t words) {
   used_[size_t(pool)] -= words;
-  if (trace_) words_used.write(int(used_[0] + used_[1]));
+  if (trace_) usage_changed_.notify(sc_core::SC_ZERO_TIME);
   space_freed_.notify(sc_core::SC_ZERO_TIME);
 }
 

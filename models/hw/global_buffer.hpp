@@ -58,6 +58,7 @@ public:
 
 private:
   void tick();
+  void trace_usage();  // SC_METHOD: the one writer of words_used
   bool send_weights(int64_t now, int64_t& wait_until, bool& wait_unscheduled);
   bool send_ifmaps(int64_t now, int64_t& wait_until, bool& wait_unscheduled);
   bool send_psums();
@@ -106,7 +107,7 @@ private:
 
   bool running_ = false, timer_wake_ = false, trace_ = false;
   int64_t wake_cycle_ = -1;
-  sc_core::sc_event start_, pass_done_, space_freed_, tile_allocated_, arrival_scheduled_;
+  sc_core::sc_event start_, pass_done_, space_freed_, tile_allocated_, arrival_scheduled_, usage_changed_;
   sc_core::sc_event_or_list wake_, wake_or_arrival_;
 };
 

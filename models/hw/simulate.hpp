@@ -56,6 +56,7 @@ LayerSimResult simulate_layer(const LayerJob& job);
 // first simulate_layer() of the process; the file is complete after finish_trace() or exit.
 void enable_trace(const std::string& vcd_path);
 void finish_trace();
+void discard_trace();  // after a failure: removes the unfinished file
 
 // The stall causes reported in stalls_by_cause, in report order.
 const std::vector<std::string>& stall_cause_names();

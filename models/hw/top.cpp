@@ -69,7 +69,8 @@ Top::Top(sc_core::sc_module_name name, const std::string& vcd_base)
   sc_core::sc_trace(trace_, glb_.words_used, "glb.words_used");
   sc_core::sc_trace(trace_, glb_.ifmap_sent, "glb.ifmap_words_sent");
   sc_core::sc_trace(trace_, glb_.psum_received, "glb.psums_received");
-  sc_core::sc_trace(trace_, dram_.link_busy, "dram.link_busy");
+  sc_core::sc_trace(trace_, dram_.reading, "dram.reading");
+  sc_core::sc_trace(trace_, dram_.writing, "dram.writing");
   sc_core::sc_trace(trace_, dram_.read_job, "dram.read_job");
 }
 
@@ -204,6 +205,14 @@ void enable_trace(const std::string& vcd_path) {
   std::string dir = vcd_path.substr(0, vcd_path.find_last_of('/') == std::string::npos ? 0 : vcd_path.find_last_of('/'));
   if (!dir.empty()) make_directories(dir);
   k.trace_path = vcd_path;
+}
+
+void discard_trace() {
+  Kernel& k = kernel();
+  if (!k.top || k.trace_path.empty()) return;
+  k.top->close_trace();
+  std::remove((k.trace_tmp + ".vcd").c_str());
+  k.trace_path.clear();
 }
 
 void finish_trace() {

@@ -7,6 +7,8 @@ const std::vector<Command>& commands() {
       {"compare", "per-image energy of the baseline vs the selective scheme (the paper's experiment)", cmd_compare},
       {"workload", "network statistics: shapes, weights, MACs (`workload stats`)", cmd_workload},
       {"map", "row-stationary mapping per layer with analytical counts, cycles and energy", cmd_map},
+      {"simulate", "cycle-level SystemC simulation of a network on real data, checked against the models",
+       cmd_simulate},
       {"sweep", "design-space sweeps over arch fields and networks (parallel, resumable, sharded)", cmd_sweep},
       {"arch", "architecture specs: `arch show FILE` prints the validated, resolved spec", cmd_arch},
       {"train", "train a network with rowsim's own trainer; writes safetensors weights", cmd_train},

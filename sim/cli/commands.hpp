@@ -19,6 +19,7 @@ int cmd_workload(const Args& args);
 int cmd_arch(const Args& args);
 int cmd_compare(const Args& args);
 int cmd_map(const Args& args);
+int cmd_simulate(const Args& args);
 int cmd_sweep(const Args& args);
 int cmd_train(const Args& args);
 int cmd_eval(const Args& args);

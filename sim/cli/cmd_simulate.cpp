@@ -1,0 +1,91 @@
+// rowsim simulate: runs a network's conv and fully connected layers through the SystemC
+// cycle-level model on real fixed-point data and reports simulated counts, cycles, stalls and
+// energy beside the analytical model, with two checks per layer (counts equal the analytical
+// model's; ofmaps equal the reference bit for bit). docs/simulator.md describes the model.
+#include <thread>
+
+#include "sim/cli/options.hpp"
+#include "sim/simulate_report.hpp"
+#include "sim/simulate_runner.hpp"
+#include "workloads/safetensors.hpp"
+#include "workloads/util/error.hpp"
+#include "workloads/weights_file.hpp"
+
+namespace rowsim::cli {
+
+int cmd_simulate(const Args& args) {
+  po::options_description options("rowsim simulate options");
+  add_network_options(options, false);
+  options.add_options()("arch", po::value<std::string>()->default_value("eyeriss"),
+                        "arch spec file, or an embedded name (eyeriss, eyeriss-isca)")(
+      "batch", po::value<int>()->default_value(1), "images per batch")(
+      "layers", po::value<std::string>()->default_value(""),
+      "A:B, A:, :B or A: the report rows to run (layer names or 1-based row numbers; default all)")(
+      "weights", po::value<std::string>(),
+      "safetensors weights (docs/weights-format.md); without --net/--net-file the file names the network; "
+      "default: seeded random weights")(
+      "input", po::value<std::string>(),
+      "input images: a .safetensors file (tensor 'input', N x C x H x W) or raw little-endian int16 "
+      "(docs/fixed-point.md); default: seeded random")(
+      "seed", po::value<uint64_t>()->default_value(1), "seed for random weights and inputs")(
+      "jobs,j", po::value<int>()->default_value(1), "layers simulated in parallel (one process each)")(
+      "trace", po::value<std::string>(), "write a VCD of the model's signals for one layer to FILE.vcd")(
+      "trace-layer", po::value<std::string>(), "the layer --trace records (default: the first simulated one)")(
+      "check", po::bool_switch(),
+      "also compare counts with the brute-force counter, rerun each layer under random DRAM stalls, and "
+      "re-derive the reference in double precision")(
+      "format", po::value<std::string>()->default_value("table"), "table, json or csv")(
+      "output,o", po::value<std::string>()->default_value(""), "write the report to FILE instead of stdout");
+  po::variables_map vm;
+  if (!parse_command_line("usage: rowsim simulate --net NAME [--width W] [--net-file F] [--arch FILE] [--batch N] "
+                          "[--layers A:B] [--weights F] [--input F] [--seed S] [--jobs N] [--trace FILE.vcd] "
+                          "[--check] [--format table|json|csv] [-o FILE]",
+                          options, args, vm))
+    return 0;
+  Format format = parse_format(vm["format"].as<std::string>());
+  SimulateOptions opts;
+  opts.batch = positive_int_option(vm, "batch");
+  opts.jobs = positive_int_option(vm, "jobs");
+  opts.layers = vm["layers"].as<std::string>();
+  opts.data.seed = vm["seed"].as<uint64_t>();
+  opts.full_check = vm["check"].as<bool>();
+  if (vm.count("trace")) {
+    opts.trace_path = vm["trace"].as<std::string>();
+    if (opts.trace_path.size() < 5 || opts.trace_path.substr(opts.trace_path.size() - 4) != ".vcd")
+      fail("--trace {}: expected a file name ending in .vcd", opts.trace_path);
+  }
+  if (vm.count("trace-layer")) {
+    if (!vm.count("trace")) fail("--trace-layer {} needs --trace FILE.vcd", vm["trace-layer"].as<std::string>());
+    opts.trace_layer = vm["trace-layer"].as<std::string>();
+  }
+  if (vm.count("input")) opts.data.input_path = vm["input"].as<std::string>();
+
+  Network net;
+  if (vm.count("weights")) {
+    opts.data.weights_path = vm["weights"].as<std::string>();
+    if (!vm.count("net") && !vm.count("net-file")) {
+      SafeTensors file = read_safetensors(opts.data.weights_path);
+      net = network_for_weights(weights_info(file, opts.data.weights_path), opts.data.weights_path);
+    }
+  }
+  if (net.layers.empty()) {
+    Workload workload = resolve_workload(vm);
+    net = workload.parts.front().second;
+  }
+
+  ArchSpec arch = load_arch_spec(vm["arch"].as<std::string>());
+  // The mapping of every layer is the one `rowsim map` chooses with its defaults.
+  opts.search.threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  opts.search.bits = DataBits::uniform(arch.word_bits);
+  SimulationResult result = simulate_network(net, arch, opts);
+
+  std::string text;
+  if (format == Format::Json) text = simulate_report_json(result).dump(2) + "\n";
+  if (format == Format::Csv) text = simulate_report_table(result).to_csv();
+  if (format == Format::Table) text = simulate_report_text(result);
+  emit(text, vm["output"].as<std::string>());
+  // A failed check is a finding, not a crash: the report says which; the exit status says whether.
+  return result.bit_exact && result.counts_match ? 0 : 1;
+}
+
+}  // namespace rowsim::cli

@@ -1,0 +1,191 @@
+#include "sim/network_data.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "workloads/reference_ops.hpp"
+#include "workloads/safetensors.hpp"
+#include "workloads/util/error.hpp"
+#include "workloads/util/file_io.hpp"
+#include "workloads/util/progress.hpp"
+#include "workloads/util/rng.hpp"
+
+namespace rowsim {
+namespace {
+
+std::string shape_str(const std::vector<int64_t>& shape) {
+  std::string s;
+  for (auto d : shape) s += (s.empty() ? "" : ", ") + std::to_string(d);
+  return "[" + s + "]";
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::vector<int64_t> weight_shape(const Layer& l) {
+  if (l.kind == LayerKind::FullyConnected) return {l.out_channels, l.in.elements()};
+  return {l.out_channels, l.in_channels_per_group(), l.kernel_h, l.kernel_w};
+}
+
+// Quantizes one layer's float weights (per-layer format: the finest that holds the largest
+// weight) and its bias at the accumulator scale.
+FixedLayerParams quantize_layer(const std::vector<float>& w, const std::vector<float>& b, int weight_bits,
+                                const QFormat& fmap_q) {
+  FixedLayerParams p;
+  p.weight_q = QFormat{weight_bits, choose_frac(w.data(), int64_t(w.size()), weight_bits)};
+  p.weights.resize(w.size());
+  for (size_t i = 0; i < w.size(); ++i) p.weights[i] = quantize(w[i], p.weight_q);
+  p.bias.resize(b.size());
+  for (size_t i = 0; i < b.size(); ++i) p.bias[i] = quantize_bias(b[i], fmap_q.frac + p.weight_q.frac);
+  return p;
+}
+
+std::vector<float> finite_values(const TensorData& t, const std::string& origin, const std::string& name) {
+  std::vector<float> v = t.to_floats();
+  for (float x : v)
+    if (!std::isfinite(x)) fail("{}: tensor '{}' holds a non-finite value", origin, name);
+  return v;
+}
+
+void load_weights(const Network& net, const std::string& path, int weight_bits, NetworkData& d) {
+  SafeTensors file = read_safetensors(path);
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const Layer& l = net.layers[i];
+    if (l.kind == LayerKind::BatchNorm && file.find(l.name + ".weight"))
+      fail("{}: batch-norm '{}' is not folded; the simulator needs an inference file with batch-norm folded into "
+           "the conv before it (rowsim train -o writes one)",
+           path, l.name);
+    if (!l.has_weights()) continue;
+    const std::string wname = l.name + ".weight", bname = l.name + ".bias";
+    const TensorData* w = file.find(wname);
+    if (!w) fail("{}: no tensor '{}' for layer '{}' of {}", path, wname, l.name, net.name);
+    if (w->shape != weight_shape(l))
+      fail("{}: tensor '{}' has shape {}, layer '{}' of {} needs {}", path, wname, shape_str(w->shape), l.name,
+           net.name, shape_str(weight_shape(l)));
+    std::vector<float> bias(size_t(l.out_channels), 0.0f);
+    if (const TensorData* b = file.find(bname)) {
+      if (b->shape != std::vector<int64_t>{l.out_channels})
+        fail("{}: tensor '{}' has shape {}, expected [{}]", path, bname, shape_str(b->shape), l.out_channels);
+      bias = finite_values(*b, path, bname);
+    }
+    d.params[i] = quantize_layer(finite_values(*w, path, wname), bias, weight_bits, d.fmap_q);
+  }
+}
+
+// Seeded random weights with He-uniform scale (activations keep their size through ReLU layers)
+// and small biases; one counter-based stream per layer.
+void random_weights(const Network& net, uint64_t seed, int weight_bits, NetworkData& d) {
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const Layer& l = net.layers[i];
+    if (!l.has_weights()) continue;
+    Rng rng(seed, RngPurpose::Synthetic, 1, i);
+    const int64_t fan_in = l.weights() / l.out_channels;
+    const float bound = float(std::sqrt(6.0 / double(fan_in)));
+    std::vector<float> w(size_t(l.weights())), b(size_t(l.out_channels));
+    for (auto& x : w) x = (2 * rng.uniform() - 1) * bound;
+    for (auto& x : b) x = (2 * rng.uniform() - 1) * 0.1f;
+    d.params[i] = quantize_layer(w, b, weight_bits, d.fmap_q);
+  }
+}
+
+FixedTensor load_input(const Network& net, const std::string& path, int batch, const QFormat& q) {
+  FixedTensor t(batch, net.input, q);
+  const int64_t n = int64_t(t.data.size());
+  if (ends_with(path, ".safetensors")) {
+    SafeTensors file = read_safetensors(path);
+    const TensorData* in = file.find("input");
+    if (!in && file.tensors.size() == 1) in = &file.tensors[0].second;
+    if (!in) fail("{}: expected a tensor named 'input' (or a file with a single tensor)", path);
+    std::vector<int64_t> nchw = {batch, net.input.c, net.input.h, net.input.w};
+    std::vector<int64_t> chw = {net.input.c, net.input.h, net.input.w};
+    if (in->shape != nchw && !(batch == 1 && in->shape == chw))
+      fail("{}: the input tensor has shape {}, expected {} (batch {} of {} {})", path, shape_str(in->shape),
+           shape_str(nchw), batch, net.name, net.input.str());
+    if (in->dtype == DType::I16) {
+      // Raw fixed point already in the feature-map format.
+      std::memcpy(t.data.data(), in->bytes.data(), size_t(n) * 2);
+    } else {
+      std::vector<float> v = finite_values(*in, path, "input");
+      for (int64_t i = 0; i < n; ++i) t.data[size_t(i)] = quantize(v[size_t(i)], q);
+    }
+    return t;
+  }
+  std::string bytes = read_file(path);
+  if (int64_t(bytes.size()) != 2 * n)
+    fail("{}: a raw input must hold {} x {} int16 values = {} bytes (batch {}), the file has {}", path, batch,
+         net.input.str(), 2 * n, batch, bytes.size());
+  for (int64_t i = 0; i < n; ++i) {
+    auto lo = uint8_t(bytes[size_t(2 * i)]), hi = uint8_t(bytes[size_t(2 * i + 1)]);
+    t.data[size_t(i)] = int16_t(uint16_t(lo | (hi << 8)));
+  }
+  return t;
+}
+
+std::vector<std::vector<int>> consumers(const Network& net) {
+  std::vector<std::vector<int>> c(net.layers.size());
+  for (size_t i = 0; i < net.layers.size(); ++i)
+    for (int id : net.layers[i].input_ids)
+      if (id >= 0) c[size_t(id)].push_back(int(i));
+  return c;
+}
+
+}  // namespace
+
+int fusable_relu(const Network& net, int layer) {
+  auto users = consumers(net);
+  int cur = layer;
+  while (users[size_t(cur)].size() == 1) {
+    int next = users[size_t(cur)][0];
+    const Layer& l = net.layers[size_t(next)];
+    if (l.kind == LayerKind::ReLU) return next;
+    if (l.kind != LayerKind::BatchNorm) return -1;
+    cur = next;
+  }
+  return -1;
+}
+
+const FixedTensor& NetworkData::input_of(const Network& net, int layer, size_t which) const {
+  int id = net.layers[size_t(layer)].input_ids[which];
+  return id < 0 ? input : outputs[size_t(id)];
+}
+
+const FixedTensor& NetworkData::written(int layer) const {
+  int relu = fused_relu[size_t(layer)];
+  return outputs[size_t(relu >= 0 ? relu : layer)];
+}
+
+NetworkData prepare_network_data(const Network& net, const DataOptions& o) {
+  NetworkData d;
+  d.fmap_q = fmap_format(o.word_bits);
+  const int weight_bits = std::min(16, std::max(2, o.word_bits));
+  d.params.resize(net.layers.size());
+  if (o.weights_path.empty()) random_weights(net, o.seed, weight_bits, d);
+  else load_weights(net, o.weights_path, weight_bits, d);
+
+  if (o.input_path.empty()) {
+    d.input = FixedTensor(o.batch, net.input, d.fmap_q);
+    Rng rng(o.seed, RngPurpose::Synthetic, 2, 0);
+    for (auto& v : d.input.data) v = quantize(2 * rng.uniform() - 1, d.fmap_q);
+  } else {
+    d.input = load_input(net, o.input_path, o.batch, d.fmap_q);
+  }
+
+  d.outputs.resize(net.layers.size());
+  d.fused_relu.assign(net.layers.size(), -1);
+  Progress progress("reference " + net.name, int64_t(net.layers.size()), "layers");
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const Layer& l = net.layers[i];
+    std::vector<const FixedTensor*> ins;
+    for (size_t k = 0; k < l.input_ids.size(); ++k) ins.push_back(&d.input_of(net, int(i), k));
+    d.outputs[i] = reference_layer(l, ins, l.has_weights() ? &d.params[i] : nullptr, d.fmap_q, false);
+    if (l.has_weights() || l.kind == LayerKind::Pool || l.kind == LayerKind::Add)
+      d.fused_relu[i] = fusable_relu(net, int(i));
+    progress.update(int64_t(i + 1), l.name);
+  }
+  return d;
+}
+
+}  // namespace rowsim

@@ -1,0 +1,137 @@
+#include "sim/simulate_report.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/report.hpp"
+
+namespace rowsim {
+namespace {
+
+nlohmann::json stalls_json(const AccessCounts& c) {
+  nlohmann::json by_cause = nlohmann::json::object();
+  for (const auto& [cause, n] : c.stalls_by_cause) by_cause[cause] = n;
+  return {{"total", c.stall_cycles}, {"by_cause", by_cause}};
+}
+
+double utilization(const AccessCounts& c, const ArchSpec& arch) {
+  return c.cycles > 0 ? double(c.macs) / (double(arch.pes()) * double(c.cycles)) : 0.0;
+}
+
+}  // namespace
+
+nlohmann::json simulate_report_json(const SimulationResult& r) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& l : r.layers) {
+    // The map document's layer, with the simulation's counts, cycles and energy.
+    LayerResult shown = l.mapped;
+    shown.cost.counts = l.counts;
+    shown.energy = l.energy;
+    nlohmann::json j = layer_to_json(shown, r.arch);
+    j["simulated"] = l.on_array;
+    j["analytical_cycles"] = l.mapped.cost.counts.cycles;
+    j["stall_cycles"] = stalls_json(l.counts);
+    if (!l.on_array) {
+      j["bit_exact"] = nullptr;
+      j["counts_match_analytical"] = nullptr;
+      layers.push_back(j);
+      continue;
+    }
+    j["compute_cycles"] = l.compute_cycles;
+    j["passes"] = l.passes;
+    j["bit_exact"] = l.bit_exact;
+    j["mismatched_outputs"] = l.mismatched_outputs;
+    j["counts_match_analytical"] = l.count_differences.empty();
+    j["count_differences"] = l.count_differences;
+    j["fixed_point"] = {{"ifmap", l.ifmap_q.str()},
+                        {"weight", l.weight_q.str()},
+                        {"ofmap", l.ofmap_q.str()},
+                        {"relu_fused", l.relu_fused}};
+    if (l.checks) {
+      j["checks"] = {{"brute_force_counts", l.checks->brute_force},
+                     {"random_dram_stalls",
+                      {{"unchanged", l.checks->stall_invariant}, {"cycles", l.checks->stalled_cycles}}},
+                     {"float_reference", l.checks->float_reference}};
+    }
+    layers.push_back(j);
+  }
+  const AccessCounts& t = r.totals;
+  nlohmann::json totals = {{"cycles", t.cycles},
+                           {"analytical_cycles", r.analytical_cycles},
+                           {"stall_cycles", stalls_json(t)},
+                           {"active_pes", t.active_pes},
+                           {"utilization", utilization(t, r.arch)},
+                           {"counts", counts_to_json(t)},
+                           {"reuse", reuse_to_json(t)},
+                           {"energy", energy_to_json(r.energy)},
+                           {"energy_per_image", energy_to_json(r.energy.scaled(1.0 / r.batch))},
+                           {"bit_exact", r.bit_exact},
+                           {"counts_match_analytical", r.counts_match}};
+  return {{"arch", r.arch.name},
+          {"arch_source", r.arch.source},
+          {"network", r.network},
+          {"batch", r.batch},
+          {"seed", r.seed},
+          {"weights", r.weights.empty() ? "seeded random" : r.weights},
+          {"input", r.input.empty() ? "seeded random" : r.input},
+          {"fmap_format", r.fmap_q.str()},
+          {"clock_mhz", r.arch.clock_mhz},
+          {"energy_unit", "one 16-bit MAC"},
+          {"layers", layers},
+          {"totals", totals}};
+}
+
+Table simulate_report_table(const SimulationResult& r) {
+  Table table({"layer", "kind", "m n e p q r t", "PEs", "util", "cycles", "analytical", "stalls", "energy",
+               "weights-only", "bit-exact", "counts"});
+  auto yes_no = [](bool ok) { return std::string(ok ? "yes" : "NO"); };
+  for (const auto& l : r.layers) {
+    const AccessCounts& c = l.counts;
+    table.add_row({l.mapped.name, to_string(l.mapped.kind), l.on_array ? mapping_cell(l.mapped.mapping) : "(post-proc)",
+                   std::to_string(c.active_pes), fmt::format("{:.1f}%", 100 * utilization(c, r.arch)),
+                   std::to_string(c.cycles), std::to_string(l.mapped.cost.counts.cycles),
+                   std::to_string(c.stall_cycles), format_energy(l.energy.total()),
+                   format_energy(l.energy.weights_only()), l.on_array ? yes_no(l.bit_exact) : "-",
+                   l.on_array ? (l.count_differences.empty() ? "= analytical" : "DIFFER") : "modelled"});
+  }
+  table.add_rule();
+  const AccessCounts& t = r.totals;
+  table.add_row({"total", "", "", std::to_string(t.active_pes), fmt::format("{:.1f}%", 100 * utilization(t, r.arch)),
+                 std::to_string(t.cycles), std::to_string(r.analytical_cycles), std::to_string(t.stall_cycles),
+                 format_energy(r.energy.total()), format_energy(r.energy.weights_only()), yes_no(r.bit_exact),
+                 r.counts_match ? "= analytical" : "DIFFER"});
+  return table;
+}
+
+std::string simulate_report_text(const SimulationResult& r) {
+  std::string text = fmt::format(
+      "{} on {} ({}x{} PEs), batch {}, {} weights, {} input, feature maps {}; energy in units of one 16-bit MAC; "
+      "cycles simulated (analytical bound beside)\n\n",
+      r.network, r.arch.name, r.arch.pe_rows, r.arch.pe_cols, r.batch, r.weights.empty() ? "seeded random" : r.weights,
+      r.input.empty() ? "seeded random" : r.input, r.fmap_q.str());
+  text += simulate_report_table(r).to_text();
+  std::map<std::string, int64_t> causes = r.totals.stalls_by_cause;
+  if (!causes.empty()) {
+    text += "\nstall cycles by cause:";
+    for (const auto& [cause, n] : causes) text += fmt::format(" {} {}", cause, n);
+    text += "\n";
+  }
+  for (const auto& l : r.layers) {
+    if (!l.count_differences.empty()) {
+      text += fmt::format("{}: counts differ from the analytical model:", l.mapped.name);
+      for (const auto& d : l.count_differences) text += " " + d + ";";
+      text += "\n";
+    }
+    if (l.on_array && !l.bit_exact)
+      text += fmt::format("{}: {} ofmap values differ from the reference\n", l.mapped.name, l.mismatched_outputs);
+    if (l.checks) {
+      text += fmt::format("{}: check: brute-force counts {}; random DRAM stalls {} ({} cycles); double-precision "
+                          "reference {}\n",
+                          l.mapped.name, l.checks->brute_force,
+                          l.checks->stall_invariant ? "change nothing" : "CHANGE RESULTS", l.checks->stalled_cycles,
+                          l.checks->float_reference ? "agrees" : "DISAGREES");
+    }
+  }
+  return text;
+}
+
+}  // namespace rowsim

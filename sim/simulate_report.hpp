@@ -1,0 +1,18 @@
+// The `rowsim simulate` report: the `rowsim map` document (sim/report.hpp) with the simulated
+// counts, cycles and energy in place of the analytical ones, plus per layer and in total
+// "analytical_cycles", "stall_cycles" (total and by cause), "bit_exact" and
+// "counts_match_analytical". Post-processing layers are costed, not simulated: their
+// "simulated" is false and their two checks are null.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include "sim/simulate_runner.hpp"
+#include "workloads/util/table.hpp"
+
+namespace rowsim {
+
+nlohmann::json simulate_report_json(const SimulationResult& result);
+Table simulate_report_table(const SimulationResult& result);
+std::string simulate_report_text(const SimulationResult& result);  // heading, table, verdict
+
+}  // namespace rowsim
