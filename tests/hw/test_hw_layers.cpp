@@ -7,6 +7,7 @@
 
 #include "mapper/analytical.hpp"
 #include "mapper/brute_force.hpp"
+#include "mapper/search.hpp"
 #include "tests/hw/hw_fixtures.hpp"
 
 using namespace rowsim;
@@ -64,7 +65,7 @@ TEST_CASE("Random small layers on several array sizes match the analytical count
   int checked = 0;
   for (const auto& a : archs) {
     ArchSpec arch = make_arch(a);
-    for (int i = 0; i < 25; ++i) {
+    for (int i = 0; i < 75; ++i) {
       ConvShape s = random_layer(rng);
       Mapping m = feasible_mapping(rng, s, arch);
       INFO("arch " << arch.name << " layer " << s.str() << " mapping " << m.str());
@@ -75,5 +76,105 @@ TEST_CASE("Random small layers on several array sizes match the analytical count
       ++checked;
     }
   }
-  CHECK(checked == 100);
+  CHECK(checked == 300);
+}
+
+TEST_CASE("Filters taller than the array, channels that do not divide it, strides, 1x1 and FC", "[hw]") {
+  std::mt19937 rng(77);
+  ArchSpec small = make_arch({3, 6, 96, 12, 16, 32, 4, 8, 64, 16, 64, 1.5, 30});
+  struct Case {
+    const char* what;
+    ConvShape s;
+  };
+  auto conv = [](int N, int M, int C, int H, int R, int U, int pad) {
+    ConvShape s;
+    s.N = N, s.M = M, s.C = C, s.H = s.W = H, s.R = s.S = R, s.U = U, s.pad = pad;
+    s.E = s.F = (H + 2 * pad - R) / U + 1;
+    return s;
+  };
+  ConvShape fc;
+  fc.N = 2, fc.M = 7, fc.C = 37, fc.H = fc.W = fc.R = fc.S = fc.E = fc.F = 1;
+  const Case cases[] = {
+      {"7x7 filter on a 3-row array (three row folds)", conv(1, 4, 3, 11, 7, 2, 3)},
+      {"5 channels over r=2 channel sets of q=2", conv(2, 6, 5, 8, 3, 1, 1)},
+      {"stride larger than the filter", conv(1, 5, 3, 13, 2, 3, 0)},
+      {"1x1 conv", conv(2, 9, 11, 6, 1, 1, 0)},
+      {"fully connected", fc},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what << ": " << c.s.str());
+    for (int k = 0; k < 4; ++k) {
+      Mapping m = feasible_mapping(rng, c.s, small);
+      INFO("mapping " << m.str());
+      Checked r = simulate_and_check(c.s, m, small, uint64_t(k), k % 2 == 1);
+      INFO(joined(r.diffs));
+      CHECK(r.diffs.empty());
+      CHECK(r.bit_exact);
+      CHECK(r.sim.counts.count_differences(brute_force_counts(c.s, m)).empty());
+    }
+  }
+  // The published mapping shape of a folded filter: row_fold 4 of R = 7 on a 4-row array.
+  ConvShape tall = conv(1, 4, 2, 12, 7, 1, 3);
+  ArchSpec four = make_arch({4, 4, 64, 12, 8, 16, 4, 4, 32, 16, 32, 2.0, 20});
+  Mapping m;
+  m.e = 4, m.p = 2, m.q = 1, m.r = 1, m.t = 1, m.m = 2, m.row_fold = 4;
+  REQUIRE(feasible(tall, m, four));
+  Checked r = simulate_and_check(tall, m, four, 3, false);
+  CHECK(r.diffs.empty());
+  CHECK(r.bit_exact);
+}
+
+TEST_CASE("A slow DRAM with random stalls changes cycles only", "[hw][backpressure]") {
+  std::mt19937 rng(4242);
+  ArchSpec arch = make_arch({4, 8, 64, 12, 8, 16, 4, 4, 32, 16, 32, 0.5, 40});
+  int slower = 0;
+  for (int i = 0; i < 12; ++i) {
+    ConvShape s = random_layer(rng);
+    Mapping m = feasible_mapping(rng, s, arch);
+    INFO("layer " << s.str() << " mapping " << m.str());
+    Checked calm = simulate_and_check(s, m, arch, uint64_t(i), true);
+    Checked stalled = simulate_and_check(s, m, arch, uint64_t(i), true, hw::DramStalls{0.5, uint64_t(100 + i)});
+    CHECK(calm.bit_exact);
+    CHECK(stalled.bit_exact);
+    CHECK(stalled.sim.ofmap == calm.sim.ofmap);
+    CHECK(stalled.sim.counts.count_differences(calm.sim.counts).empty());
+    CHECK(stalled.diffs.empty());
+    CHECK(stalled.sim.counts.cycles >= calm.sim.counts.cycles);
+    slower += stalled.sim.counts.cycles > calm.sim.counts.cycles;
+    // Same seed, same stalls: a run is reproducible.
+    Checked again = simulate_and_check(s, m, arch, uint64_t(i), true, hw::DramStalls{0.5, uint64_t(100 + i)});
+    CHECK(again.sim.counts.cycles == stalled.sim.counts.cycles);
+    CHECK(again.sim.counts.stalls_by_cause == stalled.sim.counts.stalls_by_cause);
+  }
+  CHECK(slower == 12);  // every layer moves data over the link, so every one gets slower
+}
+
+TEST_CASE("Cycles are consistent: ledger, bounds and stall causes", "[hw]") {
+  ConvShape s;
+  s.N = 1, s.M = 16, s.C = 8, s.H = s.W = 14, s.R = s.S = 3, s.E = s.F = 14, s.pad = 1;
+  ArchSpec arch = make_arch({});
+  SearchResult found = search_mapping(s, arch, SearchOptions{});
+  REQUIRE(found.found);
+  Checked c = simulate_and_check(s, found.mapping, arch, 9, true);
+  const AccessCounts& k = c.sim.counts;
+  int64_t by_cause = 0;
+  for (const auto& [cause, n] : k.stalls_by_cause) by_cause += n;
+  CHECK(by_cause == k.stall_cycles);
+  CHECK(c.sim.compute_cycles + k.stall_cycles == k.cycles);
+  CycleBreakdown bound = analyze(s, found.mapping, arch).cycles;
+  CHECK(c.sim.compute_cycles >= bound.compute);
+  // The last ofmaps still have to reach DRAM after the last pass.
+  CHECK(k.stalls_by_cause.count("ofmap_writeback") == 1);
+  // A DRAM that is 100x slower makes the layer DRAM-bound, and the stalls say so.
+  ArchParams slow_params;
+  slow_params.dram_bw = 0.012;
+  ArchSpec slow = make_arch(slow_params);
+  Checked d = simulate_and_check(s, found.mapping, slow, 9, true);
+  CHECK(d.bit_exact);
+  CHECK(d.diffs.empty());
+  CHECK(d.sim.counts.cycles > 50 * k.cycles);
+  int64_t dram = 0;
+  for (const auto& [cause, n] : d.sim.counts.stalls_by_cause)
+    if (cause.rfind("dram", 0) == 0 || cause == "ofmap_writeback" || cause == "glb_space") dram += n;
+  CHECK(dram > d.sim.counts.cycles / 2);
 }
