@@ -42,8 +42,13 @@ int cmd_eval(const Args& args) {
   train::TaskSpec defaults;
   if (!info.dataset.empty()) defaults.dataset = info.dataset;
   double degree = 0;
-  if (auto eq = info.distortion_params.find('='); eq != std::string::npos)
-    degree = std::stod(info.distortion_params.substr(eq + 1));
+  if (auto eq = info.distortion_params.find('='); eq != std::string::npos) {
+    try {
+      degree = std::stod(info.distortion_params.substr(eq + 1));
+    } catch (const std::exception&) {
+      fail("{}: metadata 'distortion_params' is '{}', expected sigma=X or block=N", path, info.distortion_params);
+    }
+  }
   defaults.distortion = parse_distortion(info.distortion, degree, path + " metadata 'distortion'");
   defaults.task = train::parse_task(info.task);
   defaults.ratio = info.ratio.empty() ? train::default_ratio(defaults.task, defaults.distortion)

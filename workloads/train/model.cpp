@@ -131,6 +131,15 @@ Model::Model(const Network& net, uint64_t seed) : net_(net) {
       node.bn.running_var.assign(size_t(l.in.c), 1.0f);
     }
   }
+  // A batch-norm ending a residual branch (the first input of an add) starts with gamma 0, so
+  // each block starts as its shortcut and deep ResNets train from the first step (Goyal et al.,
+  // "Accurate, large minibatch SGD", 2017).
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    int j = sole_consumer(int(i));
+    if (nodes_[i].has_bn_state && j >= 0 && net_.layers[size_t(j)].kind == LayerKind::Add &&
+        net_.layers[size_t(j)].input_ids[0] == int(i))
+      std::fill(params_[size_t(nodes_[i].weight)].value.begin(), params_[size_t(nodes_[i].weight)].value.end(), 0.0f);
+  }
   for (auto& p : params_) {
     p.grad.assign(p.value.size(), 0.0f);
     p.momentum.assign(p.value.size(), 0.0f);

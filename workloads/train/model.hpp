@@ -28,7 +28,8 @@ struct Param {
 
 class Model {
 public:
-  // Training form, weights initialised from `seed` (He-normal, zero biases, BN gamma 1 beta 0).
+  // Training form, weights initialised from `seed` (He-normal, zero biases, BN gamma 1 beta 0,
+  // gamma 0 for a batch-norm ending a residual branch).
   Model(const Network& net, uint64_t seed);
   // Inference form from an exported weights file; every tensor must match a layer by name and
   // shape, or a UserError names it (`origin` is the file).
