@@ -165,7 +165,12 @@ NetworkData prepare_network_data(const Network& net, const DataOptions& o) {
   if (o.weights_path.empty()) random_weights(net, o.seed, weight_bits, d);
   else load_weights(net, o.weights_path, weight_bits, d);
 
-  if (o.input_path.empty()) {
+  if (o.input_tensor) {
+    if (o.input_tensor->shape != net.input || o.input_tensor->n != o.batch || o.input_tensor->q != d.fmap_q)
+      fail("input tensor of {} x {} in {} does not match {}'s input {} x {} in {}", o.input_tensor->n,
+           o.input_tensor->shape.str(), o.input_tensor->q.str(), net.name, o.batch, net.input.str(), d.fmap_q.str());
+    d.input = *o.input_tensor;
+  } else if (o.input_path.empty()) {
     d.input = FixedTensor(o.batch, net.input, d.fmap_q);
     Rng rng(o.seed, RngPurpose::Synthetic, 2, 0);
     for (auto& v : d.input.data) v = quantize(2 * rng.uniform() - 1, d.fmap_q);

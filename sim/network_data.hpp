@@ -20,6 +20,7 @@ struct DataOptions {
   int word_bits = 16;        // the arch's word: feature maps and weights use at most 16 bits of it
   std::string weights_path;  // safetensors (docs/weights-format.md); empty: seeded random weights
   std::string input_path;    // safetensors or raw int16 (docs/fixed-point.md); empty: seeded random
+  const FixedTensor* input_tensor = nullptr;  // an input already in memory (overrides input_path)
   uint64_t seed = 1;
 };
 

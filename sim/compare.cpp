@@ -1,0 +1,363 @@
+#include "sim/compare.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "mapper/network_mapper.hpp"
+#include "sim/network_data.hpp"
+#include "sim/plot.hpp"
+#include "sim/simulate_runner.hpp"
+#include "workloads/datasets.hpp"
+#include "workloads/distortions.hpp"
+#include "workloads/util/error.hpp"
+#include "workloads/util/file_io.hpp"
+#include "workloads/util/progress.hpp"
+#include "workloads/util/table.hpp"
+#include "workloads/zoo.hpp"
+
+namespace rowsim {
+
+std::string width_label(double width) { return fmt::format("{:.2f}", width); }
+
+double Routing::accuracy() const {
+  return images > 0 ? double(clean_to_clean + distorted_to_distorted) / double(images) : 0.0;
+}
+
+namespace {
+
+struct Context {
+  const Experiment& x;
+  const CompareOptions& options;
+  ArchSpec arch;
+  std::map<std::string, NetworkCost> costs;  // by label
+};
+
+std::string network_label(const std::string& net, double width) { return width_label(width) + "-" + net; }
+
+NetworkCost cost_of(Context& ctx, const std::string& net_name, double width) {
+  std::string label = net_name == "gate" ? "gate" : network_label(net_name, width);
+  auto it = ctx.costs.find(label);
+  if (it != ctx.costs.end()) return it->second;
+  Network net = zoo_network(net_name, width);
+  NetworkCost c;
+  c.label = label;
+  c.net = net_name;
+  c.width = width;
+  c.weights = c.nonzero_weights = net.total_weights();
+  c.macs = net.total_macs();
+  c.macs_paper = net.total_macs_paper();
+  SearchOptions search = ctx.x.search;
+  search.threads = ctx.options.jobs;
+  search.bits = DataBits::uniform(ctx.arch.word_bits);
+  const double per_image = 1.0 / ctx.x.batch;
+  if (ctx.options.cycle_level) {
+    SimulateOptions so;
+    so.batch = ctx.x.batch;
+    so.search = search;
+    so.jobs = ctx.options.jobs;
+    so.data.seed = ctx.x.seed;
+    SimulationResult r = simulate_network(net, ctx.arch, so);
+    if (!r.bit_exact || !r.counts_match)
+      fail("cycle-level run of {}: bit_exact={} counts_match_analytical={}; run `rowsim simulate --net {} --width {}` "
+           "for the layer that disagrees",
+           label, r.bit_exact, r.counts_match, net_name, width);
+    c.energy = r.energy.scaled(per_image);
+    c.cycles = r.totals.cycles / ctx.x.batch;
+    c.source = "cycle-level";
+  } else {
+    NetworkResult r = map_network(net, ctx.x.batch, ctx.arch, search);
+    c.energy = r.energy.scaled(per_image);
+    c.cycles = r.totals.cycles / ctx.x.batch;
+    c.source = "analytical";
+  }
+  ctx.costs[label] = c;
+  return c;
+}
+
+// The gate's decision (0 clean, 1 distorted) for every image, in the accelerator's fixed-point
+// arithmetic (the same reference layers the simulator is checked against).
+std::vector<int> gate_decisions(const std::string& weights, const Dataset& images, int word_bits) {
+  Network gate = zoo_network("gate");
+  std::vector<int> decisions;
+  const size_t chunk = 250;
+  for (size_t start = 0; start < images.size(); start += chunk) {
+    size_t n = std::min(chunk, images.size() - start);
+    FixedTensor input(int(n), gate.input, fmap_format(word_bits));
+    const int64_t per_image = gate.input.elements();
+    for (size_t i = 0; i < n; ++i) {
+      const float* px = images.image_data(start + i);
+      for (int64_t k = 0; k < per_image; ++k) input.data[size_t(int64_t(i) * per_image + k)] = quantize(px[k], input.q);
+    }
+    DataOptions o;
+    o.batch = int(n);
+    o.word_bits = word_bits;
+    o.weights_path = weights;
+    o.input_tensor = &input;
+    NetworkData d = prepare_network_data(gate, o);
+    const FixedTensor& logits = d.outputs.back();
+    for (size_t i = 0; i < n; ++i) decisions.push_back(logits.at(int(i), 1, 0, 0) > logits.at(int(i), 0, 0, 0) ? 1 : 0);
+  }
+  return decisions;
+}
+
+Routing route(Context& ctx, const ExperimentDistortion& dist) {
+  if (!file_exists(dist.gate_weights))
+    fail("{}: the gate weights for distortion '{}' are missing (see docs/training.md to train them)", dist.gate_weights,
+         dist.name);
+  int count = ctx.options.images > 0 ? ctx.options.images : ctx.x.images;
+  Dataset test = load_dataset(ctx.x.dataset, Split::Test, ctx.x.data_dir, size_t(count));
+  Distortion d = parse_distortion(dist.name, dist.degree);
+  MixedSet mixed = make_mixed_set(test, d, Ratio{ctx.x.ratio_clean, ctx.x.ratio_distorted}, ctx.x.seed, Split::Test,
+                                  /*gate_labels=*/true);
+  std::vector<int> decision = gate_decisions(dist.gate_weights, mixed.data, ctx.arch.word_bits);
+  Routing r;
+  r.images = int64_t(mixed.data.size());
+  for (size_t i = 0; i < mixed.data.size(); ++i) {
+    bool distorted = mixed.distorted[i] != 0, routed_distorted = decision[i] == 1;
+    r.distorted += distorted;
+    if (distorted) (routed_distorted ? r.distorted_to_distorted : r.distorted_to_clean)++;
+    else (routed_distorted ? r.clean_to_distorted : r.clean_to_clean)++;
+  }
+  return r;
+}
+
+nlohmann::json energy_json(const Energy& e) {
+  return {{"total", e.total()},
+          {"weights_only", e.weights_only()},
+          {"by_level",
+           {{"dram", e.level(Level::DRAM)},
+            {"glb", e.level(Level::GLB)},
+            {"array", e.level(Level::Array)},
+            {"rf", e.level(Level::RF)},
+            {"mac", e.mac}}},
+          {"weights_only_by_level",
+           {{"dram", e.access[0][0]}, {"glb", e.access[1][0]}, {"array", e.access[2][0]}, {"rf", e.access[3][0]}}}};
+}
+
+nlohmann::json cost_json(const NetworkCost& c) {
+  return {{"label", c.label},     {"net", c.net},           {"width", c.width},
+          {"weights", c.weights}, {"macs", c.macs},         {"macs_paper", c.macs_paper},
+          {"cycles", c.cycles},   {"source", c.source},     {"energy_per_image", energy_json(c.energy)}};
+}
+
+std::string fmt_energy(double v) { return fmt::format("{:.4g}", v); }
+std::string fmt_pct(double v) { return fmt::format("{:.2f}%", 100 * v); }
+
+// Why a figure differs from the paper by more than 10%, from the numbers of this run.
+std::string explain(const PaperFigure& f, double rowsim_value, Context& ctx) {
+  if (f.kind == "gate_share" || f.kind == "reduction") {
+    NetworkCost gate = cost_of(ctx, "gate", 1.0);
+    const ExperimentFamily* fam = nullptr;
+    for (const auto& family : ctx.x.families)
+      if (family.net == f.net) fam = &family;
+    NetworkCost base = cost_of(ctx, f.net, fam->baseline_width);
+    double weight_ratio = f.kind == "gate_share"
+                              ? double(gate.weights) / double(base.weights)
+                              : double(base.weights) / double(gate.weights + cost_of(ctx, f.net, f.width).weights);
+    return fmt::format(
+        "The paper's {} equals the weight-count ratio ({:.4g}): its energy is proportional to weights. rowsim counts "
+        "eq. (3) in full, including a register-file read of the weight for every MAC: the gate performs {:.1f} MACs "
+        "per weight (most of its weights sit in fc1, used once per image) against {:.1f} for {}, so a gate weight costs "
+        "{:.0f} and a {} weight {:.0f} (units of a 16-bit MAC), giving {:.4g}.",
+        f.value, weight_ratio, double(gate.macs) / double(gate.weights), double(base.macs) / double(base.weights),
+        base.label, gate.energy.weights_only() / double(gate.weights), base.label,
+        base.energy.weights_only() / double(base.weights), rowsim_value);
+  }
+  return "";
+}
+
+void write_plots(const std::string& dir, Context& ctx) {
+  for (const auto& family : ctx.x.families) {
+    NetworkCost base = cost_of(ctx, family.net, family.baseline_width);
+    NetworkCost gate = cost_of(ctx, "gate", 1.0);
+    BarChart fig2;
+    fig2.title = fmt::format("Fig. 2 style: weights-only data access energy per image, {} (normalized to {})",
+                             family.net, base.label);
+    fig2.ylabel = "normalized energy";
+    fig2.series = {{"baseline network", {}, "#4c72b0"}, {"dedicated network", {}, "#55a868"}, {"gate", {}, "#c44e52"}};
+    BarChart total;
+    total.title = fmt::format("all data types per image by level, {} (normalized to {})", family.net, base.label);
+    total.ylabel = "normalized energy";
+    total.series = {{"DRAM", {}, "#d62728"}, {"GLB", {}, "#ff7f0e"}, {"array", {}, "#2ca02c"},
+                    {"RF", {}, "#1f77b4"},   {"MAC", {}, "#7f7f7f"}};
+    auto add_total = [&](const std::string& name, const Energy& e) {
+      total.categories.push_back(name);
+      double norm = base.energy.total();
+      total.series[0].values.push_back(e.level(Level::DRAM) / norm);
+      total.series[1].values.push_back(e.level(Level::GLB) / norm);
+      total.series[2].values.push_back(e.level(Level::Array) / norm);
+      total.series[3].values.push_back(e.level(Level::RF) / norm);
+      total.series[4].values.push_back(e.mac / norm);
+    };
+    double norm = base.energy.weights_only();
+    fig2.categories.push_back(base.label);
+    fig2.series[0].values.push_back(1.0);
+    fig2.series[1].values.push_back(0.0);
+    fig2.series[2].values.push_back(0.0);
+    add_total(base.label, base.energy);
+    for (double w : family.widths) {
+      NetworkCost ded = cost_of(ctx, family.net, w);
+      std::string name = "selective " + ded.label;
+      fig2.categories.push_back(name);
+      fig2.series[0].values.push_back(0.0);
+      fig2.series[1].values.push_back(ded.energy.weights_only() / norm);
+      fig2.series[2].values.push_back(gate.energy.weights_only() / norm);
+      Energy both = ded.energy;
+      both += gate.energy;
+      add_total(name, both);
+    }
+    write_bar_chart((std::filesystem::path(dir) / ("fig2-" + family.net + ".svg")).string(), fig2);
+    write_bar_chart((std::filesystem::path(dir) / ("energy-by-level-" + family.net + ".svg")).string(), total);
+  }
+}
+
+}  // namespace
+
+nlohmann::json run_compare(const Experiment& x, const CompareOptions& options) {
+  Context ctx{x, options, load_arch_spec(x.arch), {}};
+  const std::string& dir = options.out_dir;
+  make_directories(dir);
+
+  // Costs of every network the experiment names.
+  std::vector<std::pair<std::string, double>> nets = {{"gate", 1.0}};
+  for (const auto& f : x.families) {
+    nets.emplace_back(f.net, f.baseline_width);
+    for (double w : f.widths) nets.emplace_back(f.net, w);
+  }
+  {
+    Progress progress("compare: costing networks", int64_t(nets.size()), "networks");
+    int done = 0;
+    for (const auto& [net, width] : nets) {
+      cost_of(ctx, net, width);
+      progress.update(++done, network_label(net, width));
+    }
+  }
+  NetworkCost gate = cost_of(ctx, "gate", 1.0);
+
+  nlohmann::json report;
+  report["experiment"] = x.name;
+  report["experiment_source"] = x.source;
+  report["arch"] = ctx.arch.name;
+  report["batch"] = x.batch;
+  report["energy_unit"] = "one 16-bit MAC, per image";
+  report["views"] = {{"weights_only", "weight accesses at every level (the paper's data access energy)"},
+                     {"total", "weights, ifmaps and psums at every level, plus MACs"}};
+  report["cost_source"] = options.cycle_level ? "cycle-level (SystemC)" : "analytical";
+  for (const auto& [label, cost] : ctx.costs) report["networks"].push_back(cost_json(cost));
+
+  // Routing and selective energy per distortion.
+  Table selective({"distortion", "family", "width", "routing accuracy", "baseline (weights-only)",
+                   "selective (weights-only)", "reduction (weights-only)", "reduction (total)"});
+  for (const auto& dist : x.distortions) {
+    Routing r = route(ctx, dist);
+    nlohmann::json d = {{"name", dist.name},
+                        {"degree", parse_distortion(dist.name, dist.degree).params()},
+                        {"gate_weights", dist.gate_weights},
+                        {"routing",
+                         {{"images", r.images},
+                          {"distorted", r.distorted},
+                          {"clean_to_clean", r.clean_to_clean},
+                          {"clean_to_distorted", r.clean_to_distorted},
+                          {"distorted_to_clean", r.distorted_to_clean},
+                          {"distorted_to_distorted", r.distorted_to_distorted},
+                          {"accuracy", r.accuracy()}}}};
+    for (const auto& [family, width] : dist.selective_width) {
+      const ExperimentFamily* fam = nullptr;
+      for (const auto& f : x.families)
+        if (f.net == family) fam = &f;
+      NetworkCost base = cost_of(ctx, family, fam->baseline_width), ded = cost_of(ctx, family, width);
+      // Both dedicated networks of a pair have this width, so every routed image costs the same.
+      Energy sel = ded.energy;
+      sel += gate.energy;
+      d["selective"].push_back({{"family", family},
+                                {"width", width},
+                                {"dedicated", ded.label},
+                                {"energy_per_image", energy_json(sel)},
+                                {"baseline_energy_per_image", energy_json(base.energy)},
+                                {"reduction_weights_only", base.energy.weights_only() / sel.weights_only()},
+                                {"reduction_total", base.energy.total() / sel.total()}});
+      selective.add_row({dist.name, family, width_label(width), fmt_pct(r.accuracy()),
+                         fmt_energy(base.energy.weights_only()), fmt_energy(sel.weights_only()),
+                         fmt::format("{:.2f}x", base.energy.weights_only() / sel.weights_only()),
+                         fmt::format("{:.2f}x", base.energy.total() / sel.total())});
+    }
+    report["distortions"].push_back(d);
+  }
+
+  // The paper's figures beside rowsim's.
+  Table comparison({"figure", "quantity", "paper", "rowsim", "rel. error"});
+  std::string notes;
+  report["paper_comparison"] = nlohmann::json::array();
+  for (const auto& f : x.paper) {
+    nlohmann::json entry = {{"figure", f.figure}, {"quantity", f.quantity}, {"paper", f.value}};
+    std::optional<double> value;
+    const ExperimentFamily* fam = nullptr;
+    for (const auto& family : x.families)
+      if (family.net == f.net) fam = &family;
+    NetworkCost base = cost_of(ctx, f.net, fam->baseline_width);
+    if (f.kind == "gate_share") value = gate.energy.weights_only() / base.energy.weights_only();
+    if (f.kind == "reduction")
+      value = base.energy.weights_only() / (gate.energy.weights_only() + cost_of(ctx, f.net, f.width).energy.weights_only());
+    if (value) {
+      double rel = (*value - f.value) / f.value;
+      entry["rowsim"] = *value;
+      entry["rel_error"] = rel;
+      comparison.add_row({f.figure, f.quantity, fmt::format("{:.4g}", f.value), fmt::format("{:.4g}", *value),
+                          fmt::format("{:+.1f}%", 100 * rel)});
+      if (std::fabs(rel) > 0.10) {
+        std::string why = explain(f, *value, ctx);
+        entry["why"] = why;
+        notes += fmt::format("- **{} {}** ({:+.1f}%): {}\n", f.figure, f.quantity, 100 * rel, why);
+      }
+    } else {
+      entry["rowsim"] = nullptr;
+      entry["rel_error"] = nullptr;
+      entry["why"] = "needs pruned weights (a pruning section with a weights file)";
+      comparison.add_row({f.figure, f.quantity, fmt::format("{:.4g}", f.value), "-", "-"});
+    }
+    report["paper_comparison"].push_back(entry);
+  }
+
+  // Networks table (both views, by level).
+  Table networks({"network", "weights", "MACs", "MACs (eq. 2)", "weights-only energy", "total energy", "DRAM", "GLB",
+                  "array", "RF", "MAC", "cycles"});
+  for (const auto& [net, width] : nets) {
+    NetworkCost c = cost_of(ctx, net, width);
+    networks.add_row({c.label, std::to_string(c.weights), std::to_string(c.macs), std::to_string(c.macs_paper),
+                      fmt_energy(c.energy.weights_only()), fmt_energy(c.energy.total()),
+                      fmt_energy(c.energy.level(Level::DRAM)), fmt_energy(c.energy.level(Level::GLB)),
+                      fmt_energy(c.energy.level(Level::Array)), fmt_energy(c.energy.level(Level::RF)),
+                      fmt_energy(c.energy.mac), std::to_string(c.cycles)});
+  }
+
+  std::string md = fmt::format(
+      "# {}: baseline vs selective per-image energy\n\n"
+      "Experiment `{}` on `{}` ({}x{} PEs), batch {}, mapping objective {} (slack {}); costs from the {} model. "
+      "Energy is per image in units of one 16-bit MAC; *weights-only* is the paper's data access energy, *total* "
+      "counts all data types at every level plus MACs.\n\n"
+      "## The paper's figures beside rowsim's\n\n{}\n",
+      x.name, x.source, ctx.arch.name, ctx.arch.pe_rows, ctx.arch.pe_cols, x.batch, to_string(x.search.objective),
+      x.search.energy_slack, options.cycle_level ? "cycle-level (SystemC)" : "analytical", comparison.to_text());
+  if (!notes.empty()) md += "Where rowsim differs from the paper by more than 10%:\n\n" + notes + "\n";
+  md += "## Selective scheme per distortion\n\nThe gate routes each image of a mixed test set (" +
+        fmt::format("{} {} images, clean:distorted {}:{}", options.images > 0 ? options.images : x.images, x.dataset,
+                    x.ratio_clean, x.ratio_distorted) +
+        ") in 16-bit fixed point; the selective cost is the gate plus the dedicated network of the width the paper "
+        "picks for that distortion.\n\n```\n" +
+        selective.to_text() + "```\n\n## Networks\n\n```\n" + networks.to_text() + "```\n\n" +
+        "Plots: `fig2-<family>.svg` (weights-only, normalized to the baseline, gate share visible), "
+        "`energy-by-level-<family>.svg` (all data types by level).\n";
+
+  write_file_atomic((std::filesystem::path(dir) / "report.json").string(), report.dump(2) + "\n");
+  write_file_atomic((std::filesystem::path(dir) / "report.md").string(), md);
+  write_file_atomic((std::filesystem::path(dir) / "networks.csv").string(), networks.to_csv());
+  write_file_atomic((std::filesystem::path(dir) / "selective.csv").string(), selective.to_csv());
+  write_file_atomic((std::filesystem::path(dir) / "paper_comparison.csv").string(), comparison.to_csv());
+  write_plots(dir, ctx);
+  return report;
+}
+
+}  // namespace rowsim

@@ -1,0 +1,142 @@
+#include "sim/experiment.hpp"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "workloads/distortions.hpp"
+#include "workloads/util/error.hpp"
+#include "workloads/util/file_io.hpp"
+#include "workloads/util/yaml_reader.hpp"
+#include "workloads/zoo.hpp"
+
+namespace rowsim {
+namespace {
+
+// Paths in an experiment are relative to its file; in an embedded one, to the source tree.
+std::string resolve(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(base_dir) / path).lexically_normal().string();
+}
+
+std::vector<double> widths_of(const YamlNode& node) {
+  std::vector<double> widths;
+  for (const auto& w : node.elements()) widths.push_back(w.as_double(1e-6, 4));
+  if (widths.empty()) node.fail("the list is empty; expected at least one width");
+  return widths;
+}
+
+}  // namespace
+
+Experiment load_experiment(const std::string& path_or_name) {
+  std::string text, origin, base_dir;
+  const auto& embedded = embedded_experiments();
+  auto it = embedded.find(path_or_name);
+  if (it != embedded.end() && !file_exists(path_or_name)) {
+    text = it->second;
+    origin = "<embedded " + path_or_name + ".yaml>";
+    base_dir = std::string(ROWSIM_SOURCE_DIR) + "/configs/experiments";
+  } else {
+    if (!file_exists(path_or_name)) {
+      std::string names;
+      for (const auto& [name, body] : embedded) names += (names.empty() ? "" : ", ") + name;
+      fail("{}: no such experiment file (embedded experiments: {})", path_or_name, names);
+    }
+    text = read_file(path_or_name);
+    origin = path_or_name;
+    base_dir = std::filesystem::path(path_or_name).parent_path().string();
+  }
+  YamlReader reader = YamlReader::from_string(text, origin);
+  YamlNode root = reader.root();
+  root.only_keys({"name", "arch", "batch", "mapping", "dataset", "families", "distortions", "pruning", "paper"});
+  Experiment x;
+  x.source = origin;
+  x.name = root.string_at("name");
+  x.arch = root.string_at("arch");
+  if (!x.arch.empty() && x.arch.find('/') != std::string::npos) x.arch = resolve(base_dir, x.arch);
+  x.batch = int(root.int_at("batch", 1, 1 << 16));
+
+  YamlNode mapping = root.require("mapping");
+  mapping.only_keys({"objective", "energy_slack"});
+  x.search.objective = parse_objective(mapping.require("objective").as_choice({"energy", "cycles", "edp"}));
+  x.search.energy_slack = mapping.double_at("energy_slack", 0, 10);
+
+  YamlNode data = root.require("dataset");
+  data.only_keys({"name", "data_dir", "images", "ratio", "seed"});
+  x.dataset = data.require("name").as_choice({"fashion-mnist", "cifar100", "synthetic"});
+  if (data.has("data_dir")) x.data_dir = resolve(base_dir, data.string_at("data_dir"));
+  x.images = int(data.int_at("images", 1, 1000000));
+  try {
+    Ratio ratio = parse_ratio(data.string_at("ratio"), "dataset.ratio");
+    x.ratio_clean = ratio.clean;
+    x.ratio_distorted = ratio.distorted;
+  } catch (const UserError& e) {
+    data.require("ratio").fail(e.what());
+  }
+  x.seed = uint64_t(data.int_at("seed", 0, int64_t(1) << 40));
+
+  for (const auto& f : root.require("families").elements()) {
+    f.only_keys({"net", "baseline_width", "widths"});
+    ExperimentFamily family;
+    family.net = f.string_at("net");
+    try {
+      zoo_network(family.net);
+    } catch (const UserError& e) {
+      f.require("net").fail(e.what());
+    }
+    family.baseline_width = f.double_at("baseline_width", 1e-6, 4);
+    family.widths = widths_of(f.require("widths"));
+    x.families.push_back(family);
+  }
+  auto has_family = [&](const std::string& net) {
+    for (const auto& f : x.families)
+      if (f.net == net) return true;
+    return false;
+  };
+
+  for (const auto& d : root.require("distortions").elements()) {
+    d.only_keys({"name", "degree", "gate_weights", "selective_width"});
+    ExperimentDistortion distortion;
+    distortion.name = d.require("name").as_choice({"noise", "blur", "occlusion"});
+    distortion.degree = d.has("degree") ? d.double_at("degree", 1e-6, 1e6) : 0.0;
+    distortion.gate_weights = resolve(base_dir, d.string_at("gate_weights"));
+    YamlNode widths = d.require("selective_width");
+    for (const auto& net : widths.keys()) {
+      if (!has_family(net)) widths.require(net).fail(fmt::format("'{}' is not one of the experiment's families", net));
+      distortion.selective_width[net] = widths.double_at(net, 1e-6, 4);
+    }
+    x.distortions.push_back(distortion);
+  }
+
+  if (auto p = root.optional("pruning")) {
+    p->only_keys({"net", "width", "weights", "bits"});
+    x.pruning.enabled = true;
+    x.pruning.net = p->string_at("net");
+    if (!has_family(x.pruning.net)) p->require("net").fail("not one of the experiment's families");
+    x.pruning.width = p->double_at("width", 1e-6, 4);
+    x.pruning.weights = p->has("weights") ? resolve(base_dir, p->string_at("weights")) : "";
+    for (const auto& b : p->require("bits").elements()) x.pruning.bits.push_back(int(b.as_int(2, 16)));
+  }
+
+  if (auto paper = root.optional("paper")) {
+    for (const auto& f : paper->elements()) {
+      f.only_keys({"figure", "quantity", "kind", "net", "width", "distortion", "bits", "value"});
+      PaperFigure fig;
+      fig.figure = f.string_at("figure");
+      fig.quantity = f.string_at("quantity");
+      fig.kind = f.require("kind").as_choice({"gate_share", "reduction", "pruned_share"});
+      fig.net = f.string_at("net");
+      if (!has_family(fig.net)) f.require("net").fail("not one of the experiment's families");
+      if (f.has("width")) fig.width = f.double_at("width", 1e-6, 4);
+      if (f.has("distortion")) fig.distortion = f.string_at("distortion");
+      if (f.has("bits")) fig.bits = int(f.int_at("bits", 2, 16));
+      fig.value = f.require("value").as_positive_double();
+      if (fig.kind != "gate_share" && fig.width == 0) f.fail(fmt::format("a {} figure needs a width", fig.kind));
+      if (fig.kind == "pruned_share" && !x.pruning.enabled) f.fail("a pruned_share figure needs a pruning section");
+      x.paper.push_back(fig);
+    }
+  }
+  return x;
+}
+
+}  // namespace rowsim

@@ -1,0 +1,70 @@
+// Experiment files (configs/experiments/*.yaml): what `rowsim compare` runs. paper.yaml is the
+// selective-DCNN paper's experiment and the default. Validated like arch specs: unknown keys,
+// wrong types and impossible values are errors naming the file, line, key and value.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mapper/search.hpp"
+
+namespace rowsim {
+
+// A network family: the baseline and the widths of its dedicated (thinner) networks.
+struct ExperimentFamily {
+  std::string net;  // zoo name
+  double baseline_width = 1.0;
+  std::vector<double> widths;
+};
+
+struct ExperimentDistortion {
+  std::string name;     // noise, blur, occlusion
+  double degree = 0;    // sigma or block side; 0 = the paper's default
+  std::string gate_weights;  // trained gate for this distortion (path, resolved)
+  // The dedicated width the paper picks for this distortion, per family.
+  std::map<std::string, double> selective_width;
+};
+
+// Fig. 4: the selective network with pruned weights at several bit widths.
+struct ExperimentPruning {
+  bool enabled = false;
+  std::string net;
+  double width = 0.5;
+  std::string weights;     // pruned weights file (sparsity pattern); empty: not available
+  std::vector<int> bits;   // weight bit widths to report
+};
+
+// One number the paper prints, for the side-by-side comparison in report.json.
+struct PaperFigure {
+  std::string figure;    // "Fig. 2(a)"
+  std::string quantity;  // what it is, in words
+  std::string kind;      // gate_share | reduction | pruned_share
+  std::string net;       // family
+  double width = 0;      // dedicated width (reduction, pruned_share)
+  std::string distortion;
+  int bits = 16;         // pruned_share
+  double value = 0;      // the paper's number
+};
+
+struct Experiment {
+  std::string name;
+  std::string source;
+  std::string arch;
+  int batch = 1;
+  SearchOptions search;
+  std::string dataset = "fashion-mnist";
+  std::string data_dir;
+  int images = 1000;     // test images routed per distortion
+  int ratio_clean = 1, ratio_distorted = 1;
+  uint64_t seed = 1;
+  std::vector<ExperimentFamily> families;
+  std::vector<ExperimentDistortion> distortions;
+  ExperimentPruning pruning;
+  std::vector<PaperFigure> paper;
+};
+
+Experiment load_experiment(const std::string& path_or_name);
+// The experiment files compiled in (configs/experiments/*.yaml), by stem.
+const std::map<std::string, std::string>& embedded_experiments();
+
+}  // namespace rowsim
