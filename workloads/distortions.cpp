@@ -124,11 +124,11 @@ size_t MixedSet::distorted_count() const {
   return static_cast<size_t>(std::count(distorted.begin(), distorted.end(), uint8_t(1)));
 }
 
-MixedSet make_mixed_set(const Dataset& clean, const Distortion& d, Ratio ratio, uint64_t seed, Split split,
+MixedSet make_mixed_set(Dataset clean, const Distortion& d, Ratio ratio, uint64_t seed, Split split,
                         bool gate_labels) {
   MixedSet m;
-  m.data = clean;
-  size_t n = clean.size();
+  m.data = std::move(clean);
+  size_t n = m.data.size();
   size_t k = d.kind == DistortionKind::None
                  ? 0
                  : static_cast<size_t>(std::llround(double(n) * ratio.distorted / double(ratio.clean + ratio.distorted)));
@@ -146,10 +146,10 @@ MixedSet make_mixed_set(const Dataset& clean, const Distortion& d, Ratio ratio, 
   return m;
 }
 
-MixedSet cached_mixed_set(const Dataset& clean, const Distortion& d, Ratio ratio, uint64_t seed, Split split,
+MixedSet cached_mixed_set(Dataset clean, const Distortion& d, Ratio ratio, uint64_t seed, Split split,
                           bool gate_labels, const std::string& cache_dir) {
   if (cache_dir.empty() || d.kind == DistortionKind::None)
-    return make_mixed_set(clean, d, ratio, seed, split, gate_labels);
+    return make_mixed_set(std::move(clean), d, ratio, seed, split, gate_labels);
   std::string key = fmt::format("{}-{}-n{}-{}{}-r{}to{}-s{}{}", clean.name, to_string(split), clean.size(), d.name(),
                                 d.params(), ratio.clean, ratio.distorted, seed, gate_labels ? "-gate" : "");
   std::replace(key.begin(), key.end(), '=', '_');
@@ -175,11 +175,12 @@ MixedSet cached_mixed_set(const Dataset& clean, const Distortion& d, Ratio ratio
     m.distorted.assign(flags.bytes.begin(), flags.bytes.end());
     return m;
   }
-  MixedSet m = make_mixed_set(clean, d, ratio, seed, split, gate_labels);
+  const Shape shape = clean.image;
+  MixedSet m = make_mixed_set(std::move(clean), d, ratio, seed, split, gate_labels);
   SafeTensors f;
   f.metadata["rowsim_cache"] = key;
   int64_t n = static_cast<int64_t>(m.data.size());
-  f.put("images", TensorData::from_floats(m.data.pixels, {n, clean.image.c, clean.image.h, clean.image.w}));
+  f.put("images", TensorData::from_floats(m.data.pixels, {n, shape.c, shape.h, shape.w}));
   TensorData labels;
   labels.dtype = DType::I32;
   labels.shape = {n};

@@ -51,13 +51,14 @@ struct MixedSet {
   size_t distorted_count() const;
 };
 
-// round(N * D / (C + D)) images, chosen by a seeded shuffle, are distorted.
-MixedSet make_mixed_set(const Dataset& clean, const Distortion& d, Ratio ratio, uint64_t seed, Split split,
+// round(N * D / (C + D)) images, chosen by a seeded shuffle, are distorted. `clean` is taken by
+// value so a caller that no longer needs it can move it in instead of holding two copies.
+MixedSet make_mixed_set(Dataset clean, const Distortion& d, Ratio ratio, uint64_t seed, Split split,
                         bool gate_labels);
 
 // As make_mixed_set, but kept in `cache_dir` as a safetensors file (F32 images, so a cached set is
 // bit-identical to a generated one) and read back on later calls. Empty `cache_dir` = no cache.
-MixedSet cached_mixed_set(const Dataset& clean, const Distortion& d, Ratio ratio, uint64_t seed, Split split,
+MixedSet cached_mixed_set(Dataset clean, const Distortion& d, Ratio ratio, uint64_t seed, Split split,
                           bool gate_labels, const std::string& cache_dir);
 
 }  // namespace rowsim

@@ -27,7 +27,7 @@ MixedSet load_task_set(const TaskSpec& spec, Split split) {
   if (spec.task == Task::Gate && (spec.ratio.clean == 0 || spec.ratio.distorted == 0))
     fail("--ratio {}: the gate needs both clean and distorted images", spec.ratio.str());
   Dataset clean = load_dataset(spec.dataset, split, spec.data_dir, spec.limit);
-  return cached_mixed_set(clean, spec.distortion, spec.ratio, spec.seed, split, spec.task == Task::Gate,
+  return cached_mixed_set(std::move(clean), spec.distortion, spec.ratio, spec.seed, split, spec.task == Task::Gate,
                           spec.cache_dir);
 }
 
