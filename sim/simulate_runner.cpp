@@ -343,7 +343,7 @@ SimulationResult simulate_network(const Network& net, const ArchSpec& arch, cons
   result.weights = options.data.weights_path;
   result.input = options.data.input_path;
 
-  NetworkResult mapped = map_network(net, options.batch, arch, options.search);
+  NetworkResult mapped = map_network(net, options.batch, arch, options.search, options.fixed);
   auto [first, last] = select_rows(mapped.layers, options.layers);
   DataOptions data_options = options.data;
   data_options.batch = options.batch;

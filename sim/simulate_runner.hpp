@@ -26,6 +26,7 @@ struct SimulateOptions {
   std::string trace_layer;  // which one (empty: the first simulated layer)
   bool full_check = false;
   SearchOptions search;
+  FixedMappings fixed;  // mappings pinned by layer name (--mapping-file); the others are searched
 };
 
 // The checks --check adds (cheap ones run always).

@@ -6,8 +6,9 @@
 namespace rowsim::hw {
 
 Dram::Dram(sc_core::sc_module_name name, GlobalBuffer& glb, const sc_core::sc_time& period)
-    : sc_core::sc_module(name), reading("reading"), writing("writing"), read_job("read_job"), glb_(glb), period_(period) {
+    : sc_core::sc_module(name), reading("reading"), reading_weights("reading_weights"), writing("writing"), read_job("read_job"), glb_(glb), period_(period) {
   SC_THREAD(read_engine);
+  SC_THREAD(weight_read_engine);
   SC_THREAD(write_engine);
 }
 
@@ -24,9 +25,13 @@ void Dram::begin_layer(LayerContext* ctx) {
   rng_ = Rng(ctx->job->dram_stalls.seed, RngPurpose::Test, 0x44524d);
   stores_.clear();
   writing_ = false;
-  reads_done_ = ctx->plan.dma.empty();
-  waiting_for_space_ = false;
+  waiting_for_space_ = weights_waiting_ = false;
+  fmap_jobs_.clear();
+  weight_jobs_.clear();
+  const bool partitioned = !ctx->job->arch.glb_shared();
+  for (const DmaJob& j : ctx->plan.dma) (partitioned && j.kind == DmaKind::LoadWeights ? weight_jobs_ : fmap_jobs_).push_back(j);
   start_reads_.notify(sc_core::SC_ZERO_TIME);
+  start_weight_reads_.notify(sc_core::SC_ZERO_TIME);
 }
 
 int64_t Dram::reserve(int64_t words, sc_core::sc_signal<bool>& engine) {
@@ -47,7 +52,7 @@ int64_t Dram::reserve(int64_t words, sc_core::sc_signal<bool>& engine) {
   return int64_t(std::ceil(link_free_ - 1e-9));
 }
 
-void Dram::load_ifmaps(int block) {
+void Dram::load_ifmaps(int block, sc_core::sc_signal<bool>& busy) {
   const IfmapBlock& blk = ctx_->plan.ifmaps[size_t(block)];
   const ConvShape& s = ctx_->s;
   const std::vector<int>& cols = ctx_->plan.cols;
@@ -68,14 +73,14 @@ void Dram::load_ifmaps(int block) {
       const int16_t* src = ctx_->job->ifmap + ((int64_t(blk.b0 + b) * channels + channel) * s.H + row) * s.W;
       for (int64_t x = 0; x < ncols; ++x) burst_[size_t(k * ncols + x)] = src[cols[size_t(x)]];
     }
-    const int64_t leaves = reserve(n * ncols, reading);
+    const int64_t leaves = reserve(n * ncols, busy);
     ctx_->count(Level::DRAM, Data::Ifmap, n * ncols, 0);
     glb_.write_ifmap_rows(block, first, burst_.data(), n, leaves + latency);
     wait_until(leaves);
   }
 }
 
-void Dram::load_weights(int block) {
+void Dram::load_weights(int block, sc_core::sc_signal<bool>& busy) {
   const WeightBlock& blk = ctx_->plan.weights[size_t(block)];
   const ConvShape& s = ctx_->s;
   const int64_t words = blk.words(s.S), latency = ctx_->job->arch.dram_latency_cycles;
@@ -94,30 +99,38 @@ void Dram::load_weights(int block) {
       const int64_t filter = int64_t(blk.group) * s.M + blk.f0 + k;
       burst_[size_t(w)] = ctx_->job->weights[((filter * s.C + blk.c0 + c) * s.R + blk.r0 + r) * s.S + x];
     }
-    const int64_t leaves = reserve(n, reading);
+    const int64_t leaves = reserve(n, busy);
     ctx_->count(Level::DRAM, Data::Weight, n, 0);
     glb_.write_weights(block, first, burst_.data(), n, leaves + latency);
     wait_until(leaves);
   }
 }
 
+void Dram::run_reads(const std::vector<DmaJob>& jobs, bool& waiting, sc_core::sc_signal<bool>& busy) {
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    if (trace_ && &jobs == &fmap_jobs_) read_job.write(int(j));
+    while (!glb_.allocate(jobs[j])) {
+      waiting = true;
+      wait(glb_.space_freed());
+    }
+    waiting = false;
+    if (jobs[j].kind == DmaKind::LoadIfmap) load_ifmaps(jobs[j].index, busy);
+    if (jobs[j].kind == DmaKind::LoadWeights) load_weights(jobs[j].index, busy);
+  }
+  if (trace_) busy.write(false);
+}
+
 void Dram::read_engine() {
   while (true) {
     wait(start_reads_);
-    const auto& jobs = ctx_->plan.dma;
-    for (size_t j = 0; j < jobs.size(); ++j) {
-      if (trace_) read_job.write(int(j));
-      while (!glb_.allocate(jobs[j])) {
-        waiting_for_space_ = true;
-        if (trace_) reading.write(false);
-        wait(glb_.space_freed());
-      }
-      waiting_for_space_ = false;
-      if (jobs[j].kind == DmaKind::LoadIfmap) load_ifmaps(jobs[j].index);
-      if (jobs[j].kind == DmaKind::LoadWeights) load_weights(jobs[j].index);
-      if (trace_) reading.write(false);
-    }
-    reads_done_ = true;
+    run_reads(fmap_jobs_, waiting_for_space_, reading);
+  }
+}
+
+void Dram::weight_read_engine() {
+  while (true) {
+    wait(start_weight_reads_);
+    run_reads(weight_jobs_, weights_waiting_, reading_weights);
   }
 }
 
@@ -147,6 +160,7 @@ void Dram::store_tile(int tile_index) {
       ctx_->ofmap[size_t(((int64_t(tile.b0) + b) * filters + filter) * s.E * s.F + (tile.e0 + j) * s.F + f)] = v;
     }
     ctx_->count(Level::DRAM, Data::Psum, 0, n);
+    glb_.drain_tile(tile_index, n);
   }
   glb_.release_tile(tile_index);
 }

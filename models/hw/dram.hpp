@@ -1,8 +1,10 @@
 // Off-chip DRAM and its link, with the two DMA engines that use it:
-//   read engine   walks the layer's DMA jobs in program order: claims GLB space for a block
-//                 (waiting while it does not fit, which is what bounds prefetching), then moves
+//   read engines  walk the layer's DMA jobs in program order: claim GLB space for a block
+//                 (waiting while it does not fit, which is what bounds prefetching), then move
 //                 the block in bursts; a burst's words arrive `latency` cycles after it leaves
-//                 the link;
+//                 the link. With a filter partition, weights have their own engine (they never
+//                 wait for ifmap/psum space); a shared GLB keeps one queue, so that space is
+//                 always claimed in program order;
 //   write engine  stores finished psum tiles: reads each psum from the GLB, rounds and saturates
 //                 it to the ofmap format (bias added, ReLU fused), and writes it to DRAM.
 // Both share one link of `bandwidth` words per cycle (fractional rates accumulate exactly), first
@@ -29,25 +31,27 @@ public:
   void store(int tile);                 // queues a finished psum tile for write-out
   bool stores_done() const { return stores_.empty() && !writing_; }
   const sc_core::sc_event& store_done() const { return store_done_; }
-  bool reads_done() const { return reads_done_; }
   // The read engine waits for GLB space (rather than for the link).
   bool waiting_for_space() const { return waiting_for_space_; }
 
-  sc_core::sc_signal<bool> reading, writing;  // an engine holds the link (one writer each)
+  // An engine holds the link (one signal per engine: a signal has one writer).
+  sc_core::sc_signal<bool> reading, reading_weights, writing;
   sc_core::sc_signal<int> read_job;
   void enable_trace_signals() { trace_ = true; }
 
   static constexpr int64_t kBurstWords = GlobalBuffer::kWeightBurst;
 
 private:
-  void read_engine();   // SC_THREAD
+  void read_engine();          // SC_THREAD: ifmaps and psum tiles (and weights on a shared GLB)
+  void weight_read_engine();   // SC_THREAD: weights into a filter partition
+  void run_reads(const std::vector<DmaJob>& jobs, bool& waiting, sc_core::sc_signal<bool>& busy);
   void write_engine();  // SC_THREAD
   // Reserves the link for `words` from now; returns the cycle the last word leaves the link.
   int64_t reserve(int64_t words, sc_core::sc_signal<bool>& engine);
   void wait_until(int64_t cycle);
   int64_t now() const;
-  void load_ifmaps(int block);
-  void load_weights(int block);
+  void load_ifmaps(int block, sc_core::sc_signal<bool>& busy);
+  void load_weights(int block, sc_core::sc_signal<bool>& busy);
   void store_tile(int tile);
 
   GlobalBuffer& glb_;
@@ -56,9 +60,10 @@ private:
   double link_free_ = 0;  // cycle (fractional) at which the link is next free
   Rng rng_{0};
   std::deque<int> stores_;
-  bool writing_ = false, reads_done_ = true, waiting_for_space_ = false, trace_ = false;
+  std::vector<DmaJob> fmap_jobs_, weight_jobs_;
+  bool writing_ = false, reads_done_ = true, waiting_for_space_ = false, weights_waiting_ = false, trace_ = false;
   std::vector<int16_t> burst_;
-  sc_core::sc_event start_reads_, store_queued_, store_done_;
+  sc_core::sc_event start_reads_, start_weight_reads_, store_queued_, store_done_;
 };
 
 }  // namespace rowsim::hw

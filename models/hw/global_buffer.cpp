@@ -21,6 +21,7 @@ GlobalBuffer::GlobalBuffer(sc_core::sc_module_name name, Noc& noc, const sc_core
     *list |= noc.gin_filter.read_event();
     *list |= noc.gin_ifmap.read_event();
     *list |= noc.gin_psum.read_event();
+    *list |= noc.credit_event();
   }
   wake_or_arrival_ |= arrival_scheduled_;
   SC_METHOD(tick);
@@ -89,7 +90,7 @@ bool GlobalBuffer::allocate(const DmaJob& job) {
       TileStore& st = tiles_[size_t(job.index)];
       st.live = true;
       st.data.assign(size_t(words), 0);
-      st.read = 0;
+      st.read = st.drained = 0;
       tile_allocated_.notify(sc_core::SC_ZERO_TIME);
       break;
     }
@@ -130,10 +131,16 @@ int64_t GlobalBuffer::read_psum(int tile, int64_t index) {
   return st.data[size_t(index)];
 }
 
+void GlobalBuffer::drain_tile(int tile, int64_t words) {
+  TileStore& st = tiles_[size_t(tile)];
+  st.drained += words;
+  release(0, words);
+}
+
 void GlobalBuffer::release_tile(int tile) {
   TileStore& st = tiles_[size_t(tile)];
   st.live = false;
-  release(0, int64_t(st.data.size()));
+  release(0, int64_t(st.data.size()) - st.drained);
   std::vector<int64_t>().swap(st.data);
 }
 
@@ -153,8 +160,10 @@ void GlobalBuffer::begin_pass() {
   wcur_.total = int64_t(ps.fb) * ps.cb * ps.rb * ctx_->s.S;
   icur_ = {};
   icur_.total = int64_t(g.nb) * int64_t(ctx_->plan.cols.size()) * ps.cb * int64_t(g.rows.size());
-  pcur_ = {};
   pcur_.total = ps.first_accumulation ? 0 : int64_t(g.nb) * ps.fb * g.eb * ctx_->s.F;
+  pcur_.sent = 0;
+  pcur_.chain_sent.assign(size_t(g.chains), 0);
+  pcur_.next = 0;
   expected_ = int64_t(g.nb) * ps.fb * g.eb * ctx_->s.F;
   received_ = 0;
   ctx_->weights_wait_dram = ctx_->ifmap_wait_dram = false;
@@ -269,23 +278,27 @@ bool GlobalBuffer::send_psums() {
   const TileStore& tile = tiles_[size_t(g.plan->psum_tile)];
   auto& bus = noc_.gin_psum;
   bool sent = false;
-  for (int n = 0; n < ctx_->psum_bus && pcur_.sent < pcur_.total && bus.space() > 0; ++n) {
-    const int ft = pcur_.chain / g.eb, j = pcur_.chain % g.eb;
-    const int64_t m = ps.f0 - ps.m0 + int64_t(ft) * p + pcur_.k;
-    bus.push({tile.data[size_t(((int64_t(pcur_.b) * ps.mb + m) * g.eb + j) * F + pcur_.f)], pcur_.chain});
+  int scanned = 0;
+  // Round-robin over chains that have credit and psums left: each gets its psums in its own order.
+  for (int n = 0; n < ctx_->psum_bus && pcur_.sent < pcur_.total && bus.space() > 0 && scanned < g.chains;) {
+    const int c = pcur_.next;
+    pcur_.next = c + 1 == g.chains ? 0 : c + 1;
+    const int ft = c / g.eb, j = c % g.eb, pc = g.filters_of_set(ft, p, ps.fb);
+    int64_t& done = pcur_.chain_sent[size_t(c)];
+    if (noc_.psum_credits[size_t(c)] == 0 || done == int64_t(g.nb) * pc * F) {
+      ++scanned;
+      continue;
+    }
+    scanned = 0;
+    const int64_t k = done % pc, f = done / pc % F, b = done / (int64_t(pc) * F);
+    const int64_t m = ps.f0 - ps.m0 + int64_t(ft) * p + k;
+    bus.push({tile.data[size_t(((b * ps.mb + m) * g.eb + j) * F + f)], c});
+    --noc_.psum_credits[size_t(c)];
     ctx_->count(Level::GLB, Data::Psum, 1, 0);
     sent = true;
+    ++done;
     ++pcur_.sent;
-    if (++pcur_.k == g.filters_of_set(ft, p, ps.fb)) {
-      pcur_.k = 0;
-      if (++pcur_.chain == g.chains) {
-        pcur_.chain = 0;
-        if (++pcur_.f == F) {
-          pcur_.f = 0;
-          ++pcur_.b;
-        }
-      }
-    }
+    ++n;
   }
   return sent;
 }

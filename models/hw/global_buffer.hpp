@@ -44,8 +44,10 @@ public:
   void write_weights(int block, int64_t first_word, const int16_t* values, int64_t words, int64_t ready);
   static constexpr int64_t kWeightBurst = 64;  // weight words per DMA burst (one ready time each)
 
-  // The write-out path: reads a final psum (counted) and frees the tile after the last one.
+  // The write-out path: reads a final psum (counted); the space of words already written to DRAM
+  // is free for the next tile (drain_tile), the rest when the tile is released.
   int64_t read_psum(int tile, int64_t index);
+  void drain_tile(int tile, int64_t words);
   void release_tile(int tile);
   void release_ifmap(int block);
 
@@ -79,7 +81,7 @@ private:
   struct TileStore {
     bool live = false;
     std::vector<int64_t> data;
-    int64_t read = 0;
+    int64_t read = 0, drained = 0;
   };
 
   Noc& noc_;
@@ -101,7 +103,8 @@ private:
   } icur_;
   struct {
     int64_t total = 0, sent = 0;
-    int b = 0, f = 0, chain = 0, k = 0;
+    std::vector<int64_t> chain_sent;  // psums sent to each chain, in its order (image, column, filter)
+    int next = 0;                     // round-robin: the chain considered first
   } pcur_;
   int64_t expected_ = 0, received_ = 0;
 

@@ -13,7 +13,8 @@ void Noc::begin_layer(const LayerContext& ctx) {
   gon_psum.reset(size_t(2 * ctx.psum_bus));
 }
 
-void Noc::configure(int pes, int filter_tags, int ifmap_tags) {
+void Noc::configure(int pes, int chains, int filter_tags, int ifmap_tags) {
+  psum_credits.assign(size_t(chains), kPsumInDepth);
   filter_.id_of_pe.assign(size_t(pes), -1);
   ifmap_.id_of_pe.assign(size_t(pes), -1);
   filter_tags_ = filter_tags;

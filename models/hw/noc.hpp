@@ -26,13 +26,24 @@ public:
   BoundedChannel<PsumWord> gin_psum;  // GLB -> chain heads
   BoundedChannel<PsumWord> gon_psum;  // chain tops -> GLB
 
+  // Psums from the GLB enter a chain through a small buffer at its head. The GIN gives each chain
+  // credits for that buffer, so the GLB sends only to chains with room and one busy chain never
+  // blocks the others.
+  static constexpr int kPsumInDepth = 4;
+  std::vector<int> psum_credits;  // per chain: free slots not yet claimed by a word in flight
+  void return_psum_credit(int chain) {
+    ++psum_credits[size_t(chain)];
+    credit_event_.notify(sc_core::SC_ZERO_TIME);
+  }
+  const sc_core::sc_event& credit_event() const { return credit_event_; }
+
   // Bus buffers of two bus widths each, so a full-rate stream never waits on the one-cycle
   // visibility of a freed slot.
   void begin_layer(const LayerContext& ctx);
 
   // ID configuration for a pass: `pes` PEs, tags below the given counts. ifmap_id -1: the PE's
   // ifmap row is all padding and it receives no bus words.
-  void configure(int pes, int filter_tags, int ifmap_tags);
+  void configure(int pes, int chains, int filter_tags, int ifmap_tags);
   void set_ids(int pe, int filter_id, int ifmap_id);
   void build_groups();
 
@@ -55,6 +66,7 @@ private:
   }
   static void build(Table& t, int tags);
   Table filter_, ifmap_;
+  sc_core::sc_event credit_event_;
   int filter_tags_ = 0, ifmap_tags_ = 0;
 };
 

@@ -10,7 +10,8 @@
 // Ifmap spad: a ring of `ifmap_cap` words filled in (image, position, channel) order. Padding
 // positions are written as zeros by the NoC port (no bus cycle); real words arrive from the GIN.
 // Psum spad: p words accumulate the open window; finished windows wait there until their psums
-// climb the chain, and a new window opens only when p words are free.
+// climb the chain. The next window takes entry k for filter k when its first MAC for k needs it,
+// so a window can start while the previous one's last psums are still leaving.
 #pragma once
 #include <cstdint>
 #include <stdexcept>
@@ -45,6 +46,7 @@ public:
     b_ = f_ = s_ = c_ = k_ = 0;
     base_ = 0;
     open_ = false;
+    open_slots_ = 0;
     done_ = false;
     total_ = int64_t(nb_) * g.npos * q_;
     fill_idx_ = free_idx_ = 0;
@@ -74,7 +76,6 @@ public:
   Result step() {
     if (k_ == 0) {
       if (!open_) {
-        if (q_size_ + p_ > psum_cap_) return StallPsum;
         open_ = true;
         for (int k = 0; k < p_; ++k) acc_[size_t(k)] = 0;
       }
@@ -82,6 +83,12 @@ public:
       if (e >= fill_idx_) return StallIfmap;
       x_cur_ = x_[size_t(e % cap_)];
       wp_ = &w_[(size_t(s_) * q_ + c_) * p_];
+    }
+    // The window's first word claims psum spad entry k for filter k: it is free once the psum that
+    // held it before has left up the chain.
+    if (open_slots_ <= k_) {
+      if (q_size_ + open_slots_ >= psum_cap_) return StallPsum;
+      ++open_slots_;
     }
     acc_[size_t(k_)] += int32_t(wp_[k_]) * int32_t(x_cur_);
     if (++k_ == p_) return next_word() ? WindowDone : Mac;
@@ -146,6 +153,7 @@ private:
     macs_ += p_ * d;
     psum_rf_ += p_ * (d - 1);
     open_ = false;
+    open_slots_ = 0;
     if (++f_ < F_) return true;
     f_ = 0;
     base_ += int64_t(g_->npos) * q_;
@@ -163,6 +171,7 @@ private:
   int b_ = 0, f_ = 0, s_ = 0, c_ = 0, k_ = 0;
   int64_t base_ = 0;
   bool open_ = false, done_ = false;
+  int open_slots_ = 0;  // psum spad entries the open window holds
   int32_t x_cur_ = 0;
   const int16_t* wp_ = nullptr;
   // Ifmap ring: entries [free_idx_, fill_idx_) are held.

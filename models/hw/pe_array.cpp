@@ -1,12 +1,12 @@
 #include "models/hw/pe_array.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace rowsim::hw {
 namespace {
 
-// Psums from the GLB that may wait at a chain head (a NoC buffer, not a spad).
-constexpr int kHeadDepth = 4;
+constexpr int kHeadDepth = Noc::kPsumInDepth;
 
 int64_t cycle_of(const sc_core::sc_time& t, const sc_core::sc_time& period) {
   return int64_t(t.value() / period.value());
@@ -52,7 +52,7 @@ void PeArray::begin_pass() {
   chain_active_.assign(size_t(g.chains), 0);
   links_.assign(size_t(n), Link{});
   chains_.resize(size_t(g.chains));
-  noc_.configure(n, g.filter_sets * g.channel_sets * g.rb, g.channel_sets * int(g.rows.size()));
+  noc_.configure(n, g.chains, g.filter_sets * g.channel_sets * g.rb, g.channel_sets * int(g.rows.size()));
   for (int c = 0; c < g.chains; ++c) {
     Chain& ch = chains_[size_t(c)];
     ch.ft = c / g.eb, ch.j = c % g.eb, ch.length = L;
@@ -115,7 +115,7 @@ void PeArray::deliver(bool& progress) {
   while (gin_psum.available()) {
     const PsumWord& w = gin_psum.front();
     Chain& ch = chains_[size_t(w.where)];
-    if (ch.head_size == kHeadDepth) break;
+    if (ch.head_size == kHeadDepth) throw std::logic_error("psum sent to a chain without credit");
     int slot = (ch.head_first + ch.head_size) % kHeadDepth;
     ch.head[size_t(slot)] = w.value;
     ++ch.head_size;
@@ -164,6 +164,7 @@ void PeArray::move_psums(bool& progress) {
         if (!first_accumulation_) {
           ch.head_first = (ch.head_first + 1) % kHeadDepth;
           --ch.head_size;
+          noc_.return_psum_credit(c);
         }
       } else {
         links_[size_t(base + pos - 1)].valid = false;

@@ -70,6 +70,7 @@ Top::Top(sc_core::sc_module_name name, const std::string& vcd_base)
   sc_core::sc_trace(trace_, glb_.ifmap_sent, "glb.ifmap_words_sent");
   sc_core::sc_trace(trace_, glb_.psum_received, "glb.psums_received");
   sc_core::sc_trace(trace_, dram_.reading, "dram.reading");
+  sc_core::sc_trace(trace_, dram_.reading_weights, "dram.reading_weights");
   sc_core::sc_trace(trace_, dram_.writing, "dram.writing");
   sc_core::sc_trace(trace_, dram_.read_job, "dram.read_job");
 }

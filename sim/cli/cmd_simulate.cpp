@@ -28,6 +28,8 @@ int cmd_simulate(const Args& args) {
       "input images: a .safetensors file (tensor 'input', N x C x H x W) or raw little-endian int16 "
       "(docs/fixed-point.md); default: seeded random")(
       "seed", po::value<uint64_t>()->default_value(1), "seed for random weights and inputs")(
+      "mapping-file", po::value<std::string>(),
+      "YAML of fixed mappings per layer name, as for rowsim map; other layers are searched")(
       "jobs,j", po::value<int>()->default_value(1), "layers simulated in parallel (one process each)")(
       "trace", po::value<std::string>(), "write a VCD of the model's signals for one layer to FILE.vcd")(
       "trace-layer", po::value<std::string>(), "the layer --trace records (default: the first simulated one)")(
@@ -38,7 +40,7 @@ int cmd_simulate(const Args& args) {
       "output,o", po::value<std::string>()->default_value(""), "write the report to FILE instead of stdout");
   po::variables_map vm;
   if (!parse_command_line("usage: rowsim simulate --net NAME [--width W] [--net-file F] [--arch FILE] [--batch N] "
-                          "[--layers A:B] [--weights F] [--input F] [--seed S] [--jobs N] [--trace FILE.vcd] "
+                          "[--layers A:B] [--weights F] [--input F] [--seed S] [--mapping-file F] [--jobs N] [--trace FILE.vcd] "
                           "[--check] [--format table|json|csv] [-o FILE]",
                           options, args, vm))
     return 0;
@@ -74,6 +76,7 @@ int cmd_simulate(const Args& args) {
   }
 
   ArchSpec arch = load_arch_spec(vm["arch"].as<std::string>());
+  if (vm.count("mapping-file")) opts.fixed = load_fixed_mappings(vm["mapping-file"].as<std::string>(), net);
   // The mapping of every layer is the one `rowsim map` chooses with its defaults.
   opts.search.threads = int(std::max(1u, std::thread::hardware_concurrency()));
   opts.search.bits = DataBits::uniform(arch.word_bits);
