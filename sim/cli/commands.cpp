@@ -10,6 +10,7 @@ const std::vector<Command>& commands() {
       {"simulate", "cycle-level SystemC simulation of a network on real data, checked against the models",
        cmd_simulate},
       {"sweep", "design-space sweeps over arch fields and networks (parallel, resumable, sharded)", cmd_sweep},
+      {"check", "rerun golden files (tests/golden) and report every number that drifted", cmd_check},
       {"arch", "architecture specs: `arch show FILE` prints the validated, resolved spec", cmd_arch},
       {"train", "train a network with rowsim's own trainer; writes safetensors weights", cmd_train},
       {"eval", "top-1 (and gate routing) accuracy of a weights file on a test split", cmd_eval},

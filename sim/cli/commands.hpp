@@ -21,6 +21,7 @@ int cmd_compare(const Args& args);
 int cmd_map(const Args& args);
 int cmd_simulate(const Args& args);
 int cmd_sweep(const Args& args);
+int cmd_check(const Args& args);
 int cmd_train(const Args& args);
 int cmd_eval(const Args& args);
 
