@@ -24,8 +24,8 @@ std::vector<TileClass> tile_classes(const Tiling& t) {
 
 }  // namespace
 
-AnalyticalModel::AnalyticalModel(const ConvShape& shape)
-    : s_(shape), cols_(real_cols(shape)), padded_cols_(padded_cols(shape)), by_e_(size_t(shape.E) + 1) {}
+AnalyticalModel::AnalyticalModel(const ConvShape& shape, const LayerTables* tables)
+    : s_(shape), tables_(tables), cols_(real_cols(shape)), padded_cols_(padded_cols(shape)), by_e_(size_t(shape.E) + 1) {}
 
 const AnalyticalModel::StripGeometry& AnalyticalModel::strips(int e, int row_fold) const {
   StripGeometry& g = by_e_[size_t(e)];
@@ -48,7 +48,7 @@ const AnalyticalModel::StripGeometry& AnalyticalModel::strips(int e, int row_fol
   return g;
 }
 
-AccessCounts AnalyticalModel::counts(const Mapping& mp) const {
+AccessCounts AnalyticalModel::counts(const Mapping& mp, bool estimate) const {
   const ConvShape& s = s_;
   const int64_t N = s.N, M = s.M, C = s.C, R = s.R, S = s.S, E = s.E, F = s.F;
   const int64_t k_n = ceil_div(s.N, mp.n), k_e = ceil_div(s.E, mp.e), k_r = ceil_div(s.R, mp.row_fold),
@@ -101,7 +101,94 @@ AccessCounts AnalyticalModel::counts(const Mapping& mp) const {
       }
     c.macs *= s.G;
   }
+  if (tables_) apply_data(mp, c, estimate);
   return c;
+}
+
+void AnalyticalModel::apply_data(const Mapping& mp, AccessCounts& c, bool estimate) const {
+  const LayerTables& t = *tables_;
+  const int64_t dense_weights = s_.weights(), dense_macs = c.macs;
+  if (t.compressed()) {
+    // Every weight access of the dense model is a whole number of passes over all weights: the
+    // stored values take those accesses, the bitmap takes one bit for every position.
+    const int64_t stored = t.nonzero_weights();
+    for (Level l : kAllLevels) {
+      ReadWrite& w = c.at(l, Data::Weight);
+      ReadWrite& index = c.at(l, Data::Index);
+      index.reads = w.reads;
+      index.writes = w.writes;
+      if (l == Level::RF) index.reads = 0;  // the PE expands the bitmap as the row arrives
+      w.reads = w.reads / dense_weights * stored;
+      w.writes = w.writes / dense_weights * stored;
+    }
+    // The RF weight reads of the dense model were one per MAC; they are set with the MACs below.
+  }
+  if (estimate) {
+    if (t.compressed()) {
+      double density = double(t.nonzero_weights()) / double(dense_weights);
+      c.macs = int64_t(double(dense_macs) * density);
+      c.at(Level::RF, Data::Weight).reads = c.macs;
+      c.at(Level::RF, Data::Ifmap).reads = c.macs;
+      c.at(Level::RF, Data::Psum).reads = int64_t(double(c.at(Level::RF, Data::Psum).reads) * density);
+      c.at(Level::RF, Data::Psum).writes = c.at(Level::RF, Data::Psum).reads;
+      c.macs_skipped = dense_macs - c.macs;
+    }
+    return;
+  }
+  const LayerTables::MacCounts& m = t.macs(mp.q);
+  c.macs = m.performed;
+  c.macs_skipped = dense_macs - m.performed;
+  c.at(Level::RF, Data::Weight).reads = m.performed;
+  c.at(Level::RF, Data::Ifmap).reads = m.attempted;
+  c.at(Level::RF, Data::Psum) = {m.psum_rf, m.psum_rf};
+  if (t.rlc_reads()) c.at(Level::DRAM, Data::Ifmap).reads = rlc_ifmap_reads(mp);
+  if (t.rlc_writes()) c.at(Level::DRAM, Data::Psum).writes = rlc_ofmap_writes(mp);
+}
+
+// DRAM ifmap words with RLC: every fill of the loop nest, coded per image.
+int64_t AnalyticalModel::rlc_ifmap_reads(const Mapping& mp) const {
+  Tiling batch{s_.N, mp.n}, strips{s_.E, mp.e}, mtiles{s_.M, mp.m}, folds{s_.R, mp.row_fold},
+      ctiles{s_.C, mp.q * mp.r};
+  int64_t words = 0;
+  for (int g = 0; g < s_.G; ++g)
+    for (int bi = 0; bi < batch.count(); ++bi)
+      for (int ei = 0; ei < strips.count(); ++ei) {
+        if (mp.ifmap_resident) {
+          auto rows = real_row_list(s_, strips.start(ei), strips.at(ei), 0, s_.R);
+          for (int b = batch.start(bi); b < batch.start(bi) + batch.at(bi); ++b)
+            words += tables_->rlc_ifmap_fill(b, g, 0, s_.C, rows);
+          continue;
+        }
+        for (int gi = 0; gi < folds.count(); ++gi) {
+          auto rows = real_row_list(s_, strips.start(ei), strips.at(ei), folds.start(gi), folds.at(gi));
+          for (int ci = 0; ci < ctiles.count(); ++ci)
+            for (int b = batch.start(bi); b < batch.start(bi) + batch.at(bi); ++b)
+              words += int64_t(mtiles.count()) * tables_->rlc_ifmap_fill(b, g, ctiles.start(ci), ctiles.at(ci), rows);
+        }
+      }
+  return words;
+}
+
+// DRAM ofmap words with RLC: every m-tile write-back, coded per image.
+int64_t AnalyticalModel::rlc_ofmap_writes(const Mapping& mp) const {
+  Tiling batch{s_.N, mp.n}, strips{s_.E, mp.e}, mtiles{s_.M, mp.m};
+  int64_t words = 0;
+  for (int g = 0; g < s_.G; ++g)
+    for (int bi = 0; bi < batch.count(); ++bi)
+      for (int ei = 0; ei < strips.count(); ++ei)
+        for (int mi = 0; mi < mtiles.count(); ++mi)
+          for (int b = batch.start(bi); b < batch.start(bi) + batch.at(bi); ++b)
+            words += tables_->rlc_ofmap_writeback(b, g, mtiles.start(mi), mtiles.at(mi), strips.start(ei), strips.at(ei));
+  return words;
+}
+
+double dram_words(const AccessCounts& counts, int word_bits) {
+  double words = 0;
+  for (Data d : kAllData) {
+    double n = double(counts.at(Level::DRAM, d).total());
+    words += d == Data::Index ? n / word_bits : n;
+  }
+  return words;
 }
 
 bool weights_prefetched(const ConvShape& s, const Mapping& mp, const ArchSpec& arch) {
@@ -148,12 +235,12 @@ CycleBreakdown AnalyticalModel::cycles(const Mapping& mp, const ArchSpec& arch, 
     }
   }
   for (int64_t* v : {&cy.compute, &cy.ifmap_bus, &cy.weight_fill, &cy.psum_bus, &cy.pass_bound}) *v *= s.G;
-  cy.dram = static_cast<int64_t>(std::ceil(double(counts.level_total(Level::DRAM)) / arch.dram_words_per_cycle));
+  cy.dram = static_cast<int64_t>(std::ceil(dram_words(counts, arch.word_bits) / arch.dram_words_per_cycle));
   return cy;
 }
 
-AccessCounts analytical_counts(const ConvShape& shape, const Mapping& mapping) {
-  return AnalyticalModel(shape).counts(mapping);
+AccessCounts analytical_counts(const ConvShape& shape, const Mapping& mapping, const LayerTables* tables) {
+  return AnalyticalModel(shape, tables).counts(mapping);
 }
 
 CycleBreakdown analytical_cycles(const ConvShape& shape, const Mapping& mapping, const ArchSpec& arch,
@@ -161,8 +248,8 @@ CycleBreakdown analytical_cycles(const ConvShape& shape, const Mapping& mapping,
   return AnalyticalModel(shape).cycles(mapping, arch, counts);
 }
 
-LayerCost analyze(const ConvShape& shape, const Mapping& mapping, const ArchSpec& arch) {
-  AnalyticalModel model(shape);
+LayerCost analyze(const ConvShape& shape, const Mapping& mapping, const ArchSpec& arch, const LayerTables* tables) {
+  AnalyticalModel model(shape, tables);
   LayerCost cost;
   cost.counts = model.counts(mapping);
   cost.cycles = model.cycles(mapping, arch, cost.counts);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "mapper/layer_data.hpp"
 #include "mapper/mapping.hpp"
 #include "models/arch/access_counts.hpp"
 
@@ -29,9 +30,14 @@ struct LayerCost {
 // computed once and cached, so that the search can rank millions of mappings quickly.
 class AnalyticalModel {
 public:
-  explicit AnalyticalModel(const ConvShape& shape);
+  // `tables` (optional) brings the layer's data: compressed weights, zero gating, RLC.
+  explicit AnalyticalModel(const ConvShape& shape, const LayerTables* tables = nullptr);
   const ConvShape& shape() const { return s_; }
-  AccessCounts counts(const Mapping& mapping) const;
+  // Exact counts. With data, the MAC and spad terms and RLC need a pass over the data (about one
+  // visit per dense MAC, once per channel-set size q); `estimate` skips it for ranking mappings:
+  // compressed weight traffic stays exact, MAC and spad terms scale by the weight density, and
+  // feature maps count as uncoded.
+  AccessCounts counts(const Mapping& mapping, bool estimate = false) const;
   // `counts` are this mapping's counts (for the DRAM-bandwidth bound).
   CycleBreakdown cycles(const Mapping& mapping, const ArchSpec& arch, const AccessCounts& counts) const;
 
@@ -49,15 +55,23 @@ private:
   };
   const StripGeometry& strips(int e, int row_fold) const;
 
+  void apply_data(const Mapping& mapping, AccessCounts& counts, bool estimate) const;
+  int64_t rlc_ifmap_reads(const Mapping& mapping) const;
+  int64_t rlc_ofmap_writes(const Mapping& mapping) const;
+
   ConvShape s_;
+  const LayerTables* tables_;
   int64_t cols_, padded_cols_;
   mutable std::vector<StripGeometry> by_e_;  // index e; filled on first use (not thread-safe)
 };
 
-AccessCounts analytical_counts(const ConvShape& shape, const Mapping& mapping);
+AccessCounts analytical_counts(const ConvShape& shape, const Mapping& mapping, const LayerTables* tables = nullptr);
 CycleBreakdown analytical_cycles(const ConvShape& shape, const Mapping& mapping, const ArchSpec& arch,
                                  const AccessCounts& counts);
-LayerCost analyze(const ConvShape& shape, const Mapping& mapping, const ArchSpec& arch);
+LayerCost analyze(const ConvShape& shape, const Mapping& mapping, const ArchSpec& arch,
+                  const LayerTables* tables = nullptr);
+// DRAM traffic in words, index bits packed into words.
+double dram_words(const AccessCounts& counts, int word_bits);
 
 // Whether the DMA can fetch a pass's weights into the GLB during the previous pass.
 bool weights_prefetched(const ConvShape& shape, const Mapping& mapping, const ArchSpec& arch);

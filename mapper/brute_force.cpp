@@ -13,6 +13,8 @@ using Word = std::tuple<int, int, int, int>;  // (image or filter, channel, row,
 struct Counter {
   const ConvShape& s;
   const Mapping& mp;
+  const LayerTables* data;  // may be null: dense, nothing coded
+  int g;                    // the group being run
   AccessCounts c;
   std::set<Word> glb_ifmaps;   // (image, channel, row, col) in the GLB now
   std::set<Word> glb_weights;  // (filter, channel, row, col) in the GLB now
@@ -38,27 +40,42 @@ struct Counter {
     return cols;
   }
 
+  bool compressed() const { return data && data->compressed(); }
+  bool stored(int k, int ch, int i, int x) const { return !compressed() || data->weight(g, k, ch, i, x) != 0; }
+
   void load_ifmaps(int b0, int nb, int c0, int cb, const std::set<int>& rows) {
     glb_ifmaps.clear();
-    for (int b = b0; b < b0 + nb; ++b)
+    for (int b = b0; b < b0 + nb; ++b) {
+      int64_t words = 0;
       for (int ch = c0; ch < c0 + cb; ++ch)
         for (int row : rows)
           for (int pos : padded_positions()) {
             int col = pos - s.pad;
             if (col < 0 || col >= s.W) continue;
             if (glb_ifmaps.insert({b, ch, row, col}).second) {
-              read(Level::DRAM, Data::Ifmap);
+              ++words;
               write(Level::GLB, Data::Ifmap);
             }
           }
+      // The DRAM moves the fill as one coded stream per image when RLC is on.
+      if (data && data->rlc_reads())
+        words = data->rlc_ifmap_fill(b, g, c0, cb, std::vector<int>(rows.begin(), rows.end()));
+      read(Level::DRAM, Data::Ifmap, words);
+    }
   }
 
+  // Each weight position costs one bitmap bit when compressed; its value moves only if stored.
   void load_weights(int f0, int fb, int c0, int cb, int r0, int rb) {
     for (int k = f0; k < f0 + fb; ++k)
       for (int ch = c0; ch < c0 + cb; ++ch)
         for (int i = r0; i < r0 + rb; ++i)
           for (int x = 0; x < s.S; ++x) {
             glb_weights.insert({k, ch, i, x});
+            if (compressed()) {
+              read(Level::DRAM, Data::Index);
+              write(Level::GLB, Data::Index);
+            }
+            if (!stored(k, ch, i, x)) continue;
             read(Level::DRAM, Data::Weight);
             write(Level::GLB, Data::Weight);
           }
@@ -79,7 +96,7 @@ struct Counter {
 
     // GLB -> PEs. Each PE (filter set ft, channel set ct, filter row i, ofmap row j) receives its
     // filters' row i for its channels, and its ifmap row for its channels and images.
-    std::set<Word> weights_read, ifmaps_read;
+    std::set<Word> weights_read, positions_read, ifmaps_read;
     const auto positions = padded_positions();
     for (int ft = 0; ft < ps.filter_sets(mp.p); ++ft)
       for (int ct = 0; ct < ps.channel_sets(mp.q); ++ct)
@@ -94,6 +111,12 @@ struct Counter {
                 for (int x = 0; x < s.S; ++x) {
                   Word w{k, ch, filter_row, x};
                   if (!glb_weights.count(w)) throw std::logic_error("brute force: weight not in GLB");
+                  if (compressed()) {
+                    positions_read.insert(w);
+                    read(Level::Array, Data::Index);
+                    write(Level::RF, Data::Index);
+                  }
+                  if (!stored(k, ch, filter_row, x)) continue;
                   weights_read.insert(w);
                   read(Level::Array, Data::Weight);
                   write(Level::RF, Data::Weight);
@@ -110,21 +133,36 @@ struct Counter {
                   ifmaps_read.insert(x);
                 }
             // The MACs: per image, filter and output column, this PE accumulates its channels x S
-            // taps in the psum spad.
-            for (int b = 0; b < ps.nb; ++b)
+            // taps in the psum spad. A tap without a stored weight is not visited; a visited tap
+            // reads its ifmap, and with zero gating a zero ifmap skips the weight read and MAC.
+            const bool gate = data && data->gating();
+            for (int b = ps.b0; b < ps.b0 + ps.nb; ++b)
               for (int k = k_lo; k < k_hi; ++k)
                 for (int f = 0; f < s.F; ++f) {
-                  int d = (c_hi - c_lo) * s.S;
-                  for (int u = 0; u < d; ++u) {
-                    ++c.macs;
-                    read(Level::RF, Data::Weight);
-                    read(Level::RF, Data::Ifmap);
+                  int64_t performed = 0;
+                  for (int ch = c_lo; ch < c_hi; ++ch)
+                    for (int x = 0; x < s.S; ++x) {
+                      if (!stored(k, ch, filter_row, x)) {
+                        ++c.macs_skipped;
+                        continue;
+                      }
+                      read(Level::RF, Data::Ifmap);
+                      if (gate && data->ifmap(b, g, ch, row, f * s.U + x - s.pad) == 0) {
+                        ++c.macs_skipped;
+                        continue;
+                      }
+                      read(Level::RF, Data::Weight);
+                      ++c.macs;
+                      ++performed;
+                    }
+                  for (int64_t u = 0; u < performed; ++u) {
                     if (u > 0) read(Level::RF, Data::Psum);
-                    if (u < d - 1) write(Level::RF, Data::Psum);
+                    if (u < performed - 1) write(Level::RF, Data::Psum);
                   }
                 }
           }
     read(Level::GLB, Data::Weight, int64_t(weights_read.size()));
+    read(Level::GLB, Data::Index, int64_t(positions_read.size()));
     read(Level::GLB, Data::Ifmap, int64_t(ifmaps_read.size()));
 
     // Psums: each output climbs through every PE of its column in every channel set, then returns
@@ -142,12 +180,13 @@ struct Counter {
             read(Level::Array, Data::Psum);  // out to the GLB
             write(Level::GLB, Data::Psum);
           }
-    // Finished ofmaps of the m-tile leave for DRAM.
+    // Finished ofmaps of the m-tile leave for DRAM, one stream per image (coded with RLC).
     if (ps.last_of_mtile) {
-      int64_t outputs = int64_t(ps.nb) * ps.mb * ps.eb * s.F;
-      for (int64_t o = 0; o < outputs; ++o) {
-        read(Level::GLB, Data::Psum);
-        write(Level::DRAM, Data::Psum);
+      for (int b = ps.b0; b < ps.b0 + ps.nb; ++b) {
+        int64_t outputs = int64_t(ps.mb) * ps.eb * s.F;
+        read(Level::GLB, Data::Psum, outputs);
+        if (data && data->rlc_writes()) outputs = data->rlc_ofmap_writeback(b, g, ps.m0, ps.mb, ps.e0, ps.eb);
+        write(Level::DRAM, Data::Psum, outputs);
       }
     }
     c.active_pes = std::max<int64_t>(c.active_pes, int64_t(ps.filter_sets(mp.p)) * ps.channel_sets(mp.q) * ps.rb * ps.eb);
@@ -156,10 +195,10 @@ struct Counter {
 
 }  // namespace
 
-AccessCounts brute_force_counts(const ConvShape& shape, const Mapping& mapping) {
+AccessCounts brute_force_counts(const ConvShape& shape, const Mapping& mapping, const LayerTables* tables) {
   AccessCounts total;
   for (int g = 0; g < shape.G; ++g) {
-    Counter counter{shape, mapping, {}, {}, {}};
+    Counter counter{shape, mapping, tables, g, {}, {}, {}};
     for_each_pass(shape, mapping, [&](const Pass& ps) { counter.run_pass(ps); });
     total += counter.c;
   }

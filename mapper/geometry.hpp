@@ -2,6 +2,7 @@
 // counter and the SystemC controller share: which ifmap rows and columns a strip or a pass needs.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "workloads/network.hpp"
 
@@ -14,6 +15,9 @@ int64_t real_rows(const ConvShape& s, int e0, int eb, int r0, int rb);
 int64_t real_cols(const ConvShape& s);
 // Distinct padded columns one ofmap row reads (what a PE receives; padding arrives as zeros).
 int64_t padded_cols(const ConvShape& s);
+
+// The distinct real input rows of real_rows(), ascending.
+std::vector<int> real_row_list(const ConvShape& s, int e0, int eb, int r0, int rb);
 
 // Split of `total` into tiles of `size` (the last one may be smaller).
 struct Tiling {

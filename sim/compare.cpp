@@ -125,6 +125,9 @@ Routing route(Context& ctx, const ExperimentDistortion& dist) {
 }
 
 nlohmann::json energy_json(const Energy& e) {
+  nlohmann::json weights_by_level;
+  for (Level l : kAllLevels)
+    weights_by_level[to_string(l)] = e.access[int(l)][int(Data::Weight)] + e.access[int(l)][int(Data::Index)];
   return {{"total", e.total()},
           {"weights_only", e.weights_only()},
           {"by_level",
@@ -133,8 +136,7 @@ nlohmann::json energy_json(const Energy& e) {
             {"array", e.level(Level::Array)},
             {"rf", e.level(Level::RF)},
             {"mac", e.mac}}},
-          {"weights_only_by_level",
-           {{"dram", e.access[0][0]}, {"glb", e.access[1][0]}, {"array", e.access[2][0]}, {"rf", e.access[3][0]}}}};
+          {"weights_only_by_level", weights_by_level}};
 }
 
 nlohmann::json cost_json(const NetworkCost& c) {

@@ -22,9 +22,11 @@ nlohmann::json energy_to_json(const Energy& e) {
                              {"array", e.level(Level::Array)},
                              {"rf", e.level(Level::RF)},
                              {"mac", e.mac}};
-  nlohmann::json by_data = {{"weight", e.data(Data::Weight)}, {"ifmap", e.data(Data::Ifmap)}, {"psum", e.data(Data::Psum)}};
+  nlohmann::json by_data;
+  for (Data d : kAllData) by_data[to_string(d)] = e.data(d);
   nlohmann::json weights_by_level;
-  for (Level l : kAllLevels) weights_by_level[to_string(l)] = e.access[int(l)][int(Data::Weight)];
+  for (Level l : kAllLevels)
+    weights_by_level[to_string(l)] = e.access[int(l)][int(Data::Weight)] + e.access[int(l)][int(Data::Index)];
   return {{"total", e.total()},
           {"weights_only", e.weights_only()},
           {"by_level", by_level},

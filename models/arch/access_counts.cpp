@@ -21,6 +21,7 @@ const char* to_string(Data data) {
     case Data::Weight: return "weight";
     case Data::Ifmap: return "ifmap";
     case Data::Psum: return "psum";
+    case Data::Index: return "index";
   }
   return "?";
 }

@@ -10,14 +10,16 @@
 namespace rowsim {
 
 enum class Level { DRAM = 0, GLB = 1, Array = 2, RF = 3 };
-enum class Data { Weight = 0, Ifmap = 1, Psum = 2 };  // Psum covers ofmaps too
+// Psum covers ofmaps too. Index is the metadata of compressed weights (their presence bitmap),
+// counted in bits: one access = one bit moved or stored (docs/energy-model.md).
+enum class Data { Weight = 0, Ifmap = 1, Psum = 2, Index = 3 };
 constexpr int kLevels = 4;
-constexpr int kDataTypes = 3;
+constexpr int kDataTypes = 4;
 constexpr std::array<Level, kLevels> kAllLevels = {Level::DRAM, Level::GLB, Level::Array, Level::RF};
-constexpr std::array<Data, kDataTypes> kAllData = {Data::Weight, Data::Ifmap, Data::Psum};
+constexpr std::array<Data, kDataTypes> kAllData = {Data::Weight, Data::Ifmap, Data::Psum, Data::Index};
 
 const char* to_string(Level level);  // "dram", "glb", "array", "rf"
-const char* to_string(Data data);    // "weight", "ifmap", "psum"
+const char* to_string(Data data);    // "weight", "ifmap", "psum", "index"
 
 struct ReadWrite {
   int64_t reads = 0;

@@ -47,7 +47,11 @@ double level_cost(const EnergyTable& table, Level level) {
 
 EnergyRates::EnergyRates(const EnergyTable& table, const DataBits& bits) : mac(table.mac) {
   for (Level l : kAllLevels)
-    for (Data d : kAllData) access[int(l)][int(d)] = level_cost(table, l) * table.scale(bits.of(d));
+    for (Data d : kAllData) {
+      // Index bits scale linearly whatever table the spec gives for data words.
+      double scale = d == Data::Index ? 1.0 / 16.0 : table.scale(bits.of(d));
+      access[int(l)][int(d)] = level_cost(table, l) * scale;
+    }
 }
 
 Energy EnergyRates::of(const AccessCounts& counts) const {

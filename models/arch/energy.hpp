@@ -11,9 +11,18 @@
 namespace rowsim {
 
 // Bit width of each data type as stored and moved (weights may be quantized below word_bits).
+// Index accesses are single bits of a compressed layer's presence bitmap.
 struct DataBits {
   int weight = 16, ifmap = 16, psum = 16;
-  int of(Data d) const { return d == Data::Weight ? weight : d == Data::Ifmap ? ifmap : psum; }
+  int of(Data d) const {
+    switch (d) {
+      case Data::Weight: return weight;
+      case Data::Ifmap: return ifmap;
+      case Data::Psum: return psum;
+      case Data::Index: return 1;
+    }
+    return weight;
+  }
   static DataBits uniform(int bits) { return {bits, bits, bits}; }
 };
 
@@ -23,7 +32,8 @@ struct Energy {
 
   double level(Level l) const;
   double data(Data d) const;
-  double weights_only() const { return data(Data::Weight); }
+  // The paper's data access energy: weights and, for compressed weights, their index.
+  double weights_only() const { return data(Data::Weight) + data(Data::Index); }
   double total() const;  // all accesses plus MACs
   Energy& operator+=(const Energy& other);
   Energy scaled(double factor) const;

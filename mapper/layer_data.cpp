@@ -1,0 +1,110 @@
+#include "mapper/layer_data.hpp"
+
+#include <set>
+
+#include "workloads/util/error.hpp"
+
+namespace rowsim {
+
+int64_t rlc_words(const int16_t* values, int64_t count, int64_t stride) {
+  int64_t pairs = 0, run = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    int16_t v = values[i * stride];
+    if (v == 0 && run < 31) {
+      ++run;
+      continue;
+    }
+    ++pairs;  // (run, v): v is nonzero, or the zero that a full run of 31 spills into
+    run = 0;
+  }
+  if (run > 0) ++pairs;  // a trailing run of zeros
+  return 4 * ((pairs + 2) / 3);
+}
+
+LayerTables::LayerTables(const ConvShape& shape, const LayerValues& data) : s_(shape), data_(data) {
+  if (data.params) {
+    weights_ = &data.params->weights;
+    if (int64_t(weights_->size()) != shape.weights())
+      fail("layer data: {} weights given, the layer {} has {}", weights_->size(), shape.str(), shape.weights());
+    for (int16_t w : *weights_) nonzero_ += w != 0;
+  }
+  std::set<int> cols;
+  for (int f = 0; f < s_.F; ++f)
+    for (int x = 0; x < s_.S; ++x) {
+      int col = f * s_.U + x - s_.pad;
+      if (col >= 0 && col < s_.W) cols.insert(col);
+    }
+  columns_.assign(cols.begin(), cols.end());
+}
+
+int16_t LayerTables::weight(int g, int k, int c, int i, int x) const {
+  if (!weights_) return 1;  // no data: every weight counts as nonzero
+  size_t index = ((size_t(g * s_.M + k) * s_.C + c) * s_.R + i) * s_.S + x;
+  return (*weights_)[index];
+}
+
+int16_t LayerTables::ifmap(int b, int g, int c, int row, int col) const {
+  if (row < 0 || row >= s_.H || col < 0 || col >= s_.W) return 0;
+  if (!data_.ifmap) return 1;
+  const FixedTensor& t = *data_.ifmap;
+  // A fully connected layer's channels are the flattened C x H x W input.
+  size_t index = size_t(b) * size_t(t.image_elements()) +
+                 ((size_t(g) * s_.C + c) * size_t(s_.H) + size_t(row)) * size_t(s_.W) + size_t(col);
+  return t.data[index];
+}
+
+const LayerTables::MacCounts& LayerTables::macs(int q) const {
+  auto it = macs_by_q_.find(q);
+  if (it != macs_by_q_.end()) return it->second;
+  MacCounts m;
+  const bool skip_zero_weights = compressed(), gate = gating();
+  // One PE holds filter k's row i for a set of q channels and produces, per image, ofmap row and
+  // column, one psum from its taps; channel sets start at multiples of q.
+  std::vector<int16_t> taps;  // the PE's stored weights for one (k, set, i)
+  for (int g = 0; g < s_.G; ++g)
+    for (int k = 0; k < s_.M; ++k)
+      for (int i = 0; i < s_.R; ++i)
+        for (int c0 = 0; c0 < s_.C; c0 += q) {
+          int c1 = std::min(s_.C, c0 + q);
+          for (int b = 0; b < s_.N; ++b)
+            for (int e = 0; e < s_.E; ++e) {
+              int row = e * s_.U + i - s_.pad;
+              for (int f = 0; f < s_.F; ++f) {
+                int64_t performed = 0;
+                for (int c = c0; c < c1; ++c)
+                  for (int x = 0; x < s_.S; ++x) {
+                    if (skip_zero_weights && weight(g, k, c, i, x) == 0) continue;
+                    ++m.attempted;
+                    if (gate && ifmap(b, g, c, row, f * s_.U + x - s_.pad) == 0) continue;
+                    ++performed;
+                  }
+                m.performed += performed;
+                m.psum_rf += performed > 0 ? performed - 1 : 0;
+              }
+            }
+        }
+  return macs_by_q_.emplace(q, m).first->second;
+}
+
+int64_t LayerTables::rlc_ifmap_fill(int b, int g, int c0, int cb, const std::vector<int>& rows) const {
+  std::vector<int16_t> stream;
+  stream.reserve(size_t(cb) * rows.size() * columns_.size());
+  for (int c = c0; c < c0 + cb; ++c)
+    for (int row : rows)
+      for (int col : columns_) stream.push_back(ifmap(b, g, c, row, col));
+  return rlc_words(stream.data(), int64_t(stream.size()));
+}
+
+int64_t LayerTables::rlc_ofmap_writeback(int b, int g, int k0, int kb, int e0, int eb) const {
+  const FixedTensor& t = *data_.ofmap;
+  std::vector<int16_t> stream;
+  stream.reserve(size_t(kb) * size_t(eb) * size_t(s_.F));
+  for (int k = k0; k < k0 + kb; ++k)
+    for (int e = e0; e < e0 + eb; ++e)
+      for (int f = 0; f < s_.F; ++f)
+        stream.push_back(t.data[size_t(b) * size_t(t.image_elements()) +
+                                ((size_t(g) * s_.M + k) * size_t(s_.E) + size_t(e)) * size_t(s_.F) + size_t(f)]);
+  return rlc_words(stream.data(), int64_t(stream.size()));
+}
+
+}  // namespace rowsim
