@@ -383,6 +383,11 @@ void write_plots(const std::string& out_dir, const std::vector<nlohmann::json>& 
   pareto.xlabel = "cycles per batch";
   pareto.ylabel = "energy per image (units of one 16-bit MAC)";
   pareto.log_x = pareto.log_y = true;
+  LineChart cycles_by_pes;
+  cycles_by_pes.title = "sweep: fewest cycles at each PE count";
+  cycles_by_pes.xlabel = "PEs";
+  cycles_by_pes.ylabel = "cycles per batch";
+  cycles_by_pes.log_y = true;
   LineChart by_pes;
   by_pes.title = "sweep: least energy per image at each PE count";
   by_pes.xlabel = "PEs";
@@ -391,7 +396,7 @@ void write_plots(const std::string& out_dir, const std::vector<nlohmann::json>& 
   for (const auto& [name, points] : by_network) {
     LineSeries all{name, {}, {}, true};
     std::vector<std::pair<double, double>> xy;
-    std::map<int64_t, double> least;
+    std::map<int64_t, double> least, fastest;
     for (const auto* r : points) {
       double cycles = (*r)["cycles"].get<double>(), energy = (*r)["energy_per_image"]["total"].get<double>();
       all.x.push_back(cycles);
@@ -400,6 +405,8 @@ void write_plots(const std::string& out_dir, const std::vector<nlohmann::json>& 
       int64_t pes = (*r)["pes"].get<int64_t>();
       auto it = least.find(pes);
       if (it == least.end() || energy < it->second) least[pes] = energy;
+      auto ft = fastest.find(pes);
+      if (ft == fastest.end() || cycles < ft->second) fastest[pes] = cycles;
     }
     std::sort(xy.begin(), xy.end());
     LineSeries front{name + " front", {}, {}, false};
@@ -418,9 +425,16 @@ void write_plots(const std::string& out_dir, const std::vector<nlohmann::json>& 
       curve.y.push_back(e);
     }
     by_pes.series.push_back(curve);
+    LineSeries speed{name, {}, {}, false};
+    for (const auto& [pes, c] : fastest) {
+      speed.x.push_back(double(pes));
+      speed.y.push_back(c);
+    }
+    cycles_by_pes.series.push_back(speed);
   }
   write_line_chart((std::filesystem::path(out_dir) / "pareto.svg").string(), pareto);
   write_line_chart((std::filesystem::path(out_dir) / "energy_vs_pes.svg").string(), by_pes);
+  write_line_chart((std::filesystem::path(out_dir) / "cycles_vs_pes.svg").string(), cycles_by_pes);
 }
 
 std::string number_cell(const nlohmann::json& v) {
