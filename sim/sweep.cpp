@@ -295,30 +295,26 @@ void validate_sweep(SweepSpec& spec) {
   }
 }
 
-nlohmann::json evaluate_point_analytical(const SweepSpec& spec, const SweepPoint& point) {
-  ArchSpec arch = parse_arch_spec(point_arch_text(spec, point), spec.arch_origin);
-  const SweepNetwork& network = spec.networks[point.network];
-  nlohmann::json row = {{"point", point.index}, {"network", network.label}};
+ArchSpec sweep_point_arch(const SweepSpec& spec, const SweepPoint& point) {
+  return parse_arch_spec(point_arch_text(spec, point), spec.arch_origin);
+}
+
+std::vector<std::pair<std::string, Network>> sweep_point_networks(const SweepSpec& spec, const SweepPoint& point) {
+  return networks_of(spec.networks[point.network]);
+}
+
+nlohmann::json sweep_row(const SweepSpec& spec, const SweepPoint& point, const ArchSpec& arch,
+                         const AccessCounts* totals, const Energy* energy, const std::string& failure) {
+  nlohmann::json row = {{"point", point.index}, {"network", spec.networks[point.network].label}};
   for (size_t a = 0; a < spec.axes.size(); ++a) row["arch"][spec.axes[a].key] = value_json(point.values[a]);
   row["pes"] = arch.pes();
   row["storage_bytes"] = arch.storage_bytes();
-  SearchOptions search = spec.search;
-  search.threads = 1;  // points run in parallel instead
-  search.bits = DataBits::uniform(arch.word_bits);
-  AccessCounts totals;
-  Energy energy;
-  try {
-    for (const auto& [label, net] : networks_of(network)) {
-      NetworkResult r = map_network(net, spec.batch, arch, search);
-      totals += r.totals;
-      energy += r.energy;
-    }
-  } catch (const UserError& e) {
+  if (!totals) {
     row["status"] = "infeasible";
-    row["reason"] = e.what();
+    row["reason"] = failure;
     return row;
   }
-  Energy per_image = energy.scaled(1.0 / spec.batch);
+  Energy per_image = energy->scaled(1.0 / spec.batch);
   row["status"] = "ok";
   row["energy_per_image"] = {{"total", per_image.total()},
                              {"weights_only", per_image.weights_only()},
@@ -327,9 +323,29 @@ nlohmann::json evaluate_point_analytical(const SweepSpec& spec, const SweepPoint
                              {"array", per_image.level(Level::Array)},
                              {"rf", per_image.level(Level::RF)},
                              {"mac", per_image.mac}};
-  row["cycles"] = totals.cycles;
-  row["utilization"] = totals.cycles > 0 ? double(totals.macs) / (double(arch.pes()) * double(totals.cycles)) : 0.0;
+  row["cycles"] = totals->cycles;
+  row["utilization"] =
+      totals->cycles > 0 ? double(totals->macs) / (double(arch.pes()) * double(totals->cycles)) : 0.0;
   return row;
+}
+
+nlohmann::json evaluate_point_analytical(const SweepSpec& spec, const SweepPoint& point) {
+  ArchSpec arch = sweep_point_arch(spec, point);
+  SearchOptions search = spec.search;
+  search.threads = 1;  // points run in parallel instead
+  search.bits = DataBits::uniform(arch.word_bits);
+  AccessCounts totals;
+  Energy energy;
+  try {
+    for (const auto& [label, net] : sweep_point_networks(spec, point)) {
+      NetworkResult r = map_network(net, spec.batch, arch, search);
+      totals += r.totals;
+      energy += r.energy;
+    }
+  } catch (const UserError& e) {
+    return sweep_row(spec, point, arch, nullptr, nullptr, e.what());
+  }
+  return sweep_row(spec, point, arch, &totals, &energy, "");
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mapper/search.hpp"
+#include "models/arch/arch_spec.hpp"
 #include "workloads/network.hpp"
 
 namespace rowsim {
@@ -60,6 +61,13 @@ std::string point_arch_text(const SweepSpec& spec, const SweepPoint& point);
 // Evaluates one point into a result row (JSON). Infeasible points give a row with the reason.
 using PointEvaluator = std::function<nlohmann::json(const SweepSpec&, const SweepPoint&)>;
 nlohmann::json evaluate_point_analytical(const SweepSpec& spec, const SweepPoint& point);
+
+// The pieces an evaluator needs: the point's arch, its networks (the gate and the dedicated one
+// for a selective pair), and the row for the totals it measured (or the reason it failed).
+ArchSpec sweep_point_arch(const SweepSpec& spec, const SweepPoint& point);
+std::vector<std::pair<std::string, Network>> sweep_point_networks(const SweepSpec& spec, const SweepPoint& point);
+nlohmann::json sweep_row(const SweepSpec& spec, const SweepPoint& point, const ArchSpec& arch,
+                         const AccessCounts* totals, const Energy* energy, const std::string& failure);
 
 struct Shard {
   int index = 0, count = 1;

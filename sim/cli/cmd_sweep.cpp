@@ -10,6 +10,7 @@
 
 #include "sim/cli/options.hpp"
 #include "sim/sweep.hpp"
+#include "sim/sweep_cycle_level.hpp"
 #include "workloads/util/error.hpp"
 
 #ifdef ROWSIM_WITH_MPI
@@ -79,6 +80,7 @@ int cmd_sweep(const Args& args) {
       "width", po::value<std::vector<double>>(), "width multiplier (repeatable; every --net at every --width)")(
       "net-file", po::value<std::vector<std::string>>(), "network YAML (repeatable)")(
       "selective", po::bool_switch(), "sweep the selective pairs (gate + each --net) instead")(
+      "cycle-level", po::bool_switch(), "run every point through the SystemC model (slow; cycles include stalls)")(
       "set", po::value<std::vector<std::string>>(),
       "FIELD=RANGE: an arch field and its values, start:stop:step (inclusive) or a,b,c (repeatable)")(
       "batch", po::value<int>(), "images per batch (default 1)")(
@@ -126,7 +128,10 @@ int cmd_sweep(const Args& args) {
     if (!(spec.search.energy_slack >= 0 && spec.search.energy_slack <= 10))
       fail("--energy-slack {}: expected a fraction between 0 and 10", spec.search.energy_slack);
   }
-  if (spec.cycle_level) fail("cycle_level sweeps need the SystemC model, which this build does not have yet");
+  if (vm["cycle-level"].as<bool>()) {
+    if (vm.count("spec")) fail("--cycle-level goes in the spec file (cycle_level: true) when --spec is given");
+    spec.cycle_level = true;
+  }
   validate_sweep(spec);
 
   SweepRunOptions run;
@@ -142,7 +147,13 @@ int cmd_sweep(const Args& args) {
     run.write_results = false;
   }
   auto t0 = std::chrono::steady_clock::now();
-  int64_t ran = run_sweep(spec, run, evaluate_point_analytical);
+  PointEvaluator evaluate = evaluate_point_analytical;
+  if (spec.cycle_level) {
+    // One SystemC kernel per process: points in turn, each simulation forking --jobs workers.
+    evaluate = cycle_level_evaluator(run.jobs);
+    run.jobs = 1;
+  }
+  int64_t ran = run_sweep(spec, run, evaluate);
   mpi.barrier();
   if (mpi.active && mpi.rank == 0) write_sweep_results({run.out_dir}, run.out_dir);
   if (mpi.rank == 0) {
