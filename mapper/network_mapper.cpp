@@ -23,7 +23,7 @@ double LayerResult::utilization(const ArchSpec& arch) const {
 }
 
 NetworkResult map_network(const Network& net, int batch, const ArchSpec& arch, const SearchOptions& options,
-                          const FixedMappings& fixed) {
+                          const FixedMappings& fixed, const NetworkValues* values) {
   NetworkResult result;
   result.network = net.name;
   result.batch = batch;
@@ -44,19 +44,29 @@ NetworkResult map_network(const Network& net, int batch, const ArchSpec& arch, c
       lr.energy = rates.of(lr.cost.counts);
       result.totals += lr.cost.counts;
       result.energy += lr.energy;
+      result.dense_energy += lr.energy;
       result.layers.push_back(std::move(lr));
       continue;
     }
     if (!runs_on_array(layer)) continue;
+    const LayerTables* tables = values ? values->tables[index].get() : nullptr;
+    SearchOptions layer_options = options;
+    if (values) layer_options.bits = values->bits[index];
     LayerResult lr;
     auto pinned = fixed.find(layer.name);
     if (pinned != fixed.end()) {
-      lr = evaluate_layer(layer, int(index), batch, pinned->second, arch, options.bits);
+      lr = evaluate_layer(layer, int(index), batch, pinned->second, arch, layer_options.bits, tables);
     } else {
       ConvShape shape = conv_shape(layer, batch);
+      // Layers of one shape share a search, unless each brings its own data.
+      SearchResult own;
       auto it = searched.find(shape);
-      if (it == searched.end()) it = searched.emplace(shape, search_mapping(shape, arch, options)).first;
-      const SearchResult& found = it->second;
+      if (tables) {
+        own = search_mapping(shape, arch, layer_options, tables);
+      } else if (it == searched.end()) {
+        it = searched.emplace(shape, search_mapping(shape, arch, layer_options)).first;
+      }
+      const SearchResult& found = tables ? own : it->second;
       if (!found.found) {
         std::string limits;
         for (const auto& l : found.limits) limits += "\n  - " + l;
@@ -72,15 +82,22 @@ NetworkResult map_network(const Network& net, int batch, const ArchSpec& arch, c
       lr.energy = found.energy;
       lr.evaluated = found.evaluated;
     }
+    if (values) {
+      lr.has_dense = true;
+      lr.dense_counts = analytical_counts(lr.shape, lr.mapping);
+      lr.dense_energy = compute_energy(lr.dense_counts, arch.energy, DataBits::uniform(arch.word_bits));
+    }
     result.totals += lr.cost.counts;
     result.energy += lr.energy;
+    result.dense_energy += lr.has_dense ? lr.dense_energy : lr.energy;
     result.layers.push_back(std::move(lr));
   }
+  result.has_dense = values != nullptr;
   return result;
 }
 
 LayerResult evaluate_layer(const Layer& layer, int index, int batch, const Mapping& mapping, const ArchSpec& arch,
-                           const DataBits& bits) {
+                           const DataBits& bits, const LayerTables* tables) {
   LayerResult lr;
   lr.name = layer.name;
   lr.layer_index = index;
@@ -94,7 +111,7 @@ LayerResult evaluate_layer(const Layer& layer, int index, int batch, const Mappi
     for (const auto& l : why) limits += "\n  - " + l;
     fail("mapping {} does not fit layer '{}' on {}:{}", lr.mapping.str(), layer.name, arch.name, limits);
   }
-  lr.cost = analyze(lr.shape, lr.mapping, arch);
+  lr.cost = analyze(lr.shape, lr.mapping, arch, tables);
   lr.energy = compute_energy(lr.cost.counts, arch.energy, bits);
   return lr;
 }

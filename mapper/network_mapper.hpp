@@ -2,6 +2,7 @@
 // once and reports per-layer mappings, counts, cycles and energy with network totals.
 #pragma once
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,19 @@ struct LayerResult {
   LayerCost cost;
   Energy energy;
   int64_t evaluated = 0;
+  // With layer data: the same mapping counted dense at the arch's word width, for comparison.
+  bool has_dense = false;
+  AccessCounts dense_counts;
+  Energy dense_energy;
   double utilization(const ArchSpec& arch) const;  // MACs / (PEs x cycles)
+};
+
+// What is known about a network's actual data, per layer index: the tables for the data-aware
+// counts (null: dense) and the bit widths its data are stored with.
+struct NetworkValues {
+  std::vector<std::unique_ptr<LayerTables>> tables;
+  std::vector<DataBits> bits;
+  std::string description;  // for reports, e.g. "weights.safetensors (80% sparse, 12-bit), seeded random input"
 };
 
 struct NetworkResult {
@@ -28,6 +41,8 @@ struct NetworkResult {
   std::vector<LayerResult> layers;
   AccessCounts totals;  // counts and cycles summed over layers
   Energy energy;
+  bool has_dense = false;  // with layer data: the dense 16-bit energy of the same mappings
+  Energy dense_energy;
 };
 
 // Mappings fixed by the user for some layers (by name); the others are searched.
@@ -36,7 +51,7 @@ using FixedMappings = std::map<std::string, Mapping>;
 // Maps every conv/FC layer and costs every pooling/add layer. Throws UserError naming the layer
 // and the limits it fails when a layer cannot map.
 NetworkResult map_network(const Network& net, int batch, const ArchSpec& arch, const SearchOptions& options,
-                          const FixedMappings& fixed = {});
+                          const FixedMappings& fixed = {}, const NetworkValues* values = nullptr);
 
 // Reads fixed mappings from YAML: `layer_name: {m: 96, n: 1, e: 7, p: 16, q: 1, r: 1, t: 2}`
 // (row_fold, ifmap_resident and weights_resident optional). Layer names are checked against `net`.
@@ -44,7 +59,7 @@ FixedMappings load_fixed_mappings(const std::string& path, const Network& net);
 
 // One layer with a mapping fixed by the caller (validation against published mappings).
 LayerResult evaluate_layer(const Layer& layer, int index, int batch, const Mapping& mapping, const ArchSpec& arch,
-                           const DataBits& bits);
+                           const DataBits& bits, const LayerTables* tables = nullptr);
 
 bool operator<(const ConvShape& a, const ConvShape& b);
 

@@ -68,8 +68,9 @@ std::vector<int> batch_tiles(int N) {
 
 class Searcher {
 public:
-  Searcher(const ConvShape& s, const ArchSpec& arch, const SearchOptions& options)
-      : s_(s), arch_(arch), options_(options), rates_(arch.energy, options.bits), row_fold_(default_row_fold(s, arch)) {}
+  Searcher(const ConvShape& s, const ArchSpec& arch, const SearchOptions& options, const LayerTables* tables)
+      : s_(s), arch_(arch), options_(options), tables_(tables), rates_(arch.energy, options.bits),
+        row_fold_(default_row_fold(s, arch)) {}
 
   int row_fold() const { return row_fold_; }
 
@@ -97,24 +98,24 @@ public:
 
   // Least energy over the strip heights in `es`; +inf when nothing fits.
   double min_energy(const std::vector<int>& es, int64_t& evaluated) const {
-    AnalyticalModel model(s_);  // one per thread: its geometry cache is not shared
+    AnalyticalModel model(s_, tables_);  // one per thread: its geometry cache is not shared
     double best = std::numeric_limits<double>::infinity();
     for_each_mapping(es, [&](const Mapping& m) {
       ++evaluated;
-      best = std::min(best, rates_.total(model.counts(m)));
+      best = std::min(best, rates_.total(model.counts(m, /*estimate=*/true)));
     });
     return best;
   }
 
   // Best by the objective among mappings with energy <= energy_cap.
   Candidate best(const std::vector<int>& es, double energy_cap, int64_t& evaluated) const {
-    AnalyticalModel model(s_);
+    AnalyticalModel model(s_, tables_);
     Candidate winner;
     for_each_mapping(es, [&](const Mapping& m) {
       ++evaluated;
       Candidate c;
       c.mapping = m;
-      AccessCounts counts = model.counts(m);
+      AccessCounts counts = model.counts(m, /*estimate=*/true);
       c.energy = rates_.total(counts);
       if (c.energy > energy_cap) return;
       c.cycles = model.cycles(m, arch_, counts).total();
@@ -142,6 +143,7 @@ private:
   const ConvShape& s_;
   const ArchSpec& arch_;
   const SearchOptions& options_;
+  const LayerTables* tables_;
   EnergyRates rates_;
   int row_fold_;
 };
@@ -157,10 +159,11 @@ void run_parallel(int threads, Work&& work) {
 
 }  // namespace
 
-SearchResult search_mapping(const ConvShape& shape, const ArchSpec& arch, const SearchOptions& options) {
+SearchResult search_mapping(const ConvShape& shape, const ArchSpec& arch, const SearchOptions& options,
+                            const LayerTables* tables) {
   if (!(options.energy_slack >= 0)) fail("--energy-slack {}: expected a fraction of at least 0", options.energy_slack);
   SearchResult result;
-  Searcher searcher(shape, arch, options);
+  Searcher searcher(shape, arch, options, tables);
 
   // Strip heights dealt round-robin to threads; results merge under the same total order.
   const int threads = std::max(1, std::min(options.threads, shape.E));
@@ -193,7 +196,7 @@ SearchResult search_mapping(const ConvShape& shape, const ArchSpec& arch, const 
   }
   result.found = true;
   result.mapping = winner.mapping;
-  result.cost = analyze(shape, winner.mapping, arch);
+  result.cost = analyze(shape, winner.mapping, arch, tables);
   result.energy = compute_energy(result.cost.counts, arch.energy, options.bits);
   return result;
 }

@@ -38,6 +38,9 @@ struct SearchResult {
   std::vector<std::string> limits;  // when nothing fits: what the smallest mapping violates
 };
 
-SearchResult search_mapping(const ConvShape& shape, const ArchSpec& arch, const SearchOptions& options);
+// With `tables` (the layer's data), mappings are ranked on the data-aware estimate and the result's
+// counts are exact for that data (mapper/analytical.hpp).
+SearchResult search_mapping(const ConvShape& shape, const ArchSpec& arch, const SearchOptions& options,
+                            const LayerTables* tables = nullptr);
 
 }  // namespace rowsim

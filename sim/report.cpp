@@ -60,6 +60,8 @@ nlohmann::json layer_to_json(const LayerResult& l, const ArchSpec& arch) {
                       {"counts", counts_to_json(c)},
                       {"reuse", reuse_to_json(c)},
                       {"energy", energy_to_json(l.energy)}};
+  if (l.has_dense)
+    j["dense_16bit"] = {{"counts", counts_to_json(l.dense_counts)}, {"energy", energy_to_json(l.dense_energy)}};
   return j;
 }
 
@@ -67,9 +69,12 @@ nlohmann::json map_report_json(const std::string& network, const ArchSpec& arch,
                                const std::string& objective, const std::vector<MappedPart>& parts) {
   nlohmann::json layers = nlohmann::json::array();
   AccessCounts totals;
-  Energy energy;
+  Energy energy, dense_energy;
+  bool has_dense = false;
   nlohmann::json part_totals = nlohmann::json::array();
   for (const auto& part : parts) {
+    has_dense = has_dense || part.result.has_dense;
+    dense_energy += part.result.has_dense ? part.result.dense_energy : part.result.energy;
     for (const auto& l : part.result.layers) {
       nlohmann::json j = layer_to_json(l, arch);
       if (parts.size() > 1) j["part"] = part.label;
@@ -101,6 +106,10 @@ nlohmann::json map_report_json(const std::string& network, const ArchSpec& arch,
                         {"energy", energy_to_json(energy)},
                         {"energy_per_image", energy_to_json(energy.scaled(1.0 / batch))}}}};
   if (parts.size() > 1) j["parts"] = part_totals;
+  if (has_dense) {
+    j["totals"]["dense_16bit_energy"] = energy_to_json(dense_energy);
+    j["totals"]["dense_16bit_energy_per_image"] = energy_to_json(dense_energy.scaled(1.0 / batch));
+  }
   return j;
 }
 
@@ -111,14 +120,17 @@ std::string mapping_cell(const Mapping& m) {
 std::string format_energy(double value) { return fmt::format("{:.4g}", value); }
 
 Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& parts) {
-  bool multi = parts.size() > 1;
+  bool multi = parts.size() > 1, dense = false;
+  for (const auto& part : parts) dense = dense || part.result.has_dense;
   std::vector<std::string> header = {"layer", "kind", "m n e p q r t", "PEs", "util", "cycles", "energy",
                                      "weights-only", "DRAM", "GLB", "array", "RF", "MAC"};
+  // With real data, the same mappings counted dense at 16 bits, side by side.
+  if (dense) header.insert(header.begin() + 8, {"dense-16 energy", "dense-16 w-only"});
   if (multi) header.insert(header.begin(), "part");
   Table table(header);
   auto share = [](double part, double whole) { return whole > 0 ? fmt::format("{:.1f}%", 100 * part / whole) : "-"; };
   auto add = [&](const std::string& part, const std::string& name, const std::string& kind, const std::string& mapping,
-                 const AccessCounts& c, const Energy& e, double util) {
+                 const AccessCounts& c, const Energy& e, double util, const Energy& dense_e) {
     std::vector<std::string> row = {name,
                                     kind,
                                     mapping,
@@ -132,21 +144,23 @@ Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& part
                                     share(e.level(Level::Array), e.total()),
                                     share(e.level(Level::RF), e.total()),
                                     share(e.mac, e.total())};
+    if (dense) row.insert(row.begin() + 8, {format_energy(dense_e.total()), format_energy(dense_e.weights_only())});
     if (multi) row.insert(row.begin(), part);
     table.add_row(row);
   };
   AccessCounts totals;
-  Energy energy;
+  Energy energy, dense_energy;
   for (const auto& part : parts) {
     for (const auto& l : part.result.layers)
       add(part.label, l.name, to_string(l.kind), l.on_array ? mapping_cell(l.mapping) : "(post-processing)",
-          l.cost.counts, l.energy, l.utilization(arch));
+          l.cost.counts, l.energy, l.utilization(arch), l.has_dense ? l.dense_energy : l.energy);
     totals += part.result.totals;
     energy += part.result.energy;
+    dense_energy += part.result.has_dense ? part.result.dense_energy : part.result.energy;
   }
   table.add_rule();
   double util = totals.cycles > 0 ? double(totals.macs) / (double(arch.pes()) * double(totals.cycles)) : 0.0;
-  add("all", "total", "", "", totals, energy, util);
+  add("all", "total", "", "", totals, energy, util, dense_energy);
   return table;
 }
 

@@ -6,6 +6,10 @@
 
 #include "mapper/network_mapper.hpp"
 #include "sim/cli/options.hpp"
+#include "sim/network_data.hpp"
+#include "sim/network_values.hpp"
+#include "workloads/safetensors.hpp"
+#include "workloads/weights_file.hpp"
 #include "sim/plot.hpp"
 #include "sim/report.hpp"
 #include "workloads/util/error.hpp"
@@ -51,6 +55,11 @@ int cmd_map(const Args& args) {
       "energy-slack", po::value<double>()->default_value(0.10),
       "objective energy: take the fastest mapping within this fraction of the least energy (0 = strict)")(
       "mapping-file", po::value<std::string>(), "YAML of fixed mappings per layer name; other layers are searched")(
+      "weights", po::value<std::string>(),
+      "count with real data: a weights file (its sparsity and bit width; pruned files are stored compressed) "
+      "or 'random' (seeded); the network comes from the file when --net is absent")(
+      "input", po::value<std::string>(), "with --weights: the input images (safetensors or raw int16; default seeded random)")(
+      "seed", po::value<uint64_t>()->default_value(1), "seed for random weights and input")(
       "jobs,j", po::value<int>()->default_value(int(std::max(1u, std::thread::hardware_concurrency()))),
       "threads for the mapping search")("format", po::value<std::string>()->default_value("table"),
                                          "table, json or csv")(
@@ -72,7 +81,31 @@ int cmd_map(const Args& args) {
   int batch = positive_int_option(vm, "batch");
   ArchSpec arch = load_arch_spec(vm["arch"].as<std::string>());
   search.bits = DataBits::uniform(arch.word_bits);
-  Workload workload = resolve_workload(vm);
+  std::string weights = vm.count("weights") ? vm["weights"].as<std::string>() : "";
+  if (vm.count("input") && weights.empty()) fail("--input needs --weights (a file or 'random')");
+  Workload workload;
+  bool compressed = false;
+  std::string data_description;
+  if (!weights.empty() && weights != "random") {
+    SafeTensors file = read_safetensors(weights);
+    WeightsInfo info = weights_info(file, weights);
+    compressed = info.sparsity > 0;
+    data_description = fmt::format("weights {} ({}{}-bit)", weights,
+                                   compressed ? fmt::format("{:.0f}% zero, stored compressed, ", 100 * info.sparsity) : "",
+                                   std::min(info.bits, arch.word_bits));
+    if (!vm.count("net") && !vm.count("net-file")) {
+      workload.name = info.network;
+      workload.width = info.width;
+      workload.parts.emplace_back(info.network, network_for_weights(info, weights));
+    }
+  } else if (weights == "random") {
+    data_description = fmt::format("seeded random weights (seed {})", vm["seed"].as<uint64_t>());
+  }
+  if (workload.parts.empty()) workload = resolve_workload(vm);
+  if (!weights.empty() && workload.parts.size() > 1) fail("--weights applies to one network; drop --selective");
+  if (!weights.empty())
+    data_description += vm.count("input") ? ", input " + vm["input"].as<std::string>()
+                                          : fmt::format(", seeded random input (seed {})", vm["seed"].as<uint64_t>());
 
   std::vector<MappedPart> parts;
   for (const auto& [label, net] : workload.parts) {
@@ -81,16 +114,36 @@ int cmd_map(const Args& args) {
       if (workload.parts.size() > 1) fail("--mapping-file applies to one network; drop --selective");
       fixed = load_fixed_mappings(vm["mapping-file"].as<std::string>(), net);
     }
-    parts.push_back({label, map_network(net, batch, arch, search, fixed)});
+    if (weights.empty()) {
+      parts.push_back({label, map_network(net, batch, arch, search, fixed)});
+      continue;
+    }
+    DataOptions data_options;
+    data_options.batch = batch;
+    data_options.word_bits = arch.word_bits;
+    data_options.weights_path = weights == "random" ? "" : weights;
+    data_options.input_path = vm.count("input") ? vm["input"].as<std::string>() : "";
+    data_options.seed = vm["seed"].as<uint64_t>();
+    NetworkData data = prepare_network_data(net, data_options);
+    NetworkValues values = network_values(net, data, arch, compressed, data_description);
+    parts.push_back({label, map_network(net, batch, arch, search, fixed, &values)});
   }
 
   std::string text;
   if (format == Format::Json)
     text = map_report_json(workload.name, arch, batch, to_string(search.objective), parts).dump(2) + "\n";
   if (format == Format::Csv) text = map_report_table(arch, parts).to_csv();
+  if (format == Format::Json && !data_description.empty()) {
+    nlohmann::json j = nlohmann::json::parse(text);
+    j["data"] = data_description;
+    text = j.dump(2) + "\n";
+  }
   if (format == Format::Table)
-    text = fmt::format("{} on {} ({}x{} PEs), batch {}, objective {}; energy in units of one 16-bit MAC\n\n",
-                       workload.name, arch.name, arch.pe_rows, arch.pe_cols, batch, to_string(search.objective)) +
+    text = fmt::format("{} on {} ({}x{} PEs), batch {}, objective {}; energy in units of one 16-bit MAC{}\n\n",
+                       workload.name, arch.name, arch.pe_rows, arch.pe_cols, batch, to_string(search.objective),
+                       data_description.empty() ? "" : "\ndata: " + data_description +
+                           (arch.zero_gating ? "; zero ifmaps gate MACs" : "") +
+                           (arch.rlc_dram ? "; DRAM fmaps run-length coded" : "")) +
            map_report_table(arch, parts).to_text();
   emit(text, vm["output"].as<std::string>());
   if (vm.count("plot"))

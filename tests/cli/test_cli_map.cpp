@@ -82,3 +82,29 @@ TEST_CASE("map rejects bad input with clear errors", "[cli][map][errors]") {
   CHECK_THAT(r.err, Catch::Contains("conv1") && Catch::Contains("e*r*t"));
   std::remove(bad.c_str());
 }
+
+TEST_CASE("map with real data: zero gating credited, dense 16-bit energy beside it", "[cli][map]") {
+  auto r = run_rowsim("map --net gate --weights random --format json");
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK_THAT(j["data"].get<std::string>(), Catch::Contains("seeded random weights"));
+  int64_t skipped = 0;
+  for (const auto& l : j["layers"]) {
+    if (l["mapping"].is_null()) continue;
+    REQUIRE(l.contains("dense_16bit"));
+    // Eyeriss gates MACs on zero ifmaps; the seeded input and ReLU outputs have zeros.
+    skipped += l["counts"]["macs_skipped"].get<int64_t>();
+    CHECK(l["counts"]["macs"].get<int64_t>() + l["counts"]["macs_skipped"].get<int64_t>() ==
+          l["dense_16bit"]["counts"]["macs"].get<int64_t>());
+  }
+  CHECK(skipped > 0);
+  CHECK(j["totals"]["energy"]["total"].get<double>() < j["totals"]["dense_16bit_energy"]["total"].get<double>());
+  // A trained gate file names its own network.
+  std::string gate = std::string(ROWSIM_SOURCE_DIR) + "/workloads/weights/gate-noise.safetensors";
+  r = run_rowsim("map --weights " + gate + " --format json");
+  REQUIRE(r.exit_code == 0);
+  CHECK(nlohmann::json::parse(r.out)["network"] == "gate");
+  r = run_rowsim("map --net gate --input x.raw");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("--input needs --weights"));
+}
