@@ -23,11 +23,13 @@ void plot_energy_breakdown(const std::string& path, const std::string& title, co
   BarChart chart;
   chart.title = title;
   chart.ylabel = "energy (units of one 16-bit MAC)";
-  // One hue per level (DRAM red, GLB orange, array green, RF blue); weight dark, ifmap mid, psum light.
-  const char* palette[kLevels][kDataTypes] = {{"#8b0000", "#d62728", "#f4a6a6"},
-                                              {"#a0522d", "#ff7f0e", "#ffd199"},
-                                              {"#1b5e20", "#2ca02c", "#a5d6a7"},
-                                              {"#0d47a1", "#1f77b4", "#9ecae1"}};
+  // One hue per level (DRAM red, GLB orange, array green, RF blue); weight dark, ifmap mid, psum
+  // light, the compressed weights' index greyed.
+  const char* palette[kLevels][kDataTypes] = {{"#8b0000", "#d62728", "#f4a6a6", "#bc8f8f"},
+                                              {"#a0522d", "#ff7f0e", "#ffd199", "#d2b48c"},
+                                              {"#1b5e20", "#2ca02c", "#a5d6a7", "#8fbc8f"},
+                                              {"#0d47a1", "#1f77b4", "#9ecae1", "#8fa9bc"}};
+  static_assert(kDataTypes == 4, "one colour per data type");
   for (Level l : kAllLevels)
     for (Data d : kAllData)
       chart.series.push_back({fmt::format("{} {}", to_string(l), to_string(d)), {}, palette[int(l)][int(d)]});
