@@ -8,6 +8,8 @@
 
 #include "mapper/network_mapper.hpp"
 #include "sim/network_data.hpp"
+#include "sim/network_values.hpp"
+#include "workloads/weights_file.hpp"
 #include "sim/plot.hpp"
 #include "sim/simulate_runner.hpp"
 #include "workloads/datasets.hpp"
@@ -73,6 +75,52 @@ NetworkCost cost_of(Context& ctx, const std::string& net_name, double width) {
     c.cycles = r.totals.cycles / ctx.x.batch;
     c.source = "analytical";
   }
+  ctx.costs[label] = c;
+  return c;
+}
+
+// The selective dedicated network with pruned weights, stored compressed, quantized to `bits`:
+// analytical counts with the file's actual zeros, on the first test images as input (their zero
+// ifmaps gate MACs when the arch gates).
+NetworkCost pruned_cost(Context& ctx, int bits) {
+  const ExperimentPruning& p = ctx.x.pruning;
+  std::string label = fmt::format("{} pruned {}-bit", network_label(p.net, p.width), bits);
+  auto it = ctx.costs.find(label);
+  if (it != ctx.costs.end()) return it->second;
+  if (!file_exists(p.weights))
+    fail("{}: the pruned weights are missing (docs/training.md says how `rowsim prune` makes them)", p.weights);
+  SafeTensors file = read_safetensors(p.weights);
+  WeightsInfo info = weights_info(file, p.weights);
+  if (info.network != p.net || std::fabs(info.width - p.width) > 1e-9)
+    fail("{}: holds {} at width {}, the experiment's pruning section names {} at {}", p.weights, info.network,
+         info.width, p.net, p.width);
+  Network net = zoo_network(p.net, p.width, info.classes);
+  Dataset images = load_dataset(ctx.x.dataset, Split::Test, ctx.x.data_dir, size_t(ctx.x.batch));
+  FixedTensor input(ctx.x.batch, net.input, fmap_format(ctx.arch.word_bits));
+  for (size_t i = 0; i < input.data.size(); ++i) input.data[i] = quantize(images.pixels[i], input.q);
+  DataOptions o;
+  o.batch = ctx.x.batch;
+  o.word_bits = ctx.arch.word_bits;
+  o.weight_bits = bits;
+  o.weights_path = p.weights;
+  o.input_tensor = &input;
+  NetworkData data = prepare_network_data(net, o);
+  NetworkValues values = network_values(net, data, ctx.arch, /*compressed=*/true, p.weights);
+  SearchOptions search = ctx.x.search;
+  search.threads = ctx.options.jobs;
+  NetworkResult r = map_network(net, ctx.x.batch, ctx.arch, search, {}, &values);
+  NetworkCost c;
+  c.label = label;
+  c.net = p.net;
+  c.width = p.width;
+  c.weights = net.total_weights();
+  for (size_t i = 0; i < net.layers.size(); ++i)
+    for (int16_t w : data.params[i].weights) c.nonzero_weights += w != 0;
+  c.macs = r.totals.macs;  // performed: zero weights (and gated zero ifmaps) skipped
+  c.macs_paper = net.total_macs_paper();
+  c.energy = r.energy.scaled(1.0 / ctx.x.batch);
+  c.cycles = r.totals.cycles / ctx.x.batch;
+  c.source = "analytical, pruned weights";
   ctx.costs[label] = c;
   return c;
 }
@@ -303,6 +351,8 @@ nlohmann::json run_compare(const Experiment& x, const CompareOptions& options) {
     if (f.kind == "gate_share") value = gate.energy.weights_only() / base.energy.weights_only();
     if (f.kind == "reduction")
       value = base.energy.weights_only() / (gate.energy.weights_only() + cost_of(ctx, f.net, f.width).energy.weights_only());
+    if (f.kind == "pruned_share" && x.pruning.enabled && file_exists(x.pruning.weights))
+      value = (gate.energy.weights_only() + pruned_cost(ctx, f.bits).energy.weights_only()) / base.energy.weights_only();
     if (value) {
       double rel = (*value - f.value) / f.value;
       entry["rowsim"] = *value;
@@ -321,6 +371,64 @@ nlohmann::json run_compare(const Experiment& x, const CompareOptions& options) {
       comparison.add_row({f.figure, f.quantity, fmt::format("{:.4g}", f.value), "-", "-"});
     }
     report["paper_comparison"].push_back(entry);
+  }
+
+  // Fig. 4: the selective network with pruned, quantized weights (the gate is never pruned).
+  std::string pruning_md;
+  if (x.pruning.enabled) {
+    if (!file_exists(x.pruning.weights)) {
+      pruning_md = fmt::format("Pruning: {} not found, so Fig. 4 is not computed.\n", x.pruning.weights);
+    } else {
+      double baseline_width = 1.0;
+      for (const auto& f : x.families)
+        if (f.net == x.pruning.net) baseline_width = f.baseline_width;
+      NetworkCost base = cost_of(ctx, x.pruning.net, baseline_width), dense = cost_of(ctx, x.pruning.net, x.pruning.width);
+      Table t({"network", "nonzero weights", "MACs performed", "weights-only energy", "share of baseline",
+               "total energy", "share of baseline (total)"});
+      auto row = [&](const std::string& name, int64_t nonzero, int64_t macs, const Energy& e) {
+        t.add_row({name, std::to_string(nonzero), std::to_string(macs), fmt_energy(e.weights_only()),
+                   fmt_pct(e.weights_only() / base.energy.weights_only()), fmt_energy(e.total()),
+                   fmt_pct(e.total() / base.energy.total())});
+      };
+      row(base.label + " (baseline)", base.weights, base.macs, base.energy);
+      Energy sel = dense.energy;
+      sel += gate.energy;
+      row("selective " + dense.label, gate.weights + dense.weights, gate.macs + dense.macs, sel);
+      BarChart fig4;
+      fig4.title = "Fig. 4 style: weights-only energy per image with pruning and quantization (normalized to " +
+                   base.label + ")";
+      fig4.ylabel = "normalized energy";
+      fig4.series = {{"baseline network", {}, "#4c72b0"}, {"dedicated network", {}, "#55a868"}, {"gate", {}, "#c44e52"}};
+      auto bar = [&](const std::string& name, double baseline, double dedicated, double gate_part) {
+        fig4.categories.push_back(name);
+        double norm = base.energy.weights_only();
+        fig4.series[0].values.push_back(baseline / norm);
+        fig4.series[1].values.push_back(dedicated / norm);
+        fig4.series[2].values.push_back(gate_part / norm);
+      };
+      bar(base.label, base.energy.weights_only(), 0, 0);
+      bar("selective " + dense.label, 0, dense.energy.weights_only(), gate.energy.weights_only());
+      nlohmann::json pj = {{"weights", x.pruning.weights}, {"network", dense.label}, {"bits", nlohmann::json::array()}};
+      for (int bits : x.pruning.bits) {
+        NetworkCost pc = pruned_cost(ctx, bits);
+        Energy both = pc.energy;
+        both += gate.energy;
+        row("selective " + pc.label, gate.weights + pc.nonzero_weights, gate.macs + pc.macs, both);
+        bar(fmt::format("pruned {}-bit", bits), 0, pc.energy.weights_only(), gate.energy.weights_only());
+        pj["bits"].push_back({{"bits", bits},
+                              {"nonzero_weights", pc.nonzero_weights},
+                              {"macs_performed", pc.macs},
+                              {"dedicated_energy_per_image", energy_json(pc.energy)},
+                              {"selective_energy_per_image", energy_json(both)},
+                              {"share_weights_only", both.weights_only() / base.energy.weights_only()},
+                              {"share_total", both.total() / base.energy.total()}});
+      }
+      report["pruning"] = pj;
+      write_bar_chart((std::filesystem::path(dir) / "fig4.svg").string(), fig4);
+      pruning_md = "## Pruning and quantization (Fig. 4)\n\nThe gate stays unpruned at 16 bits; the dedicated network's "
+                   "weights come from `" + x.pruning.weights + "`, stored compressed (nonzero values plus a one-bit-per-"
+                   "position bitmap, whose bits are counted), quantized to each width.\n\n```\n" + t.to_text() + "```\n\n";
+    }
   }
 
   // Networks table (both views, by level).
@@ -349,7 +457,7 @@ nlohmann::json run_compare(const Experiment& x, const CompareOptions& options) {
                     x.ratio_clean, x.ratio_distorted) +
         ") in 16-bit fixed point; the selective cost is the gate plus the dedicated network of the width the paper "
         "picks for that distortion.\n\n```\n" +
-        selective.to_text() + "```\n\n## Networks\n\n```\n" + networks.to_text() + "```\n\n" +
+        selective.to_text() + "```\n\n" + pruning_md + "## Networks\n\n```\n" + networks.to_text() + "```\n\n" +
         "Plots: `fig2-<family>.svg` (weights-only, normalized to the baseline, gate share visible), "
         "`energy-by-level-<family>.svg` (all data types by level).\n";
 

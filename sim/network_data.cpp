@@ -7,6 +7,7 @@
 
 #include "workloads/reference_ops.hpp"
 #include "workloads/safetensors.hpp"
+#include "workloads/weights_file.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
 #include "workloads/util/progress.hpp"
@@ -160,7 +161,13 @@ const FixedTensor& NetworkData::written(int layer) const {
 NetworkData prepare_network_data(const Network& net, const DataOptions& o) {
   NetworkData d;
   d.fmap_q = fmap_format(o.word_bits);
-  const int weight_bits = std::min(16, std::max(2, o.word_bits));
+  int weight_bits = std::min(16, std::max(2, o.word_bits));
+  // A quantized weights file (rowsim quantize) keeps its own width unless a width is asked for.
+  if (!o.weights_path.empty() && o.weight_bits == 0) {
+    SafeTensors meta = read_safetensors(o.weights_path);
+    weight_bits = std::min(weight_bits, weights_info(meta, o.weights_path).bits);
+  }
+  if (o.weight_bits > 0) weight_bits = std::min(o.weight_bits, 16);
   d.params.resize(net.layers.size());
   if (o.weights_path.empty()) random_weights(net, o.seed, weight_bits, d);
   else load_weights(net, o.weights_path, weight_bits, d);

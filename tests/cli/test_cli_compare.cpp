@@ -1,0 +1,105 @@
+// rowsim compare on a small experiment: routing, reductions, the pruning figure with a pruned
+// weights file, report files, and clear errors for bad experiment files.
+#include <cstdio>
+#include <fstream>
+#include <random>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/run_command.hpp"
+#include "workloads/safetensors.hpp"
+#include "workloads/zoo.hpp"
+
+namespace {
+
+// 0.25-VGG16 weights with 80% of them zero, marked as such in the metadata.
+void write_pruned_vgg16(const std::string& path) {
+  rowsim::Network net = rowsim::zoo_network("vgg16", 0.25, 10);
+  rowsim::SafeTensors file;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 0.05f);
+  std::uniform_real_distribution<float> u(0, 1);
+  int64_t zeros = 0, total = 0;
+  for (const auto& l : net.layers) {
+    if (!l.has_weights()) continue;
+    std::vector<float> w(size_t(l.weights()));
+    for (auto& x : w) {
+      x = u(rng) < 0.8f ? 0.0f : normal(rng);
+      zeros += x == 0.0f;
+    }
+    total += l.weights();
+    std::vector<int64_t> shape = l.kind == rowsim::LayerKind::FullyConnected
+                                     ? std::vector<int64_t>{l.out_channels, l.in.elements()}
+                                     : std::vector<int64_t>{l.out_channels, l.in_channels_per_group(), 3, 3};
+    file.put(l.name + ".weight", rowsim::TensorData::from_floats(w, shape));
+    file.put(l.name + ".bias", rowsim::TensorData::from_floats(std::vector<float>(size_t(l.out_channels), 0.01f),
+                                                               {l.out_channels}));
+  }
+  file.metadata = {{"format", "rowsim-weights"}, {"network", "vgg16"}, {"width", "0.25"}, {"classes", "10"},
+                   {"bits", "32"}, {"sparsity", std::to_string(double(zeros) / double(total))}};
+  rowsim::write_safetensors(path, file);
+}
+
+}  // namespace
+
+TEST_CASE("compare on a small experiment with a pruned network", "[cli][compare]") {
+  std::string dir = "/tmp/rowsim_compare_" + std::to_string(::getpid());
+  std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+  write_pruned_vgg16(dir + "/pruned.safetensors");
+  std::string gate = std::string(ROWSIM_SOURCE_DIR) + "/workloads/weights/gate-noise.safetensors";
+  std::ofstream(dir + "/x.yaml")
+      << "name: small\narch: eyeriss\nbatch: 1\nmapping: {objective: energy, energy_slack: 0.1}\n"
+         "dataset: {name: fashion-mnist, images: 100, ratio: \"1:1\", seed: 3}\n"
+         "families:\n  - {net: vgg16, baseline_width: 0.5, widths: [0.25]}\n"
+         "distortions:\n  - {name: noise, degree: 0.25, gate_weights: " << gate
+      << ", selective_width: {vgg16: 0.25}}\n"
+         "pruning: {net: vgg16, width: 0.25, weights: pruned.safetensors, bits: [16, 8]}\n"
+         "paper:\n"
+         "  - {figure: F, quantity: reduction, kind: reduction, net: vgg16, width: 0.25, value: 3.0}\n"
+         "  - {figure: F, quantity: pruned, kind: pruned_share, net: vgg16, width: 0.25, bits: 8, value: 0.1}\n";
+  auto r = run_rowsim("compare --experiment " + dir + "/x.yaml --out " + dir + "/run");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(slurp(dir + "/run/report.json"));
+  CHECK(j["distortions"][0]["routing"]["images"] == 100);
+  CHECK(j["distortions"][0]["routing"]["distorted"] == 50);
+  CHECK(j["distortions"][0]["routing"]["accuracy"].get<double>() >= 0.99);
+  // Baseline 0.50 vs gate + 0.25: about the weight ratio.
+  double reduction = j["paper_comparison"][0]["rowsim"].get<double>();
+  CHECK(reduction > 2.0);
+  CHECK(reduction < 4.0);
+  // Pruning: a fifth of the weights survive; fewer bits cost less.
+  auto bits = j["pruning"]["bits"];
+  REQUIRE(bits.size() == 2);
+  double nonzero = bits[0]["nonzero_weights"].get<double>();
+  CHECK(nonzero / 965296.0 == Approx(0.2).margin(0.01));
+  CHECK(bits[1]["share_weights_only"].get<double>() < bits[0]["share_weights_only"].get<double>());
+  CHECK(j["paper_comparison"][1]["rowsim"] == bits[1]["share_weights_only"]);
+  for (const char* f : {"report.md", "networks.csv", "selective.csv", "paper_comparison.csv"})
+    CHECK_FALSE(slurp(dir + "/run/" + f).empty());
+  if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) {
+    CHECK_THAT(slurp(dir + "/run/fig2-vgg16.svg"), Catch::Contains("<svg"));
+    CHECK_THAT(slurp(dir + "/run/fig4.svg"), Catch::Contains("<svg"));
+  }
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("compare refuses bad experiment files", "[cli][compare][errors]") {
+  std::string path = "/tmp/rowsim_bad_experiment_" + std::to_string(::getpid()) + ".yaml";
+  std::ofstream(path) << "name: x\narch: eyeriss\nbatch: 1\nmapping: {objective: energy, energy_slack: 0.1}\n"
+                         "dataset: {name: fashion-mnist, images: 10, ratio: \"1:1\", seed: 1}\n"
+                         "families:\n  - {net: vgg19, baseline_width: 1.0, widths: [0.5]}\ndistortions: []\n";
+  auto r = run_rowsim("compare --experiment " + path + " --out /tmp/unused");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains(path) && Catch::Contains("families[0].net") && Catch::Contains("vgg19"));
+  std::ofstream(path) << "name: x\narch: eyeriss\nbatch: 1\nmapping: {objective: energy, energy_slack: 0.1}\n"
+                         "dataset: {name: fashion-mnist, images: 10, ratio: \"1:0:1\", seed: 1}\n";
+  r = run_rowsim("compare --experiment " + path + " --out /tmp/unused");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("dataset.ratio"));
+  r = run_rowsim("compare --experiment /no/such.yaml");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("/no/such.yaml") && Catch::Contains("paper"));
+  std::remove(path.c_str());
+}
