@@ -9,6 +9,7 @@
 #include "mapper/network_mapper.hpp"
 #include "sim/network_data.hpp"
 #include "sim/network_values.hpp"
+#include "sim/accuracy.hpp"
 #include "workloads/weights_file.hpp"
 #include "sim/plot.hpp"
 #include "sim/simulate_runner.hpp"
@@ -431,6 +432,9 @@ nlohmann::json run_compare(const Experiment& x, const CompareOptions& options) {
     }
   }
 
+  std::string accuracy_md;
+  if (x.accuracy.enabled) report["accuracy"] = run_accuracy(x, dir, options.jobs, accuracy_md);
+
   // Networks table (both views, by level).
   Table networks({"network", "weights", "MACs", "MACs (eq. 2)", "weights-only energy", "total energy", "DRAM", "GLB",
                   "array", "RF", "MAC", "cycles"});
@@ -457,7 +461,7 @@ nlohmann::json run_compare(const Experiment& x, const CompareOptions& options) {
                     x.ratio_clean, x.ratio_distorted) +
         ") in 16-bit fixed point; the selective cost is the gate plus the dedicated network of the width the paper "
         "picks for that distortion.\n\n```\n" +
-        selective.to_text() + "```\n\n" + pruning_md + "## Networks\n\n```\n" + networks.to_text() + "```\n\n" +
+        selective.to_text() + "```\n\n" + pruning_md + accuracy_md + "## Networks\n\n```\n" + networks.to_text() + "```\n\n" +
         "Plots: `fig2-<family>.svg` (weights-only, normalized to the baseline, gate share visible), "
         "`energy-by-level-<family>.svg` (all data types by level).\n";
 

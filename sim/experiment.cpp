@@ -48,7 +48,8 @@ Experiment load_experiment(const std::string& path_or_name) {
   }
   YamlReader reader = YamlReader::from_string(text, origin);
   YamlNode root = reader.root();
-  root.only_keys({"name", "arch", "batch", "mapping", "dataset", "families", "distortions", "pruning", "paper"});
+  root.only_keys(
+      {"name", "arch", "batch", "mapping", "dataset", "families", "distortions", "pruning", "accuracy", "paper"});
   Experiment x;
   x.source = origin;
   x.name = root.string_at("name");
@@ -116,6 +117,35 @@ Experiment load_experiment(const std::string& path_or_name) {
     x.pruning.width = p->double_at("width", 1e-6, 4);
     x.pruning.weights = p->has("weights") ? resolve(base_dir, p->string_at("weights")) : "";
     for (const auto& b : p->require("bits").elements()) x.pruning.bits.push_back(int(b.as_int(2, 16)));
+  }
+
+  if (auto a = root.optional("accuracy")) {
+    a->only_keys({"images", "ratios", "clean", "distortions"});
+    x.accuracy.enabled = true;
+    x.accuracy.images = int(a->int_at("images", 1, 1000000));
+    for (const auto& r : a->require("ratios").elements()) {
+      try {
+        parse_ratio(r.as_string(), "accuracy.ratios");
+      } catch (const UserError& e) {
+        r.fail(e.what());
+      }
+      x.accuracy.ratios.push_back(r.as_string());
+    }
+    x.accuracy.clean = resolve(base_dir, a->string_at("clean"));
+    YamlNode ds = a->require("distortions");
+    for (const auto& name : ds.keys()) {
+      YamlNode d = ds.require(name);
+      d.only_keys({"degrees", "dedicated", "baseline"});
+      AccuracyDistortion ad;
+      ad.name = name;
+      bool known = false;
+      for (const auto& dist : x.distortions) known = known || dist.name == name;
+      if (!known) d.fail(fmt::format("'{}' is not one of the experiment's distortions", name));
+      for (const auto& v : d.require("degrees").elements()) ad.degrees.push_back(v.as_double(1e-6, 1e6));
+      ad.dedicated = resolve(base_dir, d.string_at("dedicated"));
+      ad.baseline = resolve(base_dir, d.string_at("baseline"));
+      x.accuracy.distortions.push_back(ad);
+    }
   }
 
   if (auto paper = root.optional("paper")) {

@@ -34,6 +34,23 @@ struct ExperimentPruning {
   std::vector<int> bits;   // weight bit widths to report
 };
 
+// Fig. 3: classification accuracy against the clean:distorted ratio and the distortion degree,
+// the baseline (one network trained on clean and distorted images) against the selective scheme
+// (the gate routing to a network trained on clean images or one trained on the distortion).
+struct AccuracyDistortion {
+  std::string name;
+  std::vector<double> degrees;  // swept at ratio 1:1
+  std::string dedicated;        // trained on distorted images only
+  std::string baseline;         // trained on clean:distorted 1:1
+};
+struct ExperimentAccuracy {
+  bool enabled = false;
+  int images = 1000;
+  std::vector<std::string> ratios;  // "9:1", ... swept at the distortion's default degree
+  std::string clean;                // trained on clean images
+  std::vector<AccuracyDistortion> distortions;
+};
+
 // One number the paper prints, for the side-by-side comparison in report.json.
 struct PaperFigure {
   std::string figure;    // "Fig. 2(a)"
@@ -60,6 +77,7 @@ struct Experiment {
   std::vector<ExperimentFamily> families;
   std::vector<ExperimentDistortion> distortions;
   ExperimentPruning pruning;
+  ExperimentAccuracy accuracy;
   std::vector<PaperFigure> paper;
 };
 

@@ -103,3 +103,42 @@ TEST_CASE("compare refuses bad experiment files", "[cli][compare][errors]") {
   CHECK_THAT(r.err, Catch::Contains("/no/such.yaml") && Catch::Contains("paper"));
   std::remove(path.c_str());
 }
+
+TEST_CASE("compare's accuracy figure: baseline, selective and oracle routing per ratio and degree", "[cli][compare]") {
+  std::string dir = "/tmp/rowsim_compare_acc_" + std::to_string(::getpid());
+  std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+  // A barely trained classifier serves as every network: the figure's plumbing is under test.
+  auto t = run_rowsim("train --net vgg16 --width 0.0625 --dataset fashion-mnist --limit 256 --test-limit 50 "
+                      "--epochs 1 --batch 64 -o " + dir + "/cls.safetensors");
+  REQUIRE(t.exit_code == 0);
+  std::string gate = std::string(ROWSIM_SOURCE_DIR) + "/workloads/weights/gate-noise.safetensors";
+  std::ofstream(dir + "/x.yaml")
+      << "name: acc\narch: eyeriss\nbatch: 1\nmapping: {objective: energy, energy_slack: 0.1}\n"
+         "dataset: {name: fashion-mnist, images: 40, ratio: \"1:1\", seed: 3}\n"
+         "families:\n  - {net: vgg16, baseline_width: 0.25, widths: [0.125]}\n"
+         "distortions:\n  - {name: noise, degree: 0.25, gate_weights: " << gate
+      << ", selective_width: {vgg16: 0.125}}\n"
+         "accuracy:\n  images: 200\n  ratios: [\"3:1\", \"1:3\"]\n  clean: cls.safetensors\n"
+         "  distortions:\n    noise: {degrees: [0.1, 0.4], dedicated: cls.safetensors, baseline: cls.safetensors}\n";
+  auto r = run_rowsim("compare --experiment " + dir + "/x.yaml --out " + dir + "/run");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(slurp(dir + "/run/report.json"));
+  auto noise = j["accuracy"]["noise"];
+  REQUIRE(noise["ratio"].size() == 2);
+  REQUIRE(noise["degree"].size() == 2);
+  CHECK(noise["ratio"][0]["distorted_share"].get<double>() == Approx(0.25));
+  for (const auto& p : noise["ratio"]) {
+    // One classifier everywhere: routing cannot change a prediction.
+    CHECK(p["accuracy"]["selective"] == p["accuracy"]["baseline"]);
+    CHECK(p["accuracy"]["oracle"] == p["accuracy"]["baseline"]);
+    // The noise gate at its own degree routes nearly every image right.
+    CHECK(p["accuracy"]["routing"].get<double>() >= 0.98);
+  }
+  // At sigma 0.1 the gate (trained at 0.25) misses more noisy images than at 0.4.
+  CHECK(noise["degree"][0]["accuracy"]["routing"].get<double>() <= noise["degree"][1]["accuracy"]["routing"].get<double>());
+  CHECK_THAT(slurp(dir + "/run/report.md"), Catch::Contains("Fig. 3"));
+  if (std::system("command -v gnuplot >/dev/null 2>&1") == 0)
+    CHECK_THAT(slurp(dir + "/run/fig3-noise-degree.svg"), Catch::Contains("<svg"));
+  std::system(("rm -rf " + dir).c_str());
+}
