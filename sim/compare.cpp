@@ -23,7 +23,11 @@
 
 namespace rowsim {
 
-std::string width_label(double width) { return fmt::format("{:.2f}", width); }
+// Two decimals as the paper writes widths (0.50), more only when the width needs them (0.125).
+std::string width_label(double width) {
+  std::string two = fmt::format("{:.2f}", width);
+  return std::stod(two) == width ? two : fmt::format("{:g}", width);
+}
 
 double Routing::accuracy() const {
   return images > 0 ? double(clean_to_clean + distorted_to_distorted) / double(images) : 0.0;

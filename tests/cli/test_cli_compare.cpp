@@ -142,3 +142,34 @@ TEST_CASE("compare's accuracy figure: baseline, selective and oracle routing per
     CHECK_THAT(slurp(dir + "/run/fig3-noise-degree.svg"), Catch::Contains("<svg"));
   std::system(("rm -rf " + dir).c_str());
 }
+
+TEST_CASE("compare --cycle-level costs every network with the SystemC model", "[cli][compare]") {
+  std::string dir = "/tmp/rowsim_compare_cl_" + std::to_string(::getpid());
+  std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+  // Without zero gating the simulated counts equal the dense analytical ones exactly.
+  std::string arch = slurp(std::string(ROWSIM_SOURCE_DIR) + "/configs/arch/eyeriss.yaml");
+  arch.replace(arch.find("zero_gating: true"), 17, "zero_gating: false");
+  std::ofstream(dir + "/arch.yaml") << arch;
+  std::string gate = std::string(ROWSIM_SOURCE_DIR) + "/workloads/weights/gate-noise.safetensors";
+  std::ofstream(dir + "/x.yaml")
+      << "name: cl\narch: " << dir << "/arch.yaml\nbatch: 1\nmapping: {objective: energy, energy_slack: 0.1}\n"
+      << "dataset: {name: fashion-mnist, images: 40, ratio: \"1:1\", seed: 3}\n"
+      << "families:\n  - {net: vgg16, baseline_width: 0.25, widths: [0.125]}\n"
+      << "distortions:\n  - {name: noise, degree: 0.25, gate_weights: " << gate << ", selective_width: {vgg16: 0.125}}\n";
+  REQUIRE(run_rowsim("compare --experiment " + dir + "/x.yaml --out " + dir + "/an").exit_code == 0);
+  auto r = run_rowsim("compare --experiment " + dir + "/x.yaml --cycle-level --out " + dir + "/cl");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto an = nlohmann::json::parse(slurp(dir + "/an/report.json"));
+  auto cl = nlohmann::json::parse(slurp(dir + "/cl/report.json"));
+  CHECK(cl["cost_source"] == "cycle-level (SystemC)");
+  REQUIRE(an["networks"].size() == 3);
+  REQUIRE(cl["networks"].size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    INFO(an["networks"][i]["label"]);
+    CHECK(cl["networks"][i]["label"] == an["networks"][i]["label"]);
+    CHECK(cl["networks"][i]["energy_per_image"]["total"] == an["networks"][i]["energy_per_image"]["total"]);
+    CHECK(cl["networks"][i]["cycles"].get<int64_t>() >= an["networks"][i]["cycles"].get<int64_t>());
+  }
+  std::system(("rm -rf " + dir).c_str());
+}
