@@ -2,7 +2,6 @@
 // selective per-image energy per distortion, the gate routing real images, the paper's figures
 // beside rowsim's, in a run directory.
 #include <cstdio>
-#include <ctime>
 #include <thread>
 
 #include <fmt/format.h>
@@ -32,14 +31,7 @@ int cmd_compare(const Args& args) {
   o.cycle_level = vm["cycle-level"].as<bool>();
   o.jobs = positive_int_option(vm, "jobs");
   if (vm.count("images")) o.images = positive_int_option(vm, "images");
-  if (vm.count("out")) {
-    o.out_dir = vm["out"].as<std::string>();
-  } else {
-    std::time_t now = std::time(nullptr);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-    o.out_dir = std::string("runs/compare-") + stamp;
-  }
+  o.out_dir = vm.count("out") ? vm["out"].as<std::string>() : dated_run_dir("compare");
   nlohmann::json report = run_compare(x, o);
   std::string summary = read_file(o.out_dir + "/report.md");
   // The report's first sections on the terminal; everything is in the run directory.

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <thread>
 
 #include <fmt/format.h>
@@ -19,13 +18,6 @@
 
 namespace rowsim::cli {
 namespace {
-
-std::string default_out_dir() {
-  std::time_t now = std::time(nullptr);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  return std::string("runs/sweep-") + stamp;
-}
 
 int merge(const Args& args) {
   po::options_description options("rowsim sweep merge options");
@@ -135,7 +127,7 @@ int cmd_sweep(const Args& args) {
   validate_sweep(spec);
 
   SweepRunOptions run;
-  run.out_dir = vm.count("out") ? vm["out"].as<std::string>() : default_out_dir();
+  run.out_dir = vm.count("out") ? vm["out"].as<std::string>() : dated_run_dir("sweep");
   run.jobs = positive_int_option(vm, "jobs");
   run.resume = vm["resume"].as<bool>();
   if (vm.count("shard")) run.shard = parse_shard(vm["shard"].as<std::string>());

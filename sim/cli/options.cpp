@@ -1,6 +1,7 @@
 #include "sim/cli/options.hpp"
 
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 
 #include "workloads/net_file.hpp"
@@ -72,6 +73,13 @@ int positive_int_option(const po::variables_map& vm, const std::string& name) {
   int value = vm[name].as<int>();
   if (value < 1) fail("--{} {}: expected a positive whole number", name, value);
   return value;
+}
+
+std::string dated_run_dir(const std::string& prefix) {
+  std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return "runs/" + prefix + "-" + stamp;
 }
 
 void emit(const std::string& text, const std::string& path) {

@@ -31,6 +31,9 @@ enum class Format { Table, Json, Csv };
 Format parse_format(const std::string& text);  // UserError for anything else
 int positive_int_option(const po::variables_map& vm, const std::string& name);
 
+// "runs/PREFIX-YYYYmmdd-HHMMSS": a new dated run directory name under runs/.
+std::string dated_run_dir(const std::string& prefix);
+
 // Writes to stdout, or atomically to `path` when it is non-empty.
 void emit(const std::string& text, const std::string& path);
 
