@@ -66,9 +66,10 @@ private:
 // Words on the NoC. `tag` selects the multicast group (the row and column IDs the PEs match).
 struct FilterWord {
   int16_t value;
-  int32_t tag;    // filter set, channel set, filter row
-  int32_t index;  // filter spad address
+  int32_t tag;    // filter set, channel set, filter row; kBitmapTag: a word of the pass's bitmap
+  int32_t index;  // filter spad address (bitmap words: their number in the pass)
 };
+constexpr int32_t kBitmapTag = -1;
 struct IfmapWord {
   int16_t value;
   int16_t c_local;  // channel within the PE's channel set
@@ -89,6 +90,9 @@ struct PassGeometry {
   const PassPlan* plan = nullptr;
   int filter_sets = 0, channel_sets = 0, rb = 0, eb = 0, nb = 0;
   int chain_length = 0, chains = 0;
+  int64_t positions = 0;       // weight positions of the pass (fb x cb x rb x S)
+  int64_t weight_words = 0;    // weight values on the filter bus: all positions, or the stored ones
+  int64_t bitmap_words = 0;    // compressed: the pass's bitmap, ceil(positions / word bits) bus words
   std::vector<int> rows;  // real ifmap rows of this pass, ascending
   std::vector<int> row_of_h;  // ifmap row -> index in rows (-1: not read by this pass)
   int pes() const { return chains * chain_length; }
@@ -107,6 +111,9 @@ struct LayerContext {
   std::vector<int> pos_col;       // per position: index into plan.cols, or -1 for padding
   int win_stride = 1;             // position index of window f, tap x: f * win_stride + x
   int filter_bus = 1, ifmap_bus = 1, psum_bus = 1;
+  int word_bits = 16;
+  // Compressed weights: per weight block of the plan, its stored (nonzero) values.
+  std::vector<int64_t> block_stored;
   AccessCounts counts;
   CycleLedger ledger;
   int64_t start_cycle = 0;
@@ -115,6 +122,20 @@ struct LayerContext {
   PassGeometry geo;               // the pass running now
   // Set by the GLB for stall attribution: its weight or ifmap stream waits for DRAM.
   bool weights_wait_dram = false, ifmap_wait_dram = false;
+
+  bool compressed() const { return job->compressed; }
+  int64_t bitmap_words(int64_t bits) const { return (bits + word_bits - 1) / word_bits; }
+  // Nonzero weights of group g's filters [f0, f0+fb), channels [c0, c0+cb), rows [r0, r0+rb).
+  int64_t nonzero_weights(int g, int f0, int fb, int c0, int cb, int r0, int rb) const {
+    int64_t n = 0;
+    for (int k = 0; k < fb; ++k)
+      for (int c = 0; c < cb; ++c) {
+        const int64_t filter = int64_t(g) * s.M + f0 + k;
+        const int16_t* row = job->weights + ((filter * s.C + c0 + c) * s.R + r0) * s.S;
+        for (int64_t x = 0; x < int64_t(rb) * s.S; ++x) n += row[x] != 0;
+      }
+    return n;
+  }
 
   void count(Level l, Data d, int64_t reads, int64_t writes) {
     auto& rw = counts.at(l, d);

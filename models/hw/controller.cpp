@@ -27,6 +27,14 @@ void Controller::setup_geometry(const PassPlan& pp, int index) {
   g.chain_length = g.channel_sets * g.rb;
   g.chains = g.filter_sets * g.eb;
   g.rows = rows_needed(s, ps.e0, ps.eb, ps.r0, ps.rb);
+  g.positions = int64_t(ps.fb) * ps.cb * ps.rb * s.S;
+  g.weight_words = g.positions;
+  g.bitmap_words = 0;
+  if (ctx_->compressed()) {
+    // The filter bus carries the pass's bitmap and its nonzero weights only.
+    g.weight_words = ctx_->nonzero_weights(pp.group, ps.f0, ps.fb, ps.c0, ps.cb, ps.r0, ps.rb);
+    g.bitmap_words = ctx_->bitmap_words(g.positions);
+  }
   g.row_of_h.assign(size_t(s.H), -1);
   for (size_t r = 0; r < g.rows.size(); ++r) g.row_of_h[size_t(g.rows[r])] = int(r);
 }
@@ -45,6 +53,8 @@ void Controller::run() {
       glb_.begin_pass();
       array_.begin_pass();
       wait(glb_.pass_done());
+      // The array may still be taking its last ifmap words (a PE that skipped taps finished early).
+      while (array_.running()) wait(array_.pass_done());
       ctx_->ledger.fill_until(now(), Stall::Pipeline);
       if (pp.release_ifmap) glb_.release_ifmap(pp.ifmap_block);
       if (pp.store_tile) dram_.store(pp.psum_tile);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/hw/rlc.hpp"
+
 namespace rowsim::hw {
 
 Dram::Dram(sc_core::sc_module_name name, GlobalBuffer& glb, const sc_core::sc_time& period)
@@ -57,51 +59,87 @@ void Dram::load_ifmaps(int block, sc_core::sc_signal<bool>& busy) {
   const ConvShape& s = ctx_->s;
   const std::vector<int>& cols = ctx_->plan.cols;
   const int64_t ncols = int64_t(cols.size()), nrows = int64_t(blk.rows.size());
-  const int64_t slots = int64_t(blk.nb) * blk.cb * nrows;
+  const int64_t image_slots = int64_t(blk.cb) * nrows, slots = int64_t(blk.nb) * image_slots;
   const int channels = s.G * s.C;
   const int64_t latency = ctx_->job->arch.dram_latency_cycles;
-  // Bursts of whole rows (the needed columns of one ifmap row), at least kBurstWords long.
+  const bool rlc = ctx_->job->rlc;
+  // Bursts of whole rows (the needed columns of one ifmap row), at least kBurstWords long. With
+  // RLC each image's fill is one coded stream: bursts stop at image boundaries, and a burst takes
+  // the link for the coded words a decoder needs before its last row is complete.
   const int64_t rows_per_burst = std::max<int64_t>(1, (kBurstWords + ncols - 1) / ncols);
-  for (int64_t first = 0; first < slots; first += rows_per_burst) {
-    const int64_t n = std::min(rows_per_burst, slots - first);
+  RlcStream code;
+  int64_t coded_sent = 0;
+  for (int64_t first = 0; first < slots;) {
+    int64_t n = std::min(rows_per_burst, slots - first);
+    if (rlc) {
+      if (first % image_slots == 0) code = RlcStream{}, coded_sent = 0;
+      n = std::min(n, image_slots - first % image_slots);
+    }
     burst_.resize(size_t(n * ncols));
     for (int64_t k = 0; k < n; ++k) {
       const int64_t slot = first + k;
-      const int b = int(slot / (int64_t(blk.cb) * nrows)), c = int(slot / nrows % blk.cb);
+      const int b = int(slot / image_slots), c = int(slot / nrows % blk.cb);
       const int row = blk.rows[size_t(slot % nrows)];
       const int channel = blk.group * s.C + blk.c0 + c;
       const int16_t* src = ctx_->job->ifmap + ((int64_t(blk.b0 + b) * channels + channel) * s.H + row) * s.W;
       for (int64_t x = 0; x < ncols; ++x) burst_[size_t(k * ncols + x)] = src[cols[size_t(x)]];
     }
-    const int64_t leaves = reserve(n * ncols, busy);
-    ctx_->count(Level::DRAM, Data::Ifmap, n * ncols, 0);
+    int64_t link_words = n * ncols;
+    if (rlc) {
+      for (int16_t v : burst_) code.push(v);
+      link_words = code.words_to_decode() - coded_sent;
+      coded_sent += link_words;
+    }
+    const int64_t leaves = reserve(link_words, busy);
+    ctx_->count(Level::DRAM, Data::Ifmap, link_words, 0);
     glb_.write_ifmap_rows(block, first, burst_.data(), n, leaves + latency);
     wait_until(leaves);
+    first += n;
   }
 }
 
 void Dram::load_weights(int block, sc_core::sc_signal<bool>& busy) {
   const WeightBlock& blk = ctx_->plan.weights[size_t(block)];
   const ConvShape& s = ctx_->s;
-  const int64_t words = blk.words(s.S), latency = ctx_->job->arch.dram_latency_cycles;
+  const int64_t positions = blk.words(s.S), latency = ctx_->job->arch.dram_latency_cycles;
+  // Block order (filter, channel, row, column) -> DRAM layout [G*M][C][R][S].
+  weights_.resize(size_t(positions));
+  int64_t idx = 0;
+  for (int k = 0; k < blk.fb; ++k)
+    for (int c = 0; c < blk.cb; ++c) {
+      const int64_t filter = int64_t(blk.group) * s.M + blk.f0 + k;
+      const int16_t* row = ctx_->job->weights + ((filter * s.C + blk.c0 + c) * s.R + blk.r0) * s.S;
+      for (int64_t x = 0; x < int64_t(blk.rb) * s.S; ++x) weights_[size_t(idx++)] = row[x];
+    }
+  if (!ctx_->compressed()) {
+    for (int64_t first = 0; first < positions; first += kBurstWords) {
+      const int64_t n = std::min(kBurstWords, positions - first);
+      const int64_t leaves = reserve(n, busy);
+      ctx_->count(Level::DRAM, Data::Weight, n, 0);
+      glb_.write_weights(block, first, weights_.data() + first, n, leaves + latency);
+      wait_until(leaves);
+    }
+    return;
+  }
+  // Compressed: the stream is the bitmap (word_bits positions per word), then the nonzero values.
+  present_.resize(size_t(positions));
+  values_.clear();
+  for (int64_t j = 0; j < positions; ++j) {
+    present_[size_t(j)] = weights_[size_t(j)] != 0;
+    if (present_[size_t(j)]) values_.push_back(weights_[size_t(j)]);
+  }
+  const int64_t bitmap = ctx_->bitmap_words(positions), words = bitmap + int64_t(values_.size());
+  const int64_t wb = ctx_->word_bits;
   for (int64_t first = 0; first < words; first += kBurstWords) {
     const int64_t n = std::min(kBurstWords, words - first);
-    burst_.resize(size_t(n));
-    for (int64_t w = 0; w < n; ++w) {
-      // Block order (filter, channel, row, column) -> DRAM layout [G*M][C][R][S].
-      int64_t idx = first + w;
-      const int x = int(idx % s.S);
-      idx /= s.S;
-      const int r = int(idx % blk.rb);
-      idx /= blk.rb;
-      const int c = int(idx % blk.cb);
-      const int k = int(idx / blk.cb);
-      const int64_t filter = int64_t(blk.group) * s.M + blk.f0 + k;
-      burst_[size_t(w)] = ctx_->job->weights[((filter * s.C + blk.c0 + c) * s.R + blk.r0 + r) * s.S + x];
-    }
+    const int64_t bit0 = std::min(std::min(first, bitmap) * wb, positions);
+    const int64_t bit1 = std::min(std::min(first + n, bitmap) * wb, positions);
+    const int64_t v0 = std::max(first, bitmap) - bitmap, v1 = std::max(first + n, bitmap) - bitmap;
     const int64_t leaves = reserve(n, busy);
-    ctx_->count(Level::DRAM, Data::Weight, n, 0);
-    glb_.write_weights(block, first, burst_.data(), n, leaves + latency);
+    ctx_->count(Level::DRAM, Data::Index, bit1 - bit0, 0);
+    ctx_->count(Level::DRAM, Data::Weight, v1 - v0, 0);
+    glb_.write_compressed_weights(block, first, n, present_.data() + bit0, bit0, bit1 - bit0, values_.data() + v0, v0,
+                                  v1 - v0, leaves + latency);
     wait_until(leaves);
   }
 }
@@ -144,10 +182,18 @@ void Dram::store_tile(int tile_index) {
   const ConvShape& s = ctx_->s;
   const LayerJob& job = *ctx_->job;
   const int64_t outputs = tile.words(s.F), filters = int64_t(s.G) * s.M;
-  for (int64_t first = 0; first < outputs; first += kBurstWords) {
-    const int64_t n = std::min(kBurstWords, outputs - first);
-    const int64_t leaves = reserve(n, writing);
-    wait_until(leaves);
+  const int64_t image_words = outputs / tile.nb;
+  // With RLC each image's part of the tile is one coded stream (filters, rows, columns): a burst
+  // takes the link for the whole 64-bit words the encoder has completed, the image's last burst
+  // for the rest of its stream.
+  RlcStream code;
+  int64_t coded_sent = 0;
+  for (int64_t first = 0; first < outputs;) {
+    int64_t n = std::min(kBurstWords, outputs - first);
+    if (job.rlc) {
+      if (first % image_words == 0) code = RlcStream{}, coded_sent = 0;
+      n = std::min(n, image_words - first % image_words);
+    }
     // Tile order (image, filter, ofmap row, column): the write-out rounds once, saturates once.
     for (int64_t w = first; w < first + n; ++w) {
       const int64_t f = w % s.F, j = w / s.F % tile.eb, m = w / (int64_t(s.F) * tile.eb) % tile.mb,
@@ -158,9 +204,19 @@ void Dram::store_tile(int tile_index) {
       int16_t v = requantize(acc, job.shift, job.out_q);
       if (job.relu && v < 0) v = 0;
       ctx_->ofmap[size_t(((int64_t(tile.b0) + b) * filters + filter) * s.E * s.F + (tile.e0 + j) * s.F + f)] = v;
+      if (job.rlc) code.push(v);
     }
-    ctx_->count(Level::DRAM, Data::Psum, 0, n);
+    int64_t link_words = n;
+    if (job.rlc) {
+      const bool image_end = (first + n) % image_words == 0;
+      link_words = (image_end ? code.words_total() : code.words_complete()) - coded_sent;
+      coded_sent += link_words;
+    }
+    const int64_t leaves = reserve(link_words, writing);
+    wait_until(leaves);
+    ctx_->count(Level::DRAM, Data::Psum, 0, link_words);
     glb_.drain_tile(tile_index, n);
+    first += n;
   }
   glb_.release_tile(tile_index);
 }

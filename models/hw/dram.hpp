@@ -7,6 +7,8 @@
 //                 always claimed in program order;
 //   write engine  stores finished psum tiles: reads each psum from the GLB, rounds and saturates
 //                 it to the ofmap format (bias added, ReLU fused), and writes it to DRAM.
+// Compressed weights cross the link as a bitmap then the nonzero values; with RLC, ifmap fills and
+// ofmap write-backs cross it coded (models/hw/rlc.hpp), so their bursts take fewer link cycles.
 // Both share one link of `bandwidth` words per cycle (fractional rates accumulate exactly), first
 // come first served per burst. In random-stall mode each link cycle may stall instead (seeded).
 #pragma once
@@ -62,7 +64,9 @@ private:
   std::deque<int> stores_;
   std::vector<DmaJob> fmap_jobs_, weight_jobs_;
   bool writing_ = false, reads_done_ = true, waiting_for_space_ = false, weights_waiting_ = false, trace_ = false;
-  std::vector<int16_t> burst_;
+  std::vector<int16_t> burst_;  // the ifmap engine's
+  std::vector<int16_t> weights_, values_;  // the weight engine's: a block, its nonzero values
+  std::vector<char> present_;              // and its bitmap
   sc_core::sc_event start_reads_, start_weight_reads_, store_queued_, store_done_;
 };
 

@@ -59,7 +59,7 @@ bool GlobalBuffer::allocate(const DmaJob& job) {
   int64_t words = 0;
   switch (job.kind) {
     case DmaKind::LoadIfmap: words = plan.ifmaps[size_t(job.index)].words(int64_t(plan.cols.size())); break;
-    case DmaKind::LoadWeights: words = plan.weights[size_t(job.index)].words(s.S); break;
+    case DmaKind::LoadWeights: words = weight_block_words(job.index); break;
     case DmaKind::AllocPsum: words = plan.tiles[size_t(job.index)].words(s.F); break;
   }
   const int pool = pool_of(job.kind);
@@ -81,9 +81,17 @@ bool GlobalBuffer::allocate(const DmaJob& job) {
     }
     case DmaKind::LoadWeights: {
       WeightStore& st = weights_[size_t(job.index)];
+      const int64_t positions = plan.weights[size_t(job.index)].words(s.S);
       st.live = true;
-      st.data.assign(size_t(words), 0);
+      st.words = words;
+      st.data.assign(size_t(positions), 0);
       st.ready.assign(size_t((words + kWeightBurst - 1) / kWeightBurst), kNever);
+      if (ctx_->compressed()) {
+        st.stream.assign(size_t(positions), -1);
+        st.position_of_value.clear();
+        st.position_of_value.reserve(size_t(ctx_->block_stored[size_t(job.index)]));
+        st.bitmap_ready = kNever;
+      }
       break;
     }
     case DmaKind::AllocPsum: {
@@ -124,6 +132,43 @@ void GlobalBuffer::write_weights(int block, int64_t first_word, const int16_t* v
   arrival_scheduled_.notify(sc_core::SC_ZERO_TIME);
 }
 
+int64_t GlobalBuffer::weight_block_words(int block) const {
+  const int64_t positions = ctx_->plan.weights[size_t(block)].words(ctx_->s.S);
+  if (!ctx_->compressed()) return positions;
+  return ctx_->bitmap_words(positions) + ctx_->block_stored[size_t(block)];
+}
+
+void GlobalBuffer::write_compressed_weights(int block, int64_t first_word, int64_t words, const char* present,
+                                            int64_t first_bit, int64_t bits, const int16_t* values,
+                                            int64_t first_value, int64_t nvalues, int64_t ready) {
+  WeightStore& st = weights_[size_t(block)];
+  if (first_word % kWeightBurst != 0 || (words != kWeightBurst && first_word + words != st.words))
+    throw std::logic_error("GLB: weight bursts must be whole");
+  const int64_t positions = int64_t(st.data.size()), bitmap = ctx_->bitmap_words(positions);
+  // Decode the bitmap as it arrives: the k-th set bit's value is stream word bitmap + k.
+  for (int64_t j = 0; j < bits; ++j) {
+    if (!present[j]) continue;
+    st.stream[size_t(first_bit + j)] = int32_t(bitmap + int64_t(st.position_of_value.size()));
+    st.position_of_value.push_back(int32_t(first_bit + j));
+  }
+  for (int64_t v = 0; v < nvalues; ++v) st.data[size_t(st.position_of_value[size_t(first_value + v)])] = values[v];
+  st.ready[size_t(first_word / kWeightBurst)] = ready;
+  if (bits > 0 && first_bit + bits == positions) st.bitmap_ready = ready;
+  ctx_->count(Level::GLB, Data::Index, 0, bits);
+  ctx_->count(Level::GLB, Data::Weight, 0, nvalues);
+  arrival_scheduled_.notify(sc_core::SC_ZERO_TIME);
+}
+
+int64_t GlobalBuffer::weight_ready(const WeightStore& st, int64_t position, bool& stored) const {
+  stored = true;
+  if (!st.live) return kNever;
+  if (!ctx_->compressed()) return st.ready[size_t(position / kWeightBurst)];
+  if (st.bitmap_ready == kNever) return kNever;  // not decoded yet
+  const int32_t word = st.stream[size_t(position)];
+  stored = word >= 0;
+  return stored ? st.ready[size_t(word / kWeightBurst)] : st.bitmap_ready;
+}
+
 int64_t GlobalBuffer::read_psum(int tile, int64_t index) {
   TileStore& st = tiles_[size_t(tile)];
   ctx_->count(Level::GLB, Data::Psum, 1, 0);
@@ -157,7 +202,8 @@ void GlobalBuffer::begin_pass() {
   const PassGeometry& g = ctx_->geo;
   const Pass& ps = g.plan->ps;
   wcur_ = {};
-  wcur_.total = int64_t(ps.fb) * ps.cb * ps.rb * ctx_->s.S;
+  wcur_.total = g.positions;
+  wcur_.bitmap_total = g.bitmap_words;
   icur_ = {};
   icur_.total = int64_t(g.nb) * int64_t(ctx_->plan.cols.size()) * ps.cb * int64_t(g.rows.size());
   pcur_.total = ps.first_accumulation ? 0 : int64_t(g.nb) * ps.fb * g.eb * ctx_->s.F;
@@ -184,22 +230,17 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
   auto& bus = noc_.gin_filter;
   bool sent = false;
   ctx_->weights_wait_dram = false;
-  for (int n = 0; n < ctx_->filter_bus && wcur_.sent < wcur_.total && bus.space() > 0; ++n) {
+  auto wait_for = [&](int64_t ready) {
+    ctx_->weights_wait_dram = true;
+    if (ready == kNever) wait_unscheduled = true;
+    else wait_until = std::min(wait_until, ready + 1);
+  };
+  // The cursor walks the pass's positions in (filter, channel, row, column) order.
+  auto position = [&] {
     const int k = ps.f0 + wcur_.k, c = ps.c0 + wcur_.c, r = ps.r0 + wcur_.i;
-    const int64_t word = ((int64_t(k - blk.f0) * blk.cb + (c - blk.c0)) * blk.rb + (r - blk.r0)) * S + wcur_.x;
-    const int64_t ready = st.live ? st.ready[size_t(word / kWeightBurst)] : kNever;
-    if (ready >= now) {
-      ctx_->weights_wait_dram = true;
-      if (ready == kNever) wait_unscheduled = true;
-      else wait_until = std::min(wait_until, ready + 1);
-      break;
-    }
-    const int ft = wcur_.k / mp.p, ct = wcur_.c / mp.q;
-    const int p_pe = g.filters_of_set(ft, mp.p, ps.fb), q_pe = g.channels_of_set(ct, mp.q, ps.cb);
-    const int index = (wcur_.x * q_pe + wcur_.c % mp.q) * p_pe + wcur_.k % mp.p;
-    bus.push({st.data[size_t(word)], g.weight_tag(ft, ct, wcur_.i), index});
-    ctx_->count(Level::GLB, Data::Weight, 1, 0);
-    sent = true;
+    return ((int64_t(k - blk.f0) * blk.cb + (c - blk.c0)) * blk.rb + (r - blk.r0)) * S + wcur_.x;
+  };
+  auto advance = [&] {
     ++wcur_.sent;
     if (++wcur_.x == S) {
       wcur_.x = 0;
@@ -211,14 +252,63 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
         }
       }
     }
+  };
+  // Positions without a stored weight take no bus slot (their bit went with the bitmap).
+  auto skip_unstored = [&] {
+    bool stored = true;
+    while (wcur_.sent < wcur_.total && ctx_->compressed()) {
+      weight_ready(st, position(), stored);
+      if (stored) break;
+      advance();
+    }
+  };
+  int n = 0;
+  // Compressed: the pass's bitmap first, word_bits positions per bus word.
+  while (n < ctx_->filter_bus && wcur_.bitmap_sent < wcur_.bitmap_total && bus.space() > 0) {
+    const int64_t ready = st.live ? st.bitmap_ready : kNever;
+    if (ready >= now) {
+      wait_for(ready);
+      break;
+    }
+    bus.push({0, kBitmapTag, int32_t(wcur_.bitmap_sent)});
+    ctx_->count(Level::GLB, Data::Index,
+                std::min<int64_t>(ctx_->word_bits, wcur_.total - wcur_.bitmap_sent * ctx_->word_bits), 0);
+    ++wcur_.bitmap_sent;
+    ++n;
+    sent = true;
+  }
+  if (wcur_.bitmap_sent == wcur_.bitmap_total) {
+    skip_unstored();
+    for (; n < ctx_->filter_bus && wcur_.sent < wcur_.total && bus.space() > 0; ++n) {
+      const int64_t word = position();
+      bool stored = true;
+      const int64_t ready = weight_ready(st, word, stored);
+      if (ready >= now) {
+        wait_for(ready);
+        break;
+      }
+      const int ft = wcur_.k / mp.p, ct = wcur_.c / mp.q;
+      const int p_pe = g.filters_of_set(ft, mp.p, ps.fb), q_pe = g.channels_of_set(ct, mp.q, ps.cb);
+      const int index = (wcur_.x * q_pe + wcur_.c % mp.q) * p_pe + wcur_.k % mp.p;
+      bus.push({st.data[size_t(word)], g.weight_tag(ft, ct, wcur_.i), index});
+      ctx_->count(Level::GLB, Data::Weight, 1, 0);
+      sent = true;
+      advance();
+      skip_unstored();
+    }
   }
   // The weights are in the filter spads now; a block no later pass reads leaves the GLB.
-  if (wcur_.sent == wcur_.total && sent && pp.release_weights) {
-    WeightStore& w = weights_[size_t(pp.weight_block)];
-    w.live = false;
-    release(pool_of(DmaKind::LoadWeights), int64_t(w.data.size()));
-    std::vector<int16_t>().swap(w.data);
-    std::vector<int64_t>().swap(w.ready);
+  if (!wcur_.released && wcur_.sent == wcur_.total && wcur_.bitmap_sent == wcur_.bitmap_total) {
+    wcur_.released = true;
+    if (pp.release_weights) {
+      WeightStore& w = weights_[size_t(pp.weight_block)];
+      w.live = false;
+      release(pool_of(DmaKind::LoadWeights), w.words);
+      std::vector<int16_t>().swap(w.data);
+      std::vector<int64_t>().swap(w.ready);
+      std::vector<int32_t>().swap(w.stream);
+      std::vector<int32_t>().swap(w.position_of_value);
+    }
   }
   return sent;
 }
@@ -326,7 +416,9 @@ void GlobalBuffer::tick() {
     progress = true;
   }
   if (trace_) psum_received.write(int(received_));
-  if (received_ == expected_) {
+  // Done when every psum is back and every ifmap word has left (a PE that skips taps can finish
+  // before its last words arrive).
+  if (received_ == expected_ && icur_.sent == icur_.total) {
     running_ = false;
     pass_done_.notify(sc_core::SC_ZERO_TIME);
     next_trigger(start_);
@@ -334,7 +426,8 @@ void GlobalBuffer::tick() {
   }
   int64_t wait_until = kNever;
   bool wait_unscheduled = false;
-  if (wcur_.sent < wcur_.total) progress |= send_weights(now, wait_until, wait_unscheduled);
+  if (wcur_.sent < wcur_.total || wcur_.bitmap_sent < wcur_.bitmap_total)
+    progress |= send_weights(now, wait_until, wait_unscheduled);
   if (icur_.sent < icur_.total) progress |= send_ifmaps(now, wait_until, wait_unscheduled);
   if (pcur_.sent < pcur_.total) progress |= send_psums();
   if (trace_) ifmap_sent.write(int(icur_.sent));

@@ -42,7 +42,16 @@ public:
   void write_ifmap_rows(int block, int64_t first_slot, const int16_t* values, int64_t slots, int64_t ready);
   // Weights in the block's (filter, channel, row, column) order.
   void write_weights(int block, int64_t first_word, const int16_t* values, int64_t words, int64_t ready);
+  // Compressed weights: the block is stored as it crosses the link, its bitmap (one bit per
+  // position in block order, packed into words) then its nonzero values in block order. One burst
+  // of `words` stream words from `first_word`: bitmap bits [first_bit, first_bit + bits) and
+  // values [first_value, first_value + values).
+  void write_compressed_weights(int block, int64_t first_word, int64_t words, const char* present,
+                                int64_t first_bit, int64_t bits, const int16_t* values, int64_t first_value,
+                                int64_t nvalues, int64_t ready);
   static constexpr int64_t kWeightBurst = 64;  // weight words per DMA burst (one ready time each)
+  // GLB words a weight block takes: dense positions, or bitmap words plus stored values.
+  int64_t weight_block_words(int block) const;
 
   // The write-out path: reads a final psum (counted); the space of words already written to DRAM
   // is free for the next tile (drain_tile), the rest when the tile is released.
@@ -75,9 +84,16 @@ private:
   };
   struct WeightStore {
     bool live = false;
-    std::vector<int16_t> data;
-    std::vector<int64_t> ready;  // per burst of kWeightBurst words
+    int64_t words = 0;           // GLB space held
+    std::vector<int16_t> data;   // by position (compressed: the stored values, zeros elsewhere)
+    std::vector<int64_t> ready;  // per burst of kWeightBurst (stream) words
+    // Compressed: per position the stream word of its value (-1: not stored), decoded from the
+    // bitmap as it arrives; the positions of the values in stream order; when the bitmap is in.
+    std::vector<int32_t> stream;
+    std::vector<int32_t> position_of_value;
+    int64_t bitmap_ready = kNever;
   };
+  int64_t weight_ready(const WeightStore& st, int64_t position, bool& stored) const;
   struct TileStore {
     bool live = false;
     std::vector<int64_t> data;
@@ -94,7 +110,9 @@ private:
 
   // Port cursors of the running pass.
   struct {
-    int64_t total = 0, sent = 0;
+    int64_t total = 0, sent = 0;       // positions of the pass, and passed so far
+    int64_t bitmap_total = 0, bitmap_sent = 0;
+    bool released = false;
     int k = 0, c = 0, i = 0, x = 0;  // filter, channel (relative to the pass), row in fold, column
   } wcur_;
   struct {

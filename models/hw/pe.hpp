@@ -5,13 +5,20 @@
 // for its q channels. For each image and ofmap column f it accumulates p psums over the window's
 // S taps and q channels, in the order tap x, channel c, filter k, so that an ifmap word is reused
 // for p consecutive MACs and the oldest window column is freed as soon as its last MAC is done.
-// One MAC per cycle.
+// One MAC slot per cycle.
+//
+// Sparsity (docs/simulator.md): with compressed weights the PE expands the bitmap when its weights
+// arrive and visits only stored (nonzero) weights, so a tap without one costs no cycle; with zero
+// gating a MAC whose ifmap word is zero (padding included) keeps its cycle but reads no weight,
+// does no MAC and leaves the psum alone. The arithmetic is unchanged: skipped products are zeros.
 //
 // Ifmap spad: a ring of `ifmap_cap` words filled in (image, position, channel) order. Padding
 // positions are written as zeros by the NoC port (no bus cycle); real words arrive from the GIN.
+// A skipped tap may free a column before its words arrive; they are then dead on arrival.
 // Psum spad: p words accumulate the open window; finished windows wait there until their psums
-// climb the chain. The next window takes entry k for filter k when its first MAC for k needs it,
-// so a window can start while the previous one's last psums are still leaving.
+// climb the chain. The next window takes entry k for filter k when its first MAC for k needs it
+// (all p at the latest when it closes), so a window can start while the previous one's last psums
+// are still leaving.
 #pragma once
 #include <cstdint>
 #include <stdexcept>
@@ -28,10 +35,15 @@ struct PeShared {
   int win_stride = 1;  // position of window f, tap x = f * win_stride + x
   int ifmap_cap = 1, psum_cap = 1;
   const int* pos_col = nullptr;  // per position: real column index, -1 for padding
+  bool skip_zero_weights = false;  // compressed weights: zero weights are not stored
+  bool gate = false;               // zero ifmaps gate the MAC
 };
 
 class Pe {
 public:
+  // What one step did (flags; a step may close windows and then use its MAC slot or stall).
+  enum Flags { kMac = 1, kWindow = 2, kSkipped = 4, kStallIfmap = 8, kStallPsum = 16 };
+
   void configure(const PeShared& g, int p, int q, bool row_is_padding) {
     g_ = &g;
     p_ = p, q_ = q;
@@ -41,9 +53,14 @@ public:
     w_.assign(size_t(p) * q * S_, 0);
     x_.assign(size_t(cap_), 0);
     acc_.assign(size_t(p), 0);
+    done_macs_.assign(size_t(p), 0);
     queue_.assign(size_t(psum_cap_), 0);
     q_head_ = q_size_ = 0;
-    b_ = f_ = s_ = c_ = k_ = 0;
+    b_ = f_ = s_ = c_ = 0;
+    j_ = n_ = 0;
+    wp_ = nullptr;
+    kp_ = nullptr;
+    closing_ = false;
     base_ = 0;
     open_ = false;
     open_slots_ = 0;
@@ -51,16 +68,37 @@ public:
     total_ = int64_t(nb_) * g.npos * q_;
     fill_idx_ = free_idx_ = 0;
     fill_slot_ = fill_pi_ = fill_c_ = fill_b_ = 0;
-    macs_ = deliveries_ = psum_rf_ = 0;
+    macs_ = attempted_ = deliveries_ = psum_rf_ = 0;
     refill();
   }
 
   // Filter spad, written by the NoC during the pass's weight fill.
   void write_weight(int index, int16_t v) { w_[size_t(index)] = v; }
+  // After the fill, before the first MAC, with compressed weights: the weights to visit for each
+  // (tap, channel), in filter order. They arrived as nonzero values only, so the bitmap is where
+  // w_ is nonzero. A dense PE visits w_ as it is.
+  void arm() {
+    if (!g_->skip_zero_weights) return;
+    start_.assign(size_t(q_) * S_ + 1, 0);
+    ks_.clear();
+    wv_.clear();
+    stored_.assign(size_t(p_), 0);
+    for (int word = 0; word < q_ * S_; ++word) {
+      for (int k = 0; k < p_; ++k) {
+        const int16_t v = w_[size_t(word) * p_ + k];
+        if (v == 0) continue;
+        ks_.push_back(k);
+        wv_.push_back(v);
+        ++stored_[size_t(k)];
+      }
+      start_[size_t(word) + 1] = int(ks_.size());
+    }
+  }
 
   // Ifmap spad. The next entry to fill is always a real word when there is room, because padding
   // entries are filled as soon as they are next.
   bool can_accept() const { return fill_idx_ < total_ && fill_idx_ - free_idx_ < cap_; }
+  bool filled() const { return fill_idx_ == total_; }
   void accept(const IfmapWord& w) {
     if (w.c_local != fill_c_ || w.col != g_->pos_col[fill_pi_] || w.b_local != fill_b_)
       throw std::logic_error("PE received an ifmap word out of order");
@@ -70,33 +108,10 @@ public:
     refill();
   }
 
-  // One cycle of the MAC datapath: a MAC (Mac, or WindowDone when it finished a window, whose
-  // psums now wait in the psum spad), or a stall on the ifmap spad or the psum spad.
-  enum Result { StallIfmap, StallPsum, Mac, WindowDone };
-  Result step() {
-    if (k_ == 0) {
-      if (!open_) {
-        open_ = true;
-        for (int k = 0; k < p_; ++k) acc_[size_t(k)] = 0;
-      }
-      const int64_t e = base_ + int64_t(f_ * win_stride_ + s_) * q_ + c_;
-      if (e >= fill_idx_) return StallIfmap;
-      x_cur_ = x_[size_t(e % cap_)];
-      wp_ = &w_[(size_t(s_) * q_ + c_) * p_];
-    }
-    // The window's first word claims psum spad entry k for filter k: it is free once the psum that
-    // held it before has left up the chain.
-    if (open_slots_ <= k_) {
-      if (q_size_ + open_slots_ >= psum_cap_) return StallPsum;
-      ++open_slots_;
-    }
-    acc_[size_t(k_)] += int32_t(wp_[k_]) * int32_t(x_cur_);
-    if (++k_ == p_) return next_word() ? WindowDone : Mac;
-    return Mac;
-  }
   bool done() const { return done_; }
 
   // Finished psums waiting to climb the chain, oldest first.
+  int queued() const { return q_size_; }
   bool has_psum() const { return q_size_ > 0; }
   int64_t front_psum() const { return queue_[size_t(q_head_)]; }
   void pop_psum() {
@@ -104,12 +119,76 @@ public:
     --q_size_;
   }
 
-  int p() const { return p_; }
-  int64_t macs() const { return macs_; }
+  int64_t dense_macs() const { return int64_t(nb_) * F_ * p_ * q_ * S_; }  // what a dense PE performs
+  int64_t macs() const { return macs_; }            // performed (= spad weight reads)
+  int64_t attempted() const { return attempted_; }  // visited taps (= spad ifmap reads)
   int64_t deliveries() const { return deliveries_; }  // ifmap words written, padding included
   int64_t psum_rf() const { return psum_rf_; }        // psum spad reads (= writes)
 
+  // One cycle of the MAC datapath; returns Flags. Specialised per mode (the PE array picks it once
+  // per cycle for all PEs) so that the dense datapath pays for none of the sparse bookkeeping.
+  template <bool kSkip, bool kGate>
+  int step() {
+    int flags = 0;
+    while (j_ == n_) {  // begin the next (tap, channel) word, passing over those without weights
+      if (!open_) {
+        open_ = true;
+        for (int k = 0; k < p_; ++k) acc_[size_t(k)] = 0;
+        if (kGate)
+          for (int k = 0; k < p_; ++k) done_macs_[size_t(k)] = 0;
+      }
+      const int word = s_ * q_ + c_;
+      closing_ = s_ == S_ - 1 && c_ == q_ - 1;
+      int n = p_;
+      if (kSkip) {
+        const int j0 = start_[size_t(word)];
+        n = start_[size_t(word) + 1] - j0;
+        if (n == 0) {
+          if (closing_ && open_slots_ < p_ && !claim(p_)) return flags | kStallPsum;
+          flags |= kSkipped;
+          if (next_word<kSkip, kGate>()) {
+            flags |= kWindow;
+            if (done_) return flags;
+          }
+          continue;
+        }
+      }
+      const int64_t e = base_ + int64_t(f_ * win_stride_ + s_) * q_ + c_;
+      if (e >= fill_idx_) return flags | kStallIfmap;
+      x_cur_ = x_[size_t(e % cap_)];
+      if (kSkip) {
+        const int j0 = start_[size_t(word)];
+        wp_ = wv_.data() + j0;
+        kp_ = ks_.data() + j0;
+      } else {
+        wp_ = w_.data() + size_t(word) * p_;
+      }
+      j_ = 0;
+      n_ = n;
+    }
+    const int k = kSkip ? kp_[j_] : j_;
+    if (kSkip) {
+      // The MAC for filter k needs psum entry k; the window's last MAC needs all p to close.
+      const int need = closing_ && j_ + 1 == n_ ? p_ : k + 1;
+      if (open_slots_ < need && !claim(need)) return flags | kStallPsum;
+    } else if (open_slots_ <= k) {  // dense: filters in order, entry k claimed by the MAC for k
+      if (q_size_ + open_slots_ >= psum_cap_) return flags | kStallPsum;
+      ++open_slots_;
+    }
+    // A gated MAC adds nothing (its ifmap is zero), so the product is added either way.
+    acc_[size_t(k)] += int32_t(wp_[j_]) * x_cur_;
+    if (kGate) done_macs_[size_t(k)] += x_cur_ != 0;
+    if (++j_ < n_) return flags | kMac;
+    if (next_word<kSkip, kGate>()) flags |= kWindow;
+    return flags | kMac;
+  }
+
 private:
+  bool claim(int need) {
+    if (q_size_ + need > psum_cap_) return false;
+    open_slots_ = need;
+    return true;
+  }
   void advance_fill() {
     ++fill_idx_;
     fill_slot_ = fill_slot_ + 1 == cap_ ? 0 : fill_slot_ + 1;
@@ -129,9 +208,9 @@ private:
       ++deliveries_;
     }
   }
-  // Advances past a finished ifmap word; true when that closed a window.
+  // Advances past a finished (or skipped) word; true when that closed a window.
+  template <bool kSkip, bool kGate>
   bool next_word() {
-    k_ = 0;
     if (++c_ < q_) return false;
     c_ = 0;
     // The window's oldest columns are not read by the next window: free them.
@@ -148,10 +227,12 @@ private:
       if (slot >= psum_cap_) slot -= psum_cap_;
       queue_[size_t(slot)] = acc_[size_t(k)];
       ++q_size_;
+      // Filter k's MACs in this window: its stored weights, less those gated.
+      const int64_t d = kGate ? done_macs_[size_t(k)] : kSkip ? stored_[size_t(k)] : q_ * S_;
+      macs_ += d;
+      psum_rf_ += d > 0 ? d - 1 : 0;
     }
-    const int64_t d = int64_t(q_) * S_;
-    macs_ += p_ * d;
-    psum_rf_ += p_ * (d - 1);
+    attempted_ += kSkip ? int64_t(ks_.size()) : int64_t(p_) * q_ * S_;
     open_ = false;
     open_slots_ = 0;
     if (++f_ < F_) return true;
@@ -165,19 +246,27 @@ private:
   int p_ = 1, q_ = 1, S_ = 1, U_ = 1, F_ = 1, nb_ = 1, win_stride_ = 1, cap_ = 1, psum_cap_ = 1;
   bool row_pad_ = false;
   std::vector<int16_t> w_, x_;
+  // Compressed: weights to visit, for word (tap x, channel c) = x * q + c entries
+  // [start_[w], start_[w+1]) of ks_ (filter) and wv_ (value); stored_: per filter, how many.
+  std::vector<int> start_, ks_, stored_;
+  std::vector<int16_t> wv_;
   std::vector<int64_t> acc_, queue_;
+  std::vector<int32_t> done_macs_;  // per filter: MACs performed in the open window
   int q_head_ = 0, q_size_ = 0;
-  // MAC loop position: image, ofmap column, tap, channel, filter; base_ = first entry of image b_.
-  int b_ = 0, f_ = 0, s_ = 0, c_ = 0, k_ = 0;
+  // MAC loop position: image, ofmap column, tap, channel; j_ walks the n_ weights of the word
+  // (values wp_, filters kp_; j_ == n_: between words); base_ = first entry of image b_.
+  int b_ = 0, f_ = 0, s_ = 0, c_ = 0, j_ = 0, n_ = 0;
+  const int16_t* wp_ = nullptr;
+  const int* kp_ = nullptr;
+  bool closing_ = false;  // the word closes the window
   int64_t base_ = 0;
   bool open_ = false, done_ = false;
   int open_slots_ = 0;  // psum spad entries the open window holds
   int32_t x_cur_ = 0;
-  const int16_t* wp_ = nullptr;
-  // Ifmap ring: entries [free_idx_, fill_idx_) are held.
+  // Ifmap ring: entries [free_idx_, fill_idx_) are held (none while a skip has freed ahead of it).
   int64_t total_ = 0, fill_idx_ = 0, free_idx_ = 0;
   int fill_slot_ = 0, fill_pi_ = 0, fill_c_ = 0, fill_b_ = 0;
-  int64_t macs_ = 0, deliveries_ = 0, psum_rf_ = 0;
+  int64_t macs_ = 0, attempted_ = 0, deliveries_ = 0, psum_rf_ = 0;
 };
 
 }  // namespace rowsim::hw

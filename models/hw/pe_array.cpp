@@ -44,6 +44,8 @@ void PeArray::begin_pass() {
   shared_.ifmap_cap = arch.spad_ifmap;
   shared_.psum_cap = arch.spad_psum;
   shared_.pos_col = ctx_->pos_col.data();
+  shared_.skip_zero_weights = ctx_->compressed();
+  shared_.gate = ctx_->job->zero_gating;
 
   const int L = g.chain_length, n = g.pes();
   pes_.resize(size_t(n));
@@ -71,8 +73,9 @@ void PeArray::begin_pass() {
     }
   }
   noc_.build_groups();
-  weights_expected_ = int64_t(ps.fb) * ps.cb * ps.rb * s.S;
-  weights_received_ = 0;
+  weights_expected_ = g.weight_words + g.bitmap_words;
+  weights_received_ = bitmap_received_ = 0;
+  armed_ = false;
   first_accumulation_ = ps.first_accumulation;
   active_ = n;
   chains_done_ = 0;
@@ -89,13 +92,26 @@ void PeArray::deliver(bool& progress) {
   while (gin_filter.available()) {
     const FilterWord w = gin_filter.front();
     gin_filter.pop();
+    ++weights_received_;
+    progress = true;
+    if (w.tag == kBitmapTag) {
+      // Once the whole bitmap is in, every PE holds one bit per weight position of its spad.
+      if (++bitmap_received_ == ctx_->geo.bitmap_words) {
+        int64_t bits = 0;
+        for (const Chain& ch : chains_)
+          for (int pos = 0; pos < ch.length; ++pos)
+            bits += int64_t(ch.p) * ctx_->geo.channels_of_set(pos / ctx_->geo.rb, ctx_->mp.q, ctx_->geo.plan->ps.cb);
+        bits *= ctx_->s.S;
+        ctx_->count(Level::Array, Data::Index, bits, 0);
+        ctx_->count(Level::RF, Data::Index, 0, bits);
+      }
+      continue;
+    }
     const Noc::Group group = noc_.filter_group(w.tag);
     for (const int* pe = group.begin; pe != group.end; ++pe) pes_[size_t(*pe)].write_weight(w.index, w.value);
     // Multicast: one array access and one spad write per PE reached.
     ctx_->count(Level::Array, Data::Weight, int64_t(group.size()), 0);
     ctx_->count(Level::RF, Data::Weight, 0, int64_t(group.size()));
-    ++weights_received_;
-    progress = true;
   }
   auto& gin_ifmap = noc_.gin_ifmap;
   while (gin_ifmap.available()) {
@@ -192,6 +208,37 @@ void PeArray::move_psums(bool& progress) {
   }
 }
 
+template <bool kSkip, bool kGate>
+int PeArray::step_pes(bool& progress) {
+  const int n = int(pes_.size()), L = ctx_->geo.chain_length;
+  int busy = 0;
+  for (int i = 0; i < n; ++i) {
+    if (state_[size_t(i)] != Run) continue;
+    Pe& pe = pes_[size_t(i)];
+    const int r = pe.step<kSkip, kGate>();
+    if (r == Pe::kMac) {  // the common case
+      ++busy;
+      continue;
+    }
+    if (r & Pe::kMac) ++busy;
+    if (r & Pe::kWindow) {
+      chain_active_[size_t(i / L)] = 1;
+      queued_[size_t(i)] = pe.queued();
+    }
+    // Skipped taps may have freed ifmap spad room a waiting multicast needs.
+    if (r & (Pe::kWindow | Pe::kSkipped)) progress = true;
+    if ((r & Pe::kWindow) && pe.done()) {
+      state_[size_t(i)] = Done;
+      --active_;
+    } else if (r & Pe::kStallIfmap) {
+      state_[size_t(i)] = WaitIfmap;
+    } else if (r & Pe::kStallPsum) {
+      state_[size_t(i)] = WaitPsum;
+    }
+  }
+  return busy;
+}
+
 void PeArray::trace(int macs, int busy, Stall cause) {
   macs_per_cycle.write(macs);
   busy_pes.write(busy);
@@ -220,25 +267,17 @@ void PeArray::tick() {
   if (filling) {
     why = ctx_->weights_wait_dram ? Stall::DramWeights : Stall::WeightFill;
   } else {
+    if (!armed_) {
+      for (Pe& pe : pes_) pe.arm();
+      armed_ = true;
+    }
     if (chains_done_ < int(chains_.size())) move_psums(progress);
     if (active_ > 0) {
-      const int n = int(pes_.size()), L = ctx_->geo.chain_length;
-      for (int i = 0; i < n; ++i) {
-        if (state_[size_t(i)] != Run) continue;
-        switch (pes_[size_t(i)].step()) {
-          case Pe::Mac: ++busy; break;
-          case Pe::WindowDone:
-            ++busy;
-            chain_active_[size_t(i / L)] = 1;
-            queued_[size_t(i)] += pes_[size_t(i)].p();
-            if (pes_[size_t(i)].done()) {
-              state_[size_t(i)] = Done;
-              --active_;
-            }
-            break;
-          case Pe::StallIfmap: state_[size_t(i)] = WaitIfmap; break;
-          case Pe::StallPsum: state_[size_t(i)] = WaitPsum; break;
-        }
+      switch (int(shared_.skip_zero_weights) * 2 + int(shared_.gate)) {
+        case 0: busy = step_pes<false, false>(progress); break;
+        case 1: busy = step_pes<false, true>(progress); break;
+        case 2: busy = step_pes<true, false>(progress); break;
+        default: busy = step_pes<true, true>(progress); break;
       }
     }
     if (!busy) {
@@ -255,20 +294,26 @@ void PeArray::tick() {
   ctx_->ledger.cycle(now, busy > 0, why);
   if (trace_) trace(busy, busy, why);
 
-  if (!filling && active_ == 0 && chains_done_ == int(chains_.size())) {
-    // The pass is done in the array; the GLB completes it when the last psums arrive.
-    int64_t macs = 0, deliveries = 0, psum_rf = 0;
+  // The pass is done in the array once every psum has left and, since a PE that skips taps can
+  // finish early, every PE has all its ifmap words; the GLB completes it when the last psums arrive.
+  if (!filling && active_ == 0 && chains_done_ == int(chains_.size()) &&
+      std::all_of(pes_.begin(), pes_.end(), [](const Pe& pe) { return pe.filled(); })) {
+    int64_t macs = 0, attempted = 0, dense = 0, deliveries = 0, psum_rf = 0;
     for (const Pe& pe : pes_) {
       macs += pe.macs();
+      attempted += pe.attempted();
+      dense += pe.dense_macs();
       deliveries += pe.deliveries();
       psum_rf += pe.psum_rf();
     }
     ctx_->counts.macs += macs;
+    ctx_->counts.macs_skipped += dense - macs;
     ctx_->count(Level::RF, Data::Weight, macs, 0);
-    ctx_->count(Level::RF, Data::Ifmap, macs, deliveries);
+    ctx_->count(Level::RF, Data::Ifmap, attempted, deliveries);
     ctx_->count(Level::Array, Data::Ifmap, deliveries, 0);  // NoC deliveries, padding zeros included
     ctx_->count(Level::RF, Data::Psum, psum_rf, psum_rf);
     running_ = false;
+    pass_done_.notify(sc_core::SC_ZERO_TIME);
     if (trace_) trace(0, 0, Stall::Pipeline);
     next_trigger(start_);
     return;

@@ -26,6 +26,9 @@ public:
   void begin_layer(LayerContext* ctx);
   // Configures PEs and NoC IDs for ctx->geo and starts the pass at the next cycle.
   void begin_pass();
+  // The pass is done in the array: every PE has all its words and every psum has left.
+  bool running() const { return running_; }
+  const sc_core::sc_event& pass_done() const { return pass_done_; }
 
   // Signals for the VCD trace (written only when tracing).
   sc_core::sc_signal<int> macs_per_cycle, busy_pes, stall_cause, chain_psums;
@@ -35,6 +38,9 @@ private:
   void tick();
   void deliver(bool& progress);
   void move_psums(bool& progress);
+  // Steps every running PE once; returns how many used their MAC slot.
+  template <bool kSkip, bool kGate>
+  int step_pes(bool& progress);
   void trace(int macs, int busy, Stall cause);
 
   struct Chain {
@@ -62,7 +68,8 @@ private:
   std::vector<int> queued_;         // per PE: finished psums in its psum spad (a compact mirror)
   std::vector<Link> links_;      // links_[pe]: the register from PE pe to the PE above it
   std::vector<Chain> chains_;
-  int64_t weights_expected_ = 0, weights_received_ = 0;
+  int64_t weights_expected_ = 0, weights_received_ = 0, bitmap_received_ = 0;
+  bool armed_ = false;           // the PEs have expanded their weights after the fill
   int active_ = 0;               // PEs with MACs left
   int chains_done_ = 0;          // chains that delivered all their psums
   bool first_accumulation_ = false;
@@ -70,7 +77,7 @@ private:
   int64_t wake_cycle_ = -1;
   Stall sleep_cause_ = Stall::Pipeline;
   int rr_ = 0;  // GON arbitration: the chain served first this cycle
-  sc_core::sc_event start_;
+  sc_core::sc_event start_, pass_done_;
   sc_core::sc_event_or_list wake_;
 };
 

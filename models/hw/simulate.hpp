@@ -37,6 +37,15 @@ struct LayerJob {
   int shift = 0;    // frac(ifmap) + frac(weight) - frac(ofmap)
   QFormat out_q;    // ofmap format
   bool relu = false;  // ReLU fused at ofmap write-out
+  // Sparsity and coding, counted as mapper/brute_force.cpp counts them (docs/simulator.md):
+  // compressed: weights move and are stored as their nonzero values plus a presence bitmap, and a
+  //   PE visits only its stored weights (zero weights cost neither accesses nor cycles);
+  // zero_gating: a MAC whose ifmap is zero is gated (no weight read, MAC or psum update) but keeps
+  //   its cycle;
+  // rlc: ifmap fills and ofmap write-backs cross the DRAM link run-length coded, one stream per image.
+  bool compressed = false;
+  bool zero_gating = false;
+  bool rlc = false;
   DramStalls dram_stalls;
 };
 
@@ -44,7 +53,7 @@ struct LayerSimResult {
   // Every access as counted where it happened; cycles, stall_cycles and stalls_by_cause from the
   // simulation (cycles = compute_cycles + stall_cycles).
   AccessCounts counts;
-  int64_t compute_cycles = 0;  // cycles in which at least one PE performed a MAC
+  int64_t compute_cycles = 0;  // cycles in which at least one PE used its MAC slot (gated MACs included)
   int64_t passes = 0;
   std::vector<int16_t> ofmap;  // [N][G*M][E][F]
 };

@@ -117,6 +117,12 @@ LayerSimResult Top::run(const LayerJob& job) {
   ctx->filter_bus = job.arch.filter_bus_words();
   ctx->ifmap_bus = job.arch.ifmap_bus_words();
   ctx->psum_bus = job.arch.psum_bus_words();
+  ctx->word_bits = job.arch.word_bits;
+  if (job.compressed) {
+    // The nonzero weights of each block: the GLB space a compressed block takes.
+    for (const WeightBlock& b : ctx->plan.weights)
+      ctx->block_stored.push_back(ctx->nonzero_weights(b.group, b.f0, b.fb, b.c0, b.cb, b.r0, b.rb));
+  }
   ctx->ofmap.assign(size_t(s.N) * s.G * s.M * s.E * s.F, 0);
   const int64_t start = int64_t(sc_core::sc_time_stamp().value() / period().value());
   ctx->start_cycle = start;

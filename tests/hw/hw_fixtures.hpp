@@ -70,6 +70,27 @@ inline LayerData random_layer_data(const ConvShape& s, uint64_t seed, bool relu)
   return d;
 }
 
+// Like random_layer_data, with about (1 - density) of the weights and ifmap values zero.
+inline LayerData sparse_layer_data(const ConvShape& s, uint64_t seed, bool relu, double weight_density,
+                                   double ifmap_density) {
+  std::mt19937 rng{uint32_t(seed)};
+  auto value = [&](double density, int magnitude) {
+    if (std::uniform_real_distribution<double>(0, 1)(rng) >= density) return int16_t(0);
+    int v = 1 + int(rng() % uint32_t(magnitude));
+    return int16_t(rng() % 2 ? v : -v);
+  };
+  LayerData d;
+  d.ifmap = FixedTensor(s.N, Shape{s.G * s.C, s.H, s.W}, QFormat{16, 8});
+  for (auto& v : d.ifmap.data) v = value(ifmap_density, 1000);
+  d.params.weight_q = QFormat{16, 10};
+  d.params.weights.resize(size_t(s.weights()));
+  for (auto& w : d.params.weights) w = value(weight_density, 2000);
+  d.params.bias.resize(size_t(s.G) * s.M);
+  for (auto& b : d.params.bias) b = int64_t(rng() % 200001) - 100000;
+  d.relu = relu;
+  return d;
+}
+
 inline FixedTensor reference_ofmaps(const ConvShape& s, const LayerData& d) {
   ConvGeometry g{s.G * s.M, s.R, s.S, s.U, s.pad, s.G};
   return conv2d(d.ifmap, d.params, g, d.out_q, d.relu);
