@@ -17,6 +17,25 @@ double utilization(const AccessCounts& c, const ArchSpec& arch) {
   return c.cycles > 0 ? double(c.macs) / (double(arch.pes()) * double(c.cycles)) : 0.0;
 }
 
+// The analytical cycles beside a layer: with its data for array layers.
+int64_t analytical_cycles(const SimulatedLayer& l) {
+  return l.on_array ? l.analytical.cycles : l.mapped.cost.counts.cycles;
+}
+
+// Share of the dense MACs skipped (zero weights not stored, zero ifmaps gated).
+std::string skipped_cell(const AccessCounts& c) {
+  const int64_t dense = c.macs + c.macs_skipped;
+  return dense > 0 ? fmt::format("{:.1f}%", 100.0 * double(c.macs_skipped) / double(dense)) : "-";
+}
+
+std::string features_text(const SimulationResult& r) {
+  std::string t;
+  if (r.compressed_weights) t += "; weights stored compressed (nonzeros + bitmap)";
+  if (r.zero_gating) t += "; zero ifmaps gate MACs";
+  if (r.rlc_dram) t += "; DRAM fmaps run-length coded";
+  return t;
+}
+
 }  // namespace
 
 nlohmann::json simulate_report_json(const SimulationResult& r) {
@@ -28,7 +47,7 @@ nlohmann::json simulate_report_json(const SimulationResult& r) {
     shown.energy = l.energy;
     nlohmann::json j = layer_to_json(shown, r.arch);
     j["simulated"] = l.on_array;
-    j["analytical_cycles"] = l.mapped.cost.counts.cycles;
+    j["analytical_cycles"] = analytical_cycles(l);
     j["stall_cycles"] = stalls_json(l.counts);
     if (!l.on_array) {
       j["bit_exact"] = nullptr;
@@ -74,6 +93,8 @@ nlohmann::json simulate_report_json(const SimulationResult& r) {
           {"weights", r.weights.empty() ? "seeded random" : r.weights},
           {"input", r.input.empty() ? "seeded random" : r.input},
           {"fmap_format", r.fmap_q.str()},
+          {"features",
+           {{"compressed_weights", r.compressed_weights}, {"zero_gating", r.zero_gating}, {"rlc_dram", r.rlc_dram}}},
           {"clock_mhz", r.arch.clock_mhz},
           {"energy_unit", "one 16-bit MAC"},
           {"layers", layers},
@@ -81,15 +102,15 @@ nlohmann::json simulate_report_json(const SimulationResult& r) {
 }
 
 Table simulate_report_table(const SimulationResult& r) {
-  Table table({"layer", "kind", "m n e p q r t", "PEs", "util", "cycles", "analytical", "stalls", "energy",
-               "weights-only", "bit-exact", "counts"});
+  Table table({"layer", "kind", "m n e p q r t", "PEs", "util", "cycles", "analytical", "stalls", "MACs skipped",
+               "energy", "weights-only", "bit-exact", "counts"});
   auto yes_no = [](bool ok) { return std::string(ok ? "yes" : "NO"); };
   for (const auto& l : r.layers) {
     const AccessCounts& c = l.counts;
     table.add_row({l.mapped.name, to_string(l.mapped.kind), l.on_array ? mapping_cell(l.mapped.mapping) : "(post-proc)",
                    std::to_string(c.active_pes), fmt::format("{:.1f}%", 100 * utilization(c, r.arch)),
-                   std::to_string(c.cycles), std::to_string(l.mapped.cost.counts.cycles),
-                   std::to_string(c.stall_cycles), format_energy(l.energy.total()),
+                   std::to_string(c.cycles), std::to_string(analytical_cycles(l)), std::to_string(c.stall_cycles),
+                   l.on_array ? skipped_cell(c) : "-", format_energy(l.energy.total()),
                    format_energy(l.energy.weights_only()), l.on_array ? yes_no(l.bit_exact) : "-",
                    l.on_array ? (l.count_differences.empty() ? "= analytical" : "DIFFER") : "modelled"});
   }
@@ -97,7 +118,7 @@ Table simulate_report_table(const SimulationResult& r) {
   const AccessCounts& t = r.totals;
   table.add_row({"total", "", "", std::to_string(t.active_pes), fmt::format("{:.1f}%", 100 * utilization(t, r.arch)),
                  std::to_string(t.cycles), std::to_string(r.analytical_cycles), std::to_string(t.stall_cycles),
-                 format_energy(r.energy.total()), format_energy(r.energy.weights_only()), yes_no(r.bit_exact),
+                 skipped_cell(t), format_energy(r.energy.total()), format_energy(r.energy.weights_only()), yes_no(r.bit_exact),
                  r.counts_match ? "= analytical" : "DIFFER"});
   return table;
 }
@@ -105,9 +126,9 @@ Table simulate_report_table(const SimulationResult& r) {
 std::string simulate_report_text(const SimulationResult& r) {
   std::string text = fmt::format(
       "{} on {} ({}x{} PEs), batch {}, {} weights, {} input, feature maps {}; energy in units of one 16-bit MAC; "
-      "cycles simulated (analytical bound beside)\n\n",
+      "cycles simulated (analytical bound beside){}\n\n",
       r.network, r.arch.name, r.arch.pe_rows, r.arch.pe_cols, r.batch, r.weights.empty() ? "seeded random" : r.weights,
-      r.input.empty() ? "seeded random" : r.input, r.fmap_q.str());
+      r.input.empty() ? "seeded random" : r.input, r.fmap_q.str(), features_text(r));
   text += simulate_report_table(r).to_text();
   std::map<std::string, int64_t> causes = r.totals.stalls_by_cause;
   if (!causes.empty()) {

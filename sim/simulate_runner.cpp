@@ -15,7 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mapper/analytical.hpp"
 #include "mapper/brute_force.hpp"
+#include "sim/network_values.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/progress.hpp"
 
@@ -58,6 +60,7 @@ namespace {
 struct Outcome {
   size_t row = 0;
   AccessCounts counts;
+  AccessCounts analytical;  // the analytical model with the layer's data, cycles included
   int64_t compute_cycles = 0, passes = 0, mismatched = 0;
   bool bit_exact = false;
   std::optional<FullChecks> checks;
@@ -95,6 +98,7 @@ std::string outcome_line(const Outcome& o) {
   nlohmann::json j = {{"row", o.row}, {"error", o.error}, {"user", o.user_error}};
   if (o.error.empty()) {
     j["counts"] = counts_record(o.counts);
+    j["analytical"] = counts_record(o.analytical);
     j["compute"] = o.compute_cycles;
     j["passes"] = o.passes;
     j["mismatched"] = o.mismatched;
@@ -116,6 +120,7 @@ Outcome outcome_from_line(const std::string& line) {
   o.user_error = j["user"].get<bool>();
   if (!o.error.empty()) return o;
   o.counts = counts_from_record(j["counts"]);
+  o.analytical = counts_from_record(j["analytical"]);
   o.compute_cycles = j["compute"].get<int64_t>();
   o.passes = j["passes"].get<int64_t>();
   o.mismatched = j["mismatched"].get<int64_t>();
@@ -134,6 +139,13 @@ struct RunContext {
   const SimulateOptions& options;
   const NetworkResult& mapped;
   const NetworkData& data;
+  const NetworkValues& values;  // per layer: the tables of its data
+
+  // The layer's data tables when something depends on the data (else null: dense counts).
+  const LayerTables* tables(int layer) const {
+    if (!options.compressed_weights && !arch.zero_gating && !arch.rlc_dram) return nullptr;
+    return values.tables[size_t(layer)].get();
+  }
 };
 
 hw::LayerJob make_job(const RunContext& ctx, const LayerResult& lr) {
@@ -151,6 +163,9 @@ hw::LayerJob make_job(const RunContext& ctx, const LayerResult& lr) {
   job.shift = in.q.frac + params.weight_q.frac - ctx.data.fmap_q.frac;
   job.out_q = ctx.data.fmap_q;
   job.relu = ctx.data.fused_relu[size_t(idx)] >= 0;
+  job.compressed = ctx.options.compressed_weights;
+  job.zero_gating = ctx.arch.zero_gating;
+  job.rlc = ctx.arch.rlc_dram;
   return job;
 }
 
@@ -195,7 +210,7 @@ FullChecks full_checks(const RunContext& ctx, const LayerResult& lr, const hw::L
   if (work > 20000000) {
     c.brute_force = fmt::format("skipped ({} MACs and array accesses; the limit is 2e7)", work);
   } else {
-    auto diffs = first.counts.count_differences(brute_force_counts(lr.shape, lr.mapping));
+    auto diffs = first.counts.count_differences(brute_force_counts(lr.shape, lr.mapping, ctx.tables(lr.layer_index)));
     c.brute_force = "match";
     if (!diffs.empty()) {
       c.brute_force = "differs:";
@@ -223,6 +238,8 @@ Outcome simulate_row(const RunContext& ctx, size_t row) {
   o.counts = r.counts;
   o.compute_cycles = r.compute_cycles;
   o.passes = r.passes;
+  // The closed form with the same data: what the simulated counts must equal.
+  o.analytical = analyze(lr.shape, lr.mapping, ctx.arch, ctx.tables(lr.layer_index)).counts;
   const std::vector<int16_t>& expected = ctx.data.written(lr.layer_index).data;
   if (expected.size() != r.ofmap.size()) throw std::logic_error("simulated ofmap has the wrong size");
   for (size_t k = 0; k < expected.size(); ++k) o.mismatched += expected[k] != r.ofmap[k];
@@ -342,6 +359,9 @@ SimulationResult simulate_network(const Network& net, const ArchSpec& arch, cons
   result.seed = options.data.seed;
   result.weights = options.data.weights_path;
   result.input = options.data.input_path;
+  result.compressed_weights = options.compressed_weights;
+  result.zero_gating = arch.zero_gating;
+  result.rlc_dram = arch.rlc_dram;
 
   NetworkResult mapped = map_network(net, options.batch, arch, options.search, options.fixed);
   auto [first, last] = select_rows(mapped.layers, options.layers);
@@ -350,7 +370,8 @@ SimulationResult simulate_network(const Network& net, const ArchSpec& arch, cons
   data_options.word_bits = arch.word_bits;
   NetworkData data = prepare_network_data(net, data_options);
   result.fmap_q = data.fmap_q;
-  RunContext ctx{net, arch, options, mapped, data};
+  NetworkValues values = network_values(net, data, arch, options.compressed_weights, "");
+  RunContext ctx{net, arch, options, mapped, data, values};
 
   std::vector<size_t> array_rows;
   for (size_t k = first; k <= last; ++k)
@@ -389,8 +410,8 @@ SimulationResult simulate_network(const Network& net, const ArchSpec& arch, cons
     SimulatedLayer sl;
     sl.mapped = lr;
     sl.on_array = lr.on_array;
-    result.analytical_cycles += lr.cost.counts.cycles;
     if (!lr.on_array) {
+      result.analytical_cycles += lr.cost.counts.cycles;
       sl.counts = lr.cost.counts;
       sl.energy = lr.energy;
     } else {
@@ -398,13 +419,15 @@ SimulationResult simulate_network(const Network& net, const ArchSpec& arch, cons
       if (it == outcomes.end()) throw std::runtime_error("layer '" + lr.name + "' was not simulated");
       const Outcome& o = it->second;
       if (!o.error.empty()) rethrow(o, lr.name);
+      sl.analytical = o.analytical;
+      result.analytical_cycles += o.analytical.cycles;
       sl.counts = o.counts;
       sl.energy = rates.of(o.counts);
       sl.compute_cycles = o.compute_cycles;
       sl.passes = o.passes;
       sl.bit_exact = o.bit_exact;
       sl.mismatched_outputs = o.mismatched;
-      sl.count_differences = o.counts.count_differences(lr.cost.counts);
+      sl.count_differences = o.counts.count_differences(o.analytical);
       sl.checks = o.checks;
       sl.ifmap_q = data.input_of(net, lr.layer_index).q;
       sl.weight_q = data.params[size_t(lr.layer_index)].weight_q;

@@ -27,6 +27,9 @@ struct SimulateOptions {
   bool full_check = false;
   SearchOptions search;
   FixedMappings fixed;  // mappings pinned by layer name (--mapping-file); the others are searched
+  // Store every layer's weights compressed (nonzero values + bitmap): for pruned weights files.
+  // Zero gating and RLC come from the arch spec's features.
+  bool compressed_weights = false;
 };
 
 // The checks --check adds (cheap ones run always).
@@ -38,7 +41,10 @@ struct FullChecks {
 };
 
 struct SimulatedLayer {
-  LayerResult mapped;  // mapping, analytical counts and cycle bounds, analytical energy
+  LayerResult mapped;  // mapping, dense analytical counts and cycle bounds, analytical energy
+  // Array layers: the analytical model's counts for the same mapping and data (compressed weights,
+  // gating, RLC: mapper/layer_data.hpp), which the simulated counts must equal, and its cycles.
+  AccessCounts analytical;
   bool on_array = false;
   // Array layers: the simulation. Post-processing layers carry their modelled counts here.
   AccessCounts counts;
@@ -59,6 +65,7 @@ struct SimulationResult {
   uint64_t seed = 1;
   std::string weights, input;  // paths, or empty for seeded random
   QFormat fmap_q;
+  bool compressed_weights = false, zero_gating = false, rlc_dram = false;
   std::vector<SimulatedLayer> layers;
   AccessCounts totals;
   int64_t analytical_cycles = 0;

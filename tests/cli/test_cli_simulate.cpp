@@ -2,6 +2,7 @@
 // runs equal serial ones, traces are well-formed VCD, and bad input fails with a clear message.
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -61,7 +62,73 @@ TEST_CASE("simulate --net gate: every layer bit-exact with the analytical counts
   }
   CHECK(j["totals"]["cycles"] == cycles);
   CHECK(j["totals"]["counts"]["macs"] == macs);
-  CHECK(macs == 1294848);  // the gate's MACs (docs/workloads.md)
+  // eyeriss.yaml gates MACs on zero ifmaps: performed + skipped are the gate's MACs
+  // (docs/workloads.md), and after the first layer's ReLU there are zeros to skip.
+  CHECK(j["features"]["zero_gating"] == true);
+  CHECK(j["features"]["rlc_dram"] == false);
+  CHECK(j["features"]["compressed_weights"] == false);
+  const int64_t skipped = j["totals"]["counts"]["macs_skipped"].get<int64_t>();
+  CHECK(macs + skipped == 1294848);
+  // The seeded random image has no zeros: conv1 skips only taps on padding.
+  CHECK(j["layers"][0]["counts"]["macs_skipped"].get<int64_t>() < j["layers"][0]["counts"]["macs"].get<int64_t>() / 10);
+  CHECK(skipped > 1294848 / 10);
+}
+
+TEST_CASE("simulate with run-length coded DRAM fmaps and with gating off", "[cli][simulate]") {
+  // eyeriss.yaml with rlc_dram switched on.
+  std::ifstream in(std::string(ROWSIM_SOURCE_DIR) + "/configs/arch/eyeriss.yaml");
+  std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string off = "rlc_dram: false";
+  REQUIRE(yaml.find(off) != std::string::npos);
+  std::string rlc_yaml = yaml, plain_yaml = yaml;
+  rlc_yaml.replace(rlc_yaml.find(off), off.size(), "rlc_dram: true");
+  const std::string gating = "zero_gating: true";
+  REQUIRE(plain_yaml.find(gating) != std::string::npos);
+  plain_yaml.replace(plain_yaml.find(gating), gating.size(), "zero_gating: false");
+  std::string rlc_arch = temp_path("rlc.yaml"), plain_arch = temp_path("plain.yaml");
+  std::ofstream(rlc_arch) << rlc_yaml;
+  std::ofstream(plain_arch) << plain_yaml;
+
+  auto coded = run_rowsim("simulate --net gate --arch " + rlc_arch + " --format json");
+  auto gated = run_rowsim("simulate --net gate --format json");
+  auto plain = run_rowsim("simulate --net gate --arch " + plain_arch + " --format json");
+  INFO(coded.err << plain.err);
+  REQUIRE(coded.exit_code == 0);
+  REQUIRE(gated.exit_code == 0);
+  REQUIRE(plain.exit_code == 0);
+  auto c = nlohmann::json::parse(coded.out), g = nlohmann::json::parse(gated.out), p = nlohmann::json::parse(plain.out);
+  CHECK(check_all_layers(c) == 5);
+  CHECK(check_all_layers(p) == 5);
+  CHECK(c["features"]["rlc_dram"] == true);
+  CHECK(p["features"]["zero_gating"] == false);
+  CHECK(p["totals"]["counts"]["macs_skipped"] == 0);
+  // fc2 reads fc1's ReLU output and conv1 writes one: coded, their DRAM words shrink, while the GLB
+  // still holds real words. conv1 reads the dense random image, which coding expands (three values
+  // per four words).
+  auto layer = [](const nlohmann::json& j, const std::string& name) {
+    for (const auto& l : j["layers"])
+      if (l["name"] == name) return l["counts"];
+    FAIL("no layer " << name);
+    return nlohmann::json();
+  };
+  auto dram_ifmap = [&](const nlohmann::json& j, const std::string& name) {
+    return layer(j, name)["dram"]["ifmap"]["reads"].get<int64_t>();
+  };
+  CHECK(dram_ifmap(c, "fc2") < dram_ifmap(g, "fc2"));
+  CHECK(layer(c, "fc2")["glb"]["ifmap"] == layer(g, "fc2")["glb"]["ifmap"]);
+  CHECK(dram_ifmap(c, "conv1") > dram_ifmap(g, "conv1"));
+  CHECK(layer(c, "conv1")["dram"]["psum"]["writes"].get<int64_t>() <
+        layer(g, "conv1")["dram"]["psum"]["writes"].get<int64_t>());
+  // Gating changes energy, not time.
+  CHECK(g["totals"]["energy"]["total"].get<double>() < p["totals"]["energy"]["total"].get<double>());
+  CHECK(g["totals"]["cycles"] == p["totals"]["cycles"]);
+  // The table says what the counts include.
+  auto table = run_rowsim("simulate --net gate --layers conv2 --arch " + rlc_arch);
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.out, Catch::Contains("zero ifmaps gate MACs") && Catch::Contains("run-length coded") &&
+                            Catch::Contains("MACs skipped"));
+  std::remove(rlc_arch.c_str());
+  std::remove(plain_arch.c_str());
 }
 
 TEST_CASE("simulate --net vgg16 --width 0.25 and --net resnet50 --width 0.25 pass on every layer",
@@ -86,10 +153,17 @@ TEST_CASE("simulate --jobs 2 reports exactly what a serial run reports", "[cli][
   auto j = nlohmann::json::parse(serial.out);
   CHECK(j["layers"].front()["name"] == "conv2_1");
   CHECK(j["layers"].back()["name"] == "conv4_1");
-  // Another seed moves other data through the same mapping: same counts, other ofmaps.
+  // Another seed moves other data through the same mapping: the same traffic above the spads; only
+  // which MACs zero gating skips depends on the data (eyeriss.yaml gates).
   auto other = run_rowsim("simulate --net vgg16 --width 0.25 --layers conv2_1 --seed 8 --format json");
   REQUIRE(other.exit_code == 0);
-  CHECK(nlohmann::json::parse(other.out)["layers"][0]["counts"] == j["layers"][0]["counts"]);
+  const nlohmann::json a = nlohmann::json::parse(other.out)["layers"][0]["counts"];
+  const nlohmann::json b = j["layers"][0]["counts"];
+  for (const char* level : {"dram", "glb", "array"}) CHECK(a[level] == b[level]);
+  CHECK(a["rf"]["ifmap"] == b["rf"]["ifmap"]);
+  CHECK(a["macs"].get<int64_t>() + a["macs_skipped"].get<int64_t>() ==
+        b["macs"].get<int64_t>() + b["macs_skipped"].get<int64_t>());
+  CHECK(a["macs"] != b["macs"]);
 }
 
 TEST_CASE("simulate with the shipped gate weights and an input file", "[cli][simulate]") {
