@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "workloads/safetensors_sparse.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
 
@@ -303,7 +304,8 @@ SafeTensors parse_safetensors(const std::string& bytes, const std::string& origi
     for (auto& entry : file.tensors)
       if (entry.first == r.name) ordered.push_back(std::move(entry));
   file.tensors = std::move(ordered);
-  return file;
+  // Sparse-encoded tensors (workloads/safetensors_sparse.hpp) come back dense.
+  return decode_sparse(std::move(file), origin);
 }
 
 SafeTensors read_safetensors(const std::string& path) { return parse_safetensors(read_file(path), path); }

@@ -39,7 +39,8 @@ struct SafeTensors {
 };
 
 std::string serialize_safetensors(const SafeTensors& file);
-// `origin` names the source in error messages (usually the path).
+// `origin` names the source in error messages (usually the path). Tensors stored in the sparse
+// encoding (workloads/safetensors_sparse.hpp) are decoded: readers always see dense tensors.
 SafeTensors parse_safetensors(const std::string& bytes, const std::string& origin);
 SafeTensors read_safetensors(const std::string& path);
 void write_safetensors(const std::string& path, const SafeTensors& file);  // atomic
