@@ -1,8 +1,11 @@
 #include "workloads/weights_file.hpp"
 
+#include <algorithm>
 #include <cmath>
 
+#include "workloads/fixed_point.hpp"
 #include "workloads/net_file.hpp"
+#include "workloads/safetensors_sparse.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/zoo.hpp"
 
@@ -46,7 +49,56 @@ WeightsInfo weights_info(const SafeTensors& f, const std::string& origin) {
   if (w.bits < 1 || w.bits > 32) fail("{}: metadata 'bits' is {}, expected 1..32", origin, w.bits);
   if (w.sparsity < 0 || w.sparsity > 1) fail("{}: metadata 'sparsity' is {}, expected 0..1", origin, w.sparsity);
   if (w.classes < 0) fail("{}: metadata 'classes' is {}, expected a positive count", origin, w.classes);
+  std::string quantization = f.meta("quantization");
+  if (!quantization.empty() && quantization != "fixed-point")
+    fail("{}: metadata 'quantization' is '{}', expected fixed-point", origin, quantization);
+  w.fixed_point = quantization == "fixed-point";
+  if (w.fixed_point && w.bits > 16)
+    fail("{}: metadata 'bits' is {} with quantization fixed-point, expected 2..16", origin, w.bits);
+  check_weight_claims(f, origin, w);
   return w;
+}
+
+double layer_weight_sparsity(const SafeTensors& f) {
+  int64_t zeros = 0, total = 0;
+  for (const auto& [name, t] : f.tensors) {
+    if (!is_layer_weight(name, t)) continue;
+    for (float v : t.to_floats()) zeros += v == 0.0f;
+    total += t.elements();
+  }
+  return total ? double(zeros) / double(total) : 0.0;
+}
+
+void check_weight_claims(const SafeTensors& f, const std::string& origin, const WeightsInfo& w) {
+  if (f.metadata.count("sparsity")) {
+    double actual = layer_weight_sparsity(f);
+    if (std::fabs(actual - w.sparsity) > kSparsityTolerance)
+      fail("{}: metadata 'sparsity' is {} but {:.6f} of the conv/FC weights are exactly zero; the file claims a "
+           "sparsity it does not have",
+           origin, f.meta("sparsity"), actual);
+  }
+  if (!f.metadata.count("bits")) return;
+  const bool fixed = w.fixed_point || w.bits < 16;
+  if (!fixed && w.bits != 16) return;  // 32 (or more) bits: any float
+  for (const auto& [name, t] : f.tensors) {
+    if (!is_layer_weight(name, t)) continue;
+    std::vector<float> v = t.to_floats();
+    if (fixed) {
+      QFormat q{std::max(2, w.bits), choose_frac(v.data(), int64_t(v.size()), std::max(2, w.bits))};
+      for (float x : v)
+        if (!std::isfinite(x) || dequantize(quantize(x, q), q) != double(x))
+          fail("{}: metadata 'bits' is {} but tensor '{}' holds {}, which is not a {}-bit fixed-point value in the "
+               "layer's format {} (nearest: {}); `rowsim quantize --bits {}` writes such files",
+               origin, w.bits, name, x, w.bits, q.str(), std::isfinite(x) ? dequantize(quantize(x, q), q) : 0.0,
+               w.bits);
+    } else if (t.dtype != DType::F16) {
+      for (float x : v)
+        if (std::isfinite(x) && half_to_float(float_to_half(x)) != x)
+          fail("{}: metadata 'bits' is 16 but tensor '{}' ({}) holds {}, which needs more than 16 bits (nearest "
+               "half-precision value: {})",
+               origin, name, dtype_name(t.dtype), x, half_to_float(float_to_half(x)));
+    }
+  }
 }
 
 Network network_for_weights(const WeightsInfo& info, const std::string& origin, const std::string& net_file_override) {

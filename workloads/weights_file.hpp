@@ -18,10 +18,27 @@ struct WeightsInfo {
   double accuracy = -1;  // test top-1 recorded at export; -1 when absent
   int bits = 32;
   double sparsity = 0;
+  bool fixed_point = false;  // metadata 'quantization' = fixed-point (rowsim quantize)
 };
 
-// Validates the metadata of `file` (read from `origin`); UserError names the key and value.
+// Validates the metadata of `file` (read from `origin`) and checks it against the tensors
+// (check_weight_claims); UserError names the key and value.
 WeightsInfo weights_info(const SafeTensors& file, const std::string& origin);
+
+// The fraction of conv and fully connected weights (tensors "*.weight" of rank >= 2) that are
+// exactly zero.
+double layer_weight_sparsity(const SafeTensors& file);
+
+// Rejects a file whose metadata claims what its tensors do not have (docs/weights-format.md):
+// - `sparsity` must equal the actual fraction of exact zeros among conv/FC weights (within
+//   kSparsityTolerance, the metadata's 6-decimal rounding with room to spare);
+// - `bits` below 16, or any `bits` with 'quantization' = fixed-point: every conv/FC weight must be
+//   exactly a `bits`-bit fixed-point value in its layer's format (the format the simulator picks,
+//   choose_frac), so quantizing it again changes nothing;
+// - `bits` 16 on a float file: every weight must be exactly representable in IEEE half precision.
+// The error names the file, the key, the claimed and the actual value.
+void check_weight_claims(const SafeTensors& file, const std::string& origin, const WeightsInfo& info);
+inline constexpr double kSparsityTolerance = 1e-5;
 
 // The network the weights belong to: the zoo network at the recorded width and class count, or
 // the YAML network file (`net_file_override` when given, else the recorded path).

@@ -1,10 +1,12 @@
 // rowsim eval: top-1 accuracy of a weights file on a dataset's test split, optionally distorted
 // and mixed clean:distorted; for a gate also its routing accuracy per image kind. Dataset,
-// distortion, task and ratio default to what the file's metadata records.
+// distortion, task and ratio default to what the file's metadata records. Quantized files (and
+// any file with --fixed-point) are evaluated in the simulator's fixed-point arithmetic.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "sim/cli/train_options.hpp"
+#include "workloads/train/fixed_eval.hpp"
 #include "workloads/train/trainer.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/table.hpp"
@@ -25,6 +27,10 @@ int cmd_eval(const Args& args) {
       "net-file", po::value<std::string>(), "the network's YAML file, for weights of a --net-file network")(
       "batch", po::value<int64_t>()->default_value(256), "images per inference batch")(
       "format", po::value<std::string>()->default_value("table"), "table or json")(
+      "fixed-point", po::bool_switch(),
+      "the accelerator's arithmetic: weights quantized per layer as the simulator does (the file's bits, at most "
+      "16), feature maps Q7.8; automatic for quantized files (rowsim quantize)")(
+      "float", po::bool_switch(), "32-bit float arithmetic even for a quantized file")(
       "output,o", po::value<std::string>()->default_value(""), "write to FILE instead of stdout");
   po::variables_map vm;
   if (!parse_command_line("usage: rowsim eval --weights FILE [--task classes|gate] [--dataset ...] [--distortion ...] "
@@ -39,23 +45,7 @@ int cmd_eval(const Args& args) {
   WeightsInfo info = weights_info(file, path);
 
   // Defaults from the file's metadata; flags override them.
-  train::TaskSpec defaults;
-  if (!info.dataset.empty()) defaults.dataset = info.dataset;
-  double degree = 0;
-  if (auto eq = info.distortion_params.find('='); eq != std::string::npos) {
-    try {
-      degree = std::stod(info.distortion_params.substr(eq + 1));
-    } catch (const std::exception&) {
-      fail("{}: metadata 'distortion_params' is '{}', expected sigma=X or block=N", path, info.distortion_params);
-    }
-  }
-  defaults.distortion = parse_distortion(info.distortion, degree, path + " metadata 'distortion'");
-  defaults.task = train::parse_task(info.task);
-  defaults.ratio = info.ratio.empty() ? train::default_ratio(defaults.task, defaults.distortion)
-                                      : parse_ratio(info.ratio, path + " metadata 'ratio'");
-  auto training = nlohmann::json::parse(file.meta("training", "{}"), nullptr, false);
-  if (training.is_object() && training.contains("seed") && training["seed"].is_number_unsigned())
-    defaults.seed = training["seed"].get<uint64_t>();
+  train::TaskSpec defaults = data_defaults_from(file, info, path);
   train::TaskSpec spec = resolve_data_options(vm, defaults, true);
   int batch = int(int_option(vm, "batch", 1, 65536));
   int threads = int(int_option(vm, "threads", 1, 64));
@@ -65,11 +55,22 @@ int cmd_eval(const Args& args) {
   if (net.output_layer().out.elements() != classes)
     fail("{}: network '{}' has {} outputs but --task {} on {} needs {}", path, net.name,
          net.output_layer().out.elements(), to_string(spec.task), spec.dataset, classes);
-  train::Model model(net, file, path);
+  if (vm["fixed-point"].as<bool>() && vm["float"].as<bool>()) fail("give --fixed-point or --float, not both");
+  const bool fixed = vm["fixed-point"].as<bool>() || (!vm["float"].as<bool>() && (info.fixed_point || info.bits < 16));
   MixedSet set = train::load_task_set(spec, Split::Test);
   train::set_blas_threads(1);
   train::ThreadPool pool(threads);
-  train::EvalResult r = train::evaluate(pool, model, set, batch);
+  train::EvalResult r;
+  std::string arithmetic = "float32";
+  if (fixed) {
+    train::FixedModel model = train::make_fixed_model(net, file, path, train::simulator_weight_bits(info.bits));
+    arithmetic = fmt::format("fixed-point: {}-bit weights (per-layer formats), feature maps {}", model.weight_bits,
+                             model.fmap_q.str());
+    r = train::evaluate_fixed(pool, model, set, std::min(batch, 64));
+  } else {
+    train::Model model(net, file, path);
+    r = train::evaluate(pool, model, set, batch);
+  }
 
   bool gate = spec.task == train::Task::Gate;
   nlohmann::ordered_json j;
@@ -83,6 +84,7 @@ int cmd_eval(const Args& args) {
   j["distortion_params"] = spec.distortion.params();
   j["ratio"] = spec.ratio.str();
   j["seed"] = spec.seed;
+  j["arithmetic"] = arithmetic;
   j["images"] = r.images;
   j["correct"] = r.correct;
   j["top1"] = r.top1();
@@ -106,6 +108,7 @@ int cmd_eval(const Args& args) {
     t.add_row({"task", to_string(spec.task)});
     t.add_row({"test set", fmt::format("{} test split, distortion {} {}, clean:distorted {}", spec.dataset,
                                        spec.distortion.name(), spec.distortion.params(), spec.ratio.str())});
+    t.add_row({"arithmetic", arithmetic});
     t.add_row({"images", std::to_string(r.images)});
     t.add_row({gate ? "routing accuracy (top-1)" : "top-1", fmt::format("{:.4f}", r.top1())});
     if (gate) {

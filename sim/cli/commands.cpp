@@ -14,6 +14,8 @@ const std::vector<Command>& commands() {
       {"arch", "architecture specs: `arch show FILE` prints the validated, resolved spec", cmd_arch},
       {"train", "train a network with rowsim's own trainer; writes safetensors weights", cmd_train},
       {"eval", "top-1 (and gate routing) accuracy of a weights file on a test split", cmd_eval},
+      {"prune", "magnitude pruning with retraining; writes compact sparse weights", cmd_prune},
+      {"quantize", "fixed-point weights per layer, and the accuracy-vs-bits sweep", cmd_quantize},
   };
   return list;
 }

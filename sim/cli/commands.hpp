@@ -24,5 +24,7 @@ int cmd_sweep(const Args& args);
 int cmd_check(const Args& args);
 int cmd_train(const Args& args);
 int cmd_eval(const Args& args);
+int cmd_prune(const Args& args);
+int cmd_quantize(const Args& args);
 
 }  // namespace rowsim::cli

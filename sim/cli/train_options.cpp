@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <nlohmann/json.hpp>
+
 #include "workloads/util/error.hpp"
 
 namespace rowsim::cli {
@@ -66,6 +68,27 @@ train::TaskSpec resolve_data_options(const po::variables_map& vm, const train::T
   if (vm.count("limit")) s.limit = size_t(int_option(vm, "limit", 0, INT64_MAX));
   if (vm.count("cache-dir")) s.cache_dir = vm["cache-dir"].as<std::string>();
   return s;
+}
+
+train::TaskSpec data_defaults_from(const SafeTensors& file, const WeightsInfo& info, const std::string& path) {
+  train::TaskSpec defaults;
+  if (!info.dataset.empty()) defaults.dataset = info.dataset;
+  double degree = 0;
+  if (auto eq = info.distortion_params.find('='); eq != std::string::npos) {
+    try {
+      degree = std::stod(info.distortion_params.substr(eq + 1));
+    } catch (const std::exception&) {
+      fail("{}: metadata 'distortion_params' is '{}', expected sigma=X or block=N", path, info.distortion_params);
+    }
+  }
+  defaults.distortion = parse_distortion(info.distortion, degree, path + " metadata 'distortion'");
+  defaults.task = train::parse_task(info.task);
+  defaults.ratio = info.ratio.empty() ? train::default_ratio(defaults.task, defaults.distortion)
+                                      : parse_ratio(info.ratio, path + " metadata 'ratio'");
+  auto training = nlohmann::json::parse(file.meta("training", "{}"), nullptr, false);
+  if (training.is_object() && training.contains("seed") && training["seed"].is_number_unsigned())
+    defaults.seed = training["seed"].get<uint64_t>();
+  return defaults;
 }
 
 }  // namespace rowsim::cli

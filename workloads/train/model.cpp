@@ -195,7 +195,13 @@ Tensor* Model::grad_of(int node, int which) {
 }
 
 const Tensor& Model::forward(ThreadPool& pool, const Tensor& input, bool training) {
-  if (training && folded_) fail("internal: a folded (inference-form) model cannot train");
+  // An inference-form model trains too (fine-tuning after pruning, workloads/train/prune.hpp): its
+  // folded batch-norms are identities; a batch-norm kept as a scale and shift cannot train.
+  if (training && folded_)
+    for (const auto& node : nodes_)
+      if (node.layer->kind == LayerKind::BatchNorm && node.weight >= 0)
+        fail("batch-norm '{}' is kept as a scale and shift (not folded); such a model cannot be fine-tuned",
+             node.layer->name);
   const Shape& want = net_.input;
   if (input.c != want.c || input.h != want.h || input.w != want.w)
     fail("network '{}' takes {}x{}x{} images, got {}x{}x{}", net_.name, want.c, want.h, want.w, input.c, input.h,
@@ -267,6 +273,10 @@ void Model::backward(ThreadPool& pool, const Tensor& d_logits) {
         if (d_in && !node.fused_away) relu_backward(pool, node.out, node.grad, *d_in);
         break;
       case LayerKind::BatchNorm: {
+        if (!w) {  // folded into the layer before it: the identity
+          if (d_in) accumulate(pool, node.grad, *d_in);
+          break;
+        }
         Tensor scratch;
         Tensor* target = d_in;
         if (!target) {  // BN straight on the input: gamma/beta still need their gradients

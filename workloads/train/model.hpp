@@ -43,6 +43,7 @@ public:
   // `input` is C x N x H x W; returns the logits [classes][N] (valid until the next call).
   const Tensor& forward(ThreadPool& pool, const Tensor& input, bool training);
   // Back-propagates d_logits from the last forward(training = true); fills every Param::grad.
+  // The inference form trains as well (its folded batch-norms pass gradients through unchanged).
   void backward(ThreadPool& pool, const Tensor& d_logits);
 
   // Training checkpoints: all parameters, running statistics and momentum buffers.
