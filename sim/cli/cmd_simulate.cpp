@@ -65,10 +65,11 @@ int cmd_simulate(const Args& args) {
   Network net;
   if (vm.count("weights")) {
     opts.data.weights_path = vm["weights"].as<std::string>();
-    if (!vm.count("net") && !vm.count("net-file")) {
-      SafeTensors file = read_safetensors(opts.data.weights_path);
-      net = network_for_weights(weights_info(file, opts.data.weights_path), opts.data.weights_path);
-    }
+    SafeTensors file = read_safetensors(opts.data.weights_path);
+    WeightsInfo info = weights_info(file, opts.data.weights_path);
+    // Pruned weights are stored compressed, as `rowsim map --weights` counts them.
+    opts.compressed_weights = info.sparsity > 0;
+    if (!vm.count("net") && !vm.count("net-file")) net = network_for_weights(info, opts.data.weights_path);
   }
   if (net.layers.empty()) {
     Workload workload = resolve_workload(vm);

@@ -108,3 +108,28 @@ TEST_CASE("map with real data: zero gating credited, dense 16-bit energy beside 
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("--input needs --weights"));
 }
+
+TEST_CASE("a pruned weights file is counted compressed by map and by simulate", "[cli][map][sparse]") {
+  std::string dir = "/tmp/rowsim_pruned_" + std::to_string(::getpid());
+  std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+  REQUIRE(run_rowsim("train --net vgg16 --width 0.0625 --dataset fashion-mnist --limit 256 --test-limit 50 --epochs 1 "
+                     "--batch 64 -o " + dir + "/dense.safetensors")
+              .exit_code == 0);
+  REQUIRE(run_rowsim("prune --weights " + dir + "/dense.safetensors --sparsity 0.8 --schedule oneshot "
+                     "--retrain-epochs 0 --dataset fashion-mnist --limit 100 -o " + dir + "/pruned.safetensors")
+              .exit_code == 0);
+  auto m = run_rowsim("map --weights " + dir + "/pruned.safetensors --format json");
+  REQUIRE(m.exit_code == 0);
+  auto mj = nlohmann::json::parse(m.out);
+  CHECK(mj["totals"]["counts"]["dram"]["index"]["reads"].get<int64_t>() > 0);
+  CHECK(mj["totals"]["energy"]["weights_only"].get<double>() <
+        0.5 * mj["totals"]["dense_16bit_energy"]["weights_only"].get<double>());
+  auto s = run_rowsim("simulate --weights " + dir + "/pruned.safetensors --format json");
+  REQUIRE(s.exit_code == 0);
+  auto sj = nlohmann::json::parse(s.out);
+  CHECK(sj["totals"]["bit_exact"] == true);
+  CHECK(sj["totals"]["counts_match_analytical"] == true);
+  CHECK(sj["totals"]["counts"]["dram"]["index"]["reads"].get<int64_t>() > 0);
+  CHECK(sj["totals"]["counts"]["macs_skipped"].get<int64_t>() > sj["totals"]["counts"]["macs"].get<int64_t>());
+  std::system(("rm -rf " + dir).c_str());
+}
