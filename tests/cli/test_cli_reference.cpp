@@ -9,7 +9,7 @@
 TEST_CASE("docs/cli.md lists every option of every command", "[cli][docs]") {
   std::string doc = slurp(std::string(ROWSIM_SOURCE_DIR) + "/docs/cli.md");
   REQUIRE_FALSE(doc.empty());
-  for (const char* cmd : {"compare", "workload", "map", "simulate", "sweep", "check", "arch", "train", "eval"}) {
+  for (const char* cmd : {"compare", "workload", "map", "simulate", "sweep", "check", "arch", "train", "eval", "prune", "quantize"}) {
     auto r = run_rowsim(std::string(cmd) + " --help");
     REQUIRE(r.exit_code == 0);
     CHECK_THAT(doc, Catch::Contains(std::string("## rowsim ") + cmd));
