@@ -221,6 +221,26 @@ std::string explain(const PaperFigure& f, double rowsim_value, Context& ctx) {
         base.label, gate.energy.weights_only() / double(gate.weights), base.label,
         base.energy.weights_only() / double(base.weights), rowsim_value);
   }
+  if (f.kind == "pruned_share") {
+    NetworkCost gate = cost_of(ctx, "gate", 1.0), pruned = pruned_cost(ctx, f.bits);
+    double baseline_width = 1.0;
+    for (const auto& family : ctx.x.families)
+      if (family.net == f.net) baseline_width = family.baseline_width;
+    NetworkCost base = cost_of(ctx, f.net, baseline_width);
+    double index = 0;
+    for (Level l : kAllLevels) index += pruned.energy.access[int(l)][int(Data::Index)];
+    double weight_estimate =
+        (double(gate.weights) + double(pruned.nonzero_weights) * f.bits / 16.0) / double(base.weights);
+    double without_index = rowsim_value - index / base.energy.weights_only();
+    return fmt::format(
+        "The paper's {} is close to a weight-count estimate, (gate weights + nonzero weights x {}/16) / baseline "
+        "weights = {:.4g}, which leaves out where the zeros are. rowsim stores the pruned network compressed and "
+        "counts its bitmap index (one bit per weight position, fetched with the weights from DRAM and GLB): {:.1f}% "
+        "of the pruned network's weights-only energy. Without the index rowsim gives {:.4g} ({:+.1f}% from the "
+        "paper).",
+        f.value, f.bits, weight_estimate, 100 * index / pruned.energy.weights_only(), without_index,
+        100 * (without_index - f.value) / f.value);
+  }
   return "";
 }
 

@@ -57,7 +57,8 @@ TEST_CASE("compare on a small experiment with a pruned network", "[cli][compare]
          "pruning: {net: vgg16, width: 0.25, weights: pruned.safetensors, bits: [16, 8]}\n"
          "paper:\n"
          "  - {figure: F, quantity: reduction, kind: reduction, net: vgg16, width: 0.25, value: 3.0}\n"
-         "  - {figure: F, quantity: pruned, kind: pruned_share, net: vgg16, width: 0.25, bits: 8, value: 0.1}\n";
+         "  - {figure: F, quantity: pruned, kind: pruned_share, net: vgg16, width: 0.25, bits: 8, value: 0.1}\n"
+         "  - {figure: F, quantity: far off, kind: pruned_share, net: vgg16, width: 0.25, bits: 8, value: 5.0}\n";
   auto r = run_rowsim("compare --experiment " + dir + "/x.yaml --out " + dir + "/run");
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -76,6 +77,11 @@ TEST_CASE("compare on a small experiment with a pruned network", "[cli][compare]
   CHECK(nonzero / 965296.0 == Approx(0.2).margin(0.01));
   CHECK(bits[1]["share_weights_only"].get<double>() < bits[0]["share_weights_only"].get<double>());
   CHECK(j["paper_comparison"][1]["rowsim"] == bits[1]["share_weights_only"]);
+  // A figure more than 10% off is explained from the run's own numbers (here: the bitmap index).
+  REQUIRE(j["paper_comparison"].size() == 3);
+  CHECK(j["paper_comparison"][2]["rel_error"].get<double>() < -0.1);
+  CHECK_THAT(j["paper_comparison"][2]["why"].get<std::string>(), Catch::Contains("bitmap index"));
+  CHECK_THAT(slurp(dir + "/run/report.md"), Catch::Contains("Without the index rowsim gives"));
   for (const char* f : {"report.md", "networks.csv", "selective.csv", "paper_comparison.csv"})
     CHECK_FALSE(slurp(dir + "/run/" + f).empty());
   if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) {
