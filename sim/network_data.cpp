@@ -31,19 +31,6 @@ std::vector<int64_t> weight_shape(const Layer& l) {
   return {l.out_channels, l.in_channels_per_group(), l.kernel_h, l.kernel_w};
 }
 
-// Quantizes one layer's float weights (per-layer format: the finest that holds the largest
-// weight) and its bias at the accumulator scale.
-FixedLayerParams quantize_layer(const std::vector<float>& w, const std::vector<float>& b, int weight_bits,
-                                const QFormat& fmap_q) {
-  FixedLayerParams p;
-  p.weight_q = QFormat{weight_bits, choose_frac(w.data(), int64_t(w.size()), weight_bits)};
-  p.weights.resize(w.size());
-  for (size_t i = 0; i < w.size(); ++i) p.weights[i] = quantize(w[i], p.weight_q);
-  p.bias.resize(b.size());
-  for (size_t i = 0; i < b.size(); ++i) p.bias[i] = quantize_bias(b[i], fmap_q.frac + p.weight_q.frac);
-  return p;
-}
-
 std::vector<float> finite_values(const TensorData& t, const std::string& origin, const std::string& name) {
   std::vector<float> v = t.to_floats();
   for (float x : v)
@@ -72,7 +59,7 @@ void load_weights(const Network& net, const std::string& path, int weight_bits, 
         fail("{}: tensor '{}' has shape {}, expected [{}]", path, bname, shape_str(b->shape), l.out_channels);
       bias = finite_values(*b, path, bname);
     }
-    d.params[i] = quantize_layer(finite_values(*w, path, wname), bias, weight_bits, d.fmap_q);
+    d.params[i] = quantize_layer_params(finite_values(*w, path, wname), bias, weight_bits, d.fmap_q);
   }
 }
 
@@ -88,7 +75,7 @@ void random_weights(const Network& net, uint64_t seed, int weight_bits, NetworkD
     std::vector<float> w(size_t(l.weights())), b(size_t(l.out_channels));
     for (auto& x : w) x = (2 * rng.uniform() - 1) * bound;
     for (auto& x : b) x = (2 * rng.uniform() - 1) * 0.1f;
-    d.params[i] = quantize_layer(w, b, weight_bits, d.fmap_q);
+    d.params[i] = quantize_layer_params(w, b, weight_bits, d.fmap_q);
   }
 }
 

@@ -71,4 +71,15 @@ int choose_frac(const float* values, int64_t count, int bits, int min_frac, int 
   return min_frac;
 }
 
+FixedLayerParams quantize_layer_params(const std::vector<float>& w, const std::vector<float>& b, int weight_bits,
+                                       const QFormat& fmap_q) {
+  FixedLayerParams p;
+  p.weight_q = QFormat{weight_bits, choose_frac(w.data(), int64_t(w.size()), weight_bits)};
+  p.weights.resize(w.size());
+  for (size_t i = 0; i < w.size(); ++i) p.weights[i] = quantize(w[i], p.weight_q);
+  p.bias.resize(b.size());
+  for (size_t i = 0; i < b.size(); ++i) p.bias[i] = quantize_bias(b[i], fmap_q.frac + p.weight_q.frac);
+  return p;
+}
+
 }  // namespace rowsim

@@ -74,4 +74,10 @@ struct FixedLayerParams {
   std::vector<int64_t> bias;  // empty: no bias
 };
 
+// Quantizes one layer's float weights (per-layer format: the finest that holds the largest
+// weight) and its bias at the accumulator scale. The simulator and fixed-point eval both use it,
+// so their arithmetic cannot drift apart.
+FixedLayerParams quantize_layer_params(const std::vector<float>& weights, const std::vector<float>& bias,
+                                       int weight_bits, const QFormat& fmap_q);
+
 }  // namespace rowsim

@@ -102,18 +102,6 @@ FixedTensor fc_fast(ThreadPool& pool, const Layer& l, const FixedTensor& in, con
 
 }  // namespace
 
-FixedLayerParams quantize_layer_params(const std::vector<float>& w, const std::vector<float>& b, int weight_bits,
-                                       const QFormat& fmap_q) {
-  // Mirrors quantize_layer in sim/network_data.cpp; tests/compression checks both give the same.
-  FixedLayerParams p;
-  p.weight_q = QFormat{weight_bits, choose_frac(w.data(), int64_t(w.size()), weight_bits)};
-  p.weights.resize(w.size());
-  for (size_t i = 0; i < w.size(); ++i) p.weights[i] = quantize(w[i], p.weight_q);
-  p.bias.resize(b.size());
-  for (size_t i = 0; i < b.size(); ++i) p.bias[i] = quantize_bias(b[i], fmap_q.frac + p.weight_q.frac);
-  return p;
-}
-
 int simulator_weight_bits(int file_bits, int word_bits) {
   int bits = std::min(16, std::max(2, word_bits));
   return std::max(2, std::min(bits, file_bits));
@@ -208,18 +196,8 @@ EvalResult evaluate_fixed(ThreadPool& pool, const FixedModel& model, const Mixed
   for (size_t b = 0; b < n; b += size_t(batch)) {
     size_t e = std::min(n, b + size_t(batch));
     std::vector<int32_t> pred = fixed_predictions(fixed_forward(pool, model, quantize_images(set.data, b, e, model.fmap_q)));
-    for (size_t i = b; i < e; ++i) {
-      bool ok = pred[i - b] == set.data.labels[i];
-      ++r.images;
-      r.correct += ok;
-      if (!set.distorted.empty() && set.distorted[i]) {
-        ++r.distorted;
-        r.distorted_correct += ok;
-      } else {
-        ++r.clean;
-        r.clean_correct += ok;
-      }
-    }
+    for (size_t i = b; i < e; ++i)
+      r.add(pred[i - b] == set.data.labels[i], !set.distorted.empty() && set.distorted[i]);
   }
   return r;
 }

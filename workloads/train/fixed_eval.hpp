@@ -22,10 +22,6 @@
 
 namespace rowsim::train {
 
-// One layer's weights and bias quantized as the simulator does.
-FixedLayerParams quantize_layer_params(const std::vector<float>& weights, const std::vector<float>& bias,
-                                       int weight_bits, const QFormat& fmap_q);
-
 struct FixedModel {
   Network net;
   QFormat fmap_q;

@@ -117,18 +117,8 @@ EvalResult evaluate(ThreadPool& pool, Model& model, const MixedSet& set, int bat
     size_t e = std::min(order.size(), b + size_t(batch));
     make_batch(pool, set.data, order, b, e, false, 0, 0, input, labels);
     std::vector<int32_t> pred = predictions(model.forward(pool, input, false));
-    for (size_t i = b; i < e; ++i) {
-      bool ok = pred[i - b] == labels[i - b];
-      ++r.images;
-      r.correct += ok;
-      if (!set.distorted.empty() && set.distorted[i]) {
-        ++r.distorted;
-        r.distorted_correct += ok;
-      } else {
-        ++r.clean;
-        r.clean_correct += ok;
-      }
-    }
+    for (size_t i = b; i < e; ++i)
+      r.add(pred[i - b] == labels[i - b], !set.distorted.empty() && set.distorted[i]);
   }
   return r;
 }

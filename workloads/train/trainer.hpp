@@ -47,6 +47,12 @@ struct EvalResult {
   size_t images = 0, correct = 0;
   size_t clean = 0, clean_correct = 0, distorted = 0, distorted_correct = 0;
   double top1() const { return images ? double(correct) / double(images) : 0.0; }
+  void add(bool ok, bool is_distorted) {
+    ++images;
+    correct += ok;
+    (is_distorted ? distorted : clean)++;
+    (is_distorted ? distorted_correct : clean_correct) += ok;
+  }
 };
 EvalResult evaluate(ThreadPool& pool, Model& model, const MixedSet& set, int batch = 256);
 
