@@ -91,7 +91,10 @@ nlohmann::json run_accuracy(const Experiment& x, const std::string& dir, int thr
       "oracle = perfect routing (selective minus oracle is the cost of routing mistakes). Classifiers: "
       "`{}` and the files below.\n\n",
       x.accuracy.images, x.dataset, x.accuracy.clean);
-  Progress progress("compare: accuracy points", 0, "points");
+  int64_t points = 0, done = 0;
+  for (const auto& ad : x.accuracy.distortions) points += int64_t(x.accuracy.ratios.size() + ad.degrees.size());
+  Progress progress("compare: accuracy points", points, "points");
+  out["images"] = x.accuracy.images;
   for (const auto& ad : x.accuracy.distortions) {
     const ExperimentDistortion* dist = nullptr;
     for (const auto& d : x.distortions)
@@ -120,6 +123,7 @@ nlohmann::json run_accuracy(const Experiment& x, const std::string& dir, int thr
       Distortion d = parse_distortion(ad.name, dist->degree);
       MixedSet set = make_mixed_set(test, d, ratio, x.seed, Split::Test, false);
       Point p = measure(pool, set, baseline, clean, dedicated, gate);
+      progress.update(++done, ad.name + " " + text);
       double share = double(set.distorted_count()) / double(set.data.size());
       j["ratio"].push_back({{"ratio", text}, {"distorted_share", share}, {"accuracy", point_json(p)}});
       add(by_ratio, share, p);
@@ -131,6 +135,7 @@ nlohmann::json run_accuracy(const Experiment& x, const std::string& dir, int thr
       Distortion d = parse_distortion(ad.name, degree);
       MixedSet set = make_mixed_set(test, d, Ratio{1, 1}, x.seed, Split::Test, false);
       Point p = measure(pool, set, baseline, clean, dedicated, gate);
+      progress.update(++done, ad.name + " " + d.params());
       j["degree"].push_back({{"degree", degree}, {"params", d.params()}, {"accuracy", point_json(p)}});
       add(by_degree, degree, p);
       table.add_row({"degree", d.params(), "50%", fmt::format("{:.4f}", p.baseline),
@@ -138,7 +143,7 @@ nlohmann::json run_accuracy(const Experiment& x, const std::string& dir, int thr
                      fmt::format("{:.4f}", p.routing)});
     }
     j["classifiers"] = {{"clean", x.accuracy.clean}, {"dedicated", ad.dedicated}, {"baseline", ad.baseline}};
-    out[ad.name] = j;
+    out["distortions"][ad.name] = j;
     md += fmt::format("### {}\n\nDedicated `{}`, baseline `{}`.\n\n```\n{}```\n\n", ad.name, ad.dedicated, ad.baseline,
                       table.to_text());
     write_line_chart((std::filesystem::path(dir) / ("fig3-" + ad.name + "-ratio.svg")).string(), by_ratio);

@@ -457,7 +457,11 @@ nlohmann::json run_compare(const Experiment& x, const CompareOptions& options) {
   }
 
   std::string accuracy_md;
-  if (x.accuracy.enabled) report["accuracy"] = run_accuracy(x, dir, options.jobs, accuracy_md);
+  if (x.accuracy.enabled) {
+    Experiment capped = x;
+    if (options.images > 0) capped.accuracy.images = options.images;
+    report["accuracy"] = run_accuracy(capped, dir, options.jobs, accuracy_md);
+  }
 
   // Networks table (both views, by level).
   Table networks({"network", "weights", "MACs", "MACs (eq. 2)", "weights-only energy", "total energy", "DRAM", "GLB",

@@ -19,7 +19,8 @@ int cmd_compare(const Args& args) {
                         "experiment file, or an embedded name (paper)")(
       "out", po::value<std::string>(), "run directory (default runs/compare-DATE)")(
       "cycle-level", po::bool_switch(), "cost every network with the SystemC model instead of the analytical one")(
-      "images", po::value<int>(), "test images routed per distortion (overrides the experiment)")(
+      "images", po::value<int>(), "test images routed per distortion and per accuracy point (overrides the experiment's dataset.images and "
+      "accuracy.images)")(
       "jobs,j", po::value<int>()->default_value(int(std::max(1u, std::thread::hardware_concurrency()))),
       "threads (mapping search) or worker processes (cycle-level)");
   po::variables_map vm;

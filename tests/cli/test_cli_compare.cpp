@@ -130,7 +130,8 @@ TEST_CASE("compare's accuracy figure: baseline, selective and oracle routing per
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto j = nlohmann::json::parse(slurp(dir + "/run/report.json"));
-  auto noise = j["accuracy"]["noise"];
+  CHECK(j["accuracy"]["images"] == 200);
+  auto noise = j["accuracy"]["distortions"]["noise"];
   REQUIRE(noise["ratio"].size() == 2);
   REQUIRE(noise["degree"].size() == 2);
   CHECK(noise["ratio"][0]["distorted_share"].get<double>() == Approx(0.25));
@@ -144,6 +145,10 @@ TEST_CASE("compare's accuracy figure: baseline, selective and oracle routing per
   // At sigma 0.1 the gate (trained at 0.25) misses more noisy images than at 0.4.
   CHECK(noise["degree"][0]["accuracy"]["routing"].get<double>() <= noise["degree"][1]["accuracy"]["routing"].get<double>());
   CHECK_THAT(slurp(dir + "/run/report.md"), Catch::Contains("Fig. 3"));
+  // --images caps the accuracy points too, for quick runs.
+  r = run_rowsim("compare --experiment " + dir + "/x.yaml --images 20 --out " + dir + "/quick");
+  REQUIRE(r.exit_code == 0);
+  CHECK(nlohmann::json::parse(slurp(dir + "/quick/report.json"))["accuracy"]["images"] == 20);
   if (std::system("command -v gnuplot >/dev/null 2>&1") == 0)
     CHECK_THAT(slurp(dir + "/run/fig3-noise-degree.svg"), Catch::Contains("<svg"));
   std::system(("rm -rf " + dir).c_str());
