@@ -85,8 +85,9 @@ NetworkCost cost_of(Context& ctx, const std::string& net_name, double width) {
 }
 
 // The selective dedicated network with pruned weights, stored compressed, quantized to `bits`:
-// analytical counts with the file's actual zeros, on the first test images as input (their zero
-// ifmaps gate MACs when the arch gates).
+// analytical counts with the file's actual zero weights. Feature maps count as dense (zero gating
+// off), as for every other network in the comparison, so the share measures the weights' pruning
+// and bit width alone; the input is the first test images.
 NetworkCost pruned_cost(Context& ctx, int bits) {
   const ExperimentPruning& p = ctx.x.pruning;
   std::string label = fmt::format("{} pruned {}-bit", network_label(p.net, p.width), bits);
@@ -110,10 +111,13 @@ NetworkCost pruned_cost(Context& ctx, int bits) {
   o.weights_path = p.weights;
   o.input_tensor = &input;
   NetworkData data = prepare_network_data(net, o);
-  NetworkValues values = network_values(net, data, ctx.arch, /*compressed=*/true, p.weights);
+  ArchSpec dense_fmaps = ctx.arch;
+  dense_fmaps.zero_gating = false;
+  dense_fmaps.rlc_dram = false;
+  NetworkValues values = network_values(net, data, dense_fmaps, /*compressed=*/true, p.weights);
   SearchOptions search = ctx.x.search;
   search.threads = ctx.options.jobs;
-  NetworkResult r = map_network(net, ctx.x.batch, ctx.arch, search, {}, &values);
+  NetworkResult r = map_network(net, ctx.x.batch, dense_fmaps, search, {}, &values);
   NetworkCost c;
   c.label = label;
   c.net = p.net;
@@ -121,7 +125,7 @@ NetworkCost pruned_cost(Context& ctx, int bits) {
   c.weights = net.total_weights();
   for (size_t i = 0; i < net.layers.size(); ++i)
     for (int16_t w : data.params[i].weights) c.nonzero_weights += w != 0;
-  c.macs = r.totals.macs;  // performed: zero weights (and gated zero ifmaps) skipped
+  c.macs = r.totals.macs;  // performed: MACs with a zero weight skipped
   c.macs_paper = net.total_macs_paper();
   c.energy = r.energy.scaled(1.0 / ctx.x.batch);
   c.cycles = r.totals.cycles / ctx.x.batch;
@@ -452,7 +456,8 @@ nlohmann::json run_compare(const Experiment& x, const CompareOptions& options) {
       write_bar_chart((std::filesystem::path(dir) / "fig4.svg").string(), fig4);
       pruning_md = "## Pruning and quantization (Fig. 4)\n\nThe gate stays unpruned at 16 bits; the dedicated network's "
                    "weights come from `" + x.pruning.weights + "`, stored compressed (nonzero values plus a one-bit-per-"
-                   "position bitmap, whose bits are counted), quantized to each width.\n\n```\n" + t.to_text() + "```\n\n";
+                   "position bitmap, whose bits are counted), quantized to each width; feature maps count as dense, as for "
+                   "every network in this report, so the shares measure pruning and bit width alone.\n\n```\n" + t.to_text() + "```\n\n";
     }
   }
 
