@@ -54,7 +54,7 @@ int cmd_prune(const Args& args) {
       "global (one magnitude threshold across all layers) or layer (the same fraction of every layer)")(
       "max-layer-sparsity", po::value<double>()->default_value(0.99), "no layer is pruned beyond this fraction")(
       "batch", po::value<int64_t>()->default_value(128), "images per mini-batch")(
-      "lr", po::value<double>()->default_value(0.01), "retraining learning rate (cosine decay within each step)")(
+      "lr", po::value<double>()->default_value(0.001), "retraining learning rate (cosine decay within each step)")(
       "momentum", po::value<double>()->default_value(0.9), "SGD momentum")(
       "weight-decay", po::value<double>()->default_value(5e-4), "L2 weight decay on conv and FC weights")(
       "augment", po::value<std::string>()->default_value("auto"),

@@ -62,7 +62,7 @@ struct PruneConfig {
   int steps = 4;           // iterative steps (one-shot: 1)
   int retrain_epochs = 1;  // per step; 0 = prune without retraining
   int batch = 128;
-  double lr = 0.01, momentum = 0.9, weight_decay = 5e-4;  // lr decays by cosine within each step
+  double lr = 0.001, momentum = 0.9, weight_decay = 5e-4;  // lr decays by cosine within each step
   bool augment = true;
   int threads = 2;
   size_t test_limit = 0;  // evaluate on the first N test images (0 = all)
