@@ -16,51 +16,12 @@
 namespace rowsim {
 namespace {
 
-std::string shape_str(const std::vector<int64_t>& shape) {
-  std::string s;
-  for (auto d : shape) s += (s.empty() ? "" : ", ") + std::to_string(d);
-  return "[" + s + "]";
-}
-
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-std::vector<int64_t> weight_shape(const Layer& l) {
-  if (l.kind == LayerKind::FullyConnected) return {l.out_channels, l.in.elements()};
-  return {l.out_channels, l.in_channels_per_group(), l.kernel_h, l.kernel_w};
-}
-
-std::vector<float> finite_values(const TensorData& t, const std::string& origin, const std::string& name) {
-  std::vector<float> v = t.to_floats();
-  for (float x : v)
-    if (!std::isfinite(x)) fail("{}: tensor '{}' holds a non-finite value", origin, name);
-  return v;
-}
-
 void load_weights(const Network& net, const std::string& path, int weight_bits, NetworkData& d) {
-  SafeTensors file = read_safetensors(path);
-  for (size_t i = 0; i < net.layers.size(); ++i) {
-    const Layer& l = net.layers[i];
-    if (l.kind == LayerKind::BatchNorm && file.find(l.name + ".weight"))
-      fail("{}: batch-norm '{}' is not folded; the simulator needs an inference file with batch-norm folded into "
-           "the conv before it (rowsim train -o writes one)",
-           path, l.name);
-    if (!l.has_weights()) continue;
-    const std::string wname = l.name + ".weight", bname = l.name + ".bias";
-    const TensorData* w = file.find(wname);
-    if (!w) fail("{}: no tensor '{}' for layer '{}' of {}", path, wname, l.name, net.name);
-    if (w->shape != weight_shape(l))
-      fail("{}: tensor '{}' has shape {}, layer '{}' of {} needs {}", path, wname, shape_str(w->shape), l.name,
-           net.name, shape_str(weight_shape(l)));
-    std::vector<float> bias(size_t(l.out_channels), 0.0f);
-    if (const TensorData* b = file.find(bname)) {
-      if (b->shape != std::vector<int64_t>{l.out_channels})
-        fail("{}: tensor '{}' has shape {}, expected [{}]", path, bname, shape_str(b->shape), l.out_channels);
-      bias = finite_values(*b, path, bname);
-    }
-    d.params[i] = quantize_layer_params(finite_values(*w, path, wname), bias, weight_bits, d.fmap_q);
-  }
+  d.params = load_fixed_layer_params(net, read_safetensors(path), path, weight_bits, d.fmap_q);
 }
 
 // Seeded random weights with He-uniform scale (activations keep their size through ReLU layers)
@@ -90,13 +51,13 @@ FixedTensor load_input(const Network& net, const std::string& path, int batch, c
     std::vector<int64_t> nchw = {batch, net.input.c, net.input.h, net.input.w};
     std::vector<int64_t> chw = {net.input.c, net.input.h, net.input.w};
     if (in->shape != nchw && !(batch == 1 && in->shape == chw))
-      fail("{}: the input tensor has shape {}, expected {} (batch {} of {} {})", path, shape_str(in->shape),
-           shape_str(nchw), batch, net.name, net.input.str());
+      fail("{}: the input tensor has shape {}, expected {} (batch {} of {} {})", path, shape_string(in->shape),
+           shape_string(nchw), batch, net.name, net.input.str());
     if (in->dtype == DType::I16) {
       // Raw fixed point already in the feature-map format.
       std::memcpy(t.data.data(), in->bytes.data(), size_t(n) * 2);
     } else {
-      std::vector<float> v = finite_values(*in, path, "input");
+      std::vector<float> v = finite_floats(*in, path, "input");
       for (int64_t i = 0; i < n; ++i) t.data[size_t(i)] = quantize(v[size_t(i)], q);
     }
     return t;

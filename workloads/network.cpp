@@ -32,6 +32,11 @@ int Layer::in_channels_per_group() const {
   return in.c / groups;
 }
 
+std::vector<int64_t> Layer::weight_shape() const {
+  if (kind == LayerKind::FullyConnected) return {out_channels, in.elements()};
+  return {out_channels, in_channels_per_group(), kernel_h, kernel_w};
+}
+
 int64_t Layer::weights() const {
   if (kind == LayerKind::Conv) return int64_t(kernel_h) * kernel_w * in_channels_per_group() * out_channels;
   if (kind == LayerKind::FullyConnected) return in.elements() * out_channels;

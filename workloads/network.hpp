@@ -44,6 +44,8 @@ struct Layer {
   bool has_weights() const { return kind == LayerKind::Conv || kind == LayerKind::FullyConnected; }
   int in_channels_per_group() const;
   int64_t weights() const;     // eq. (1): kernel weights only
+  // The weight tensor's shape in weight files: [out][in/groups][kh][kw]; FC [out][C*H*W].
+  std::vector<int64_t> weight_shape() const;
   int64_t biases() const;      // one per output channel where bias is on (BN folds into it)
   int64_t macs() const;        // executed multiply-accumulates for one image
   int64_t macs_paper() const;  // eq. (2) with the paper's D_F convention

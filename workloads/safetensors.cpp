@@ -12,6 +12,12 @@
 
 namespace rowsim {
 
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::string s;
+  for (int64_t d : shape) s += (s.empty() ? "" : ", ") + std::to_string(d);
+  return "[" + s + "]";
+}
+
 namespace {
 
 const std::pair<const char*, DType> kDTypes[] = {{"F32", DType::F32}, {"F16", DType::F16}, {"BF16", DType::BF16},

@@ -16,6 +16,9 @@ enum class DType { F32, F16, BF16, F64, I8, U8, I16, I32, I64 };
 const char* dtype_name(DType dtype);  // "F32", as in the file
 int dtype_bytes(DType dtype);
 
+// "[a, b, c]", for messages.
+std::string shape_string(const std::vector<int64_t>& shape);
+
 struct TensorData {
   DType dtype = DType::F32;
   std::vector<int64_t> shape;

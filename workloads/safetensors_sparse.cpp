@@ -22,12 +22,6 @@ bool element_is_zero(const char* p, int bytes) {
   return true;
 }
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string s;
-  for (int64_t d : shape) s += (s.empty() ? "" : ", ") + std::to_string(d);
-  return "[" + s + "]";
-}
-
 }  // namespace
 
 bool is_layer_weight(const std::string& name, const TensorData& tensor) {
@@ -121,10 +115,10 @@ SafeTensors decode_sparse(SafeTensors file, const std::string& origin) {
     const int64_t mask_bytes = (n + 7) / 8;
     if (mask->dtype != DType::U8 || mask->shape != std::vector<int64_t>{mask_bytes})
       fail("{}: tensor '{}' is {} {}, expected U8 [{}] (one bit per element of the dense shape {})", origin, mname,
-           dtype_name(mask->dtype), shape_text(mask->shape), mask_bytes, shape_text(t.shape));
+           dtype_name(mask->dtype), shape_string(mask->shape), mask_bytes, shape_string(t.shape));
     if (values->shape.size() != 1)
       fail("{}: tensor '{}' has shape {}, expected one dimension (the stored elements)", origin, vname,
-           shape_text(values->shape));
+           shape_string(values->shape));
     int64_t set = 0;
     for (int64_t i = 0; i < n; ++i) set += (uint8_t(mask->bytes[size_t(i / 8)]) >> (i % 8)) & 1u;
     if (n % 8 && (uint8_t(mask->bytes[size_t(n / 8)]) >> (n % 8)) != 0)

@@ -109,4 +109,39 @@ Network network_for_weights(const WeightsInfo& info, const std::string& origin, 
   return zoo_network(info.network, info.width, info.classes);
 }
 
+std::vector<float> finite_floats(const TensorData& t, const std::string& origin, const std::string& name) {
+  std::vector<float> v = t.to_floats();
+  for (float x : v)
+    if (!std::isfinite(x)) fail("{}: tensor '{}' holds a non-finite value", origin, name);
+  return v;
+}
+
+std::vector<FixedLayerParams> load_fixed_layer_params(const Network& net, const SafeTensors& file,
+                                                      const std::string& origin, int weight_bits,
+                                                      const QFormat& fmap_q) {
+  std::vector<FixedLayerParams> params(net.layers.size());
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const Layer& l = net.layers[i];
+    if (l.kind == LayerKind::BatchNorm && file.find(l.name + ".weight"))
+      fail("{}: batch-norm '{}' is not folded; fixed-point inference (the simulator, eval --fixed-point) needs "
+           "batch-norm folded into the conv before it (rowsim train -o writes such an inference file)",
+           origin, l.name);
+    if (!l.has_weights()) continue;
+    const std::string wname = l.name + ".weight", bname = l.name + ".bias";
+    const TensorData* w = file.find(wname);
+    if (!w) fail("{}: no tensor '{}' for layer '{}' of {}", origin, wname, l.name, net.name);
+    if (w->shape != l.weight_shape())
+      fail("{}: tensor '{}' has shape {}, layer '{}' of {} needs {}", origin, wname, shape_string(w->shape), l.name,
+           net.name, shape_string(l.weight_shape()));
+    std::vector<float> bias(size_t(l.out_channels), 0.0f);
+    if (const TensorData* b = file.find(bname)) {
+      if (b->shape != std::vector<int64_t>{l.out_channels})
+        fail("{}: tensor '{}' has shape {}, expected [{}]", origin, bname, shape_string(b->shape), l.out_channels);
+      bias = finite_floats(*b, origin, bname);
+    }
+    params[i] = quantize_layer_params(finite_floats(*w, origin, wname), bias, weight_bits, fmap_q);
+  }
+  return params;
+}
+
 }  // namespace rowsim

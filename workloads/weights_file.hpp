@@ -4,6 +4,7 @@
 #pragma once
 #include <string>
 
+#include "workloads/fixed_point.hpp"
 #include "workloads/network.hpp"
 #include "workloads/safetensors.hpp"
 
@@ -39,6 +40,16 @@ double layer_weight_sparsity(const SafeTensors& file);
 // The error names the file, the key, the claimed and the actual value.
 void check_weight_claims(const SafeTensors& file, const std::string& origin, const WeightsInfo& info);
 inline constexpr double kSparsityTolerance = 1e-5;
+
+// The tensor's values as floats; UserError naming `origin` and `name` on a NaN or infinity.
+std::vector<float> finite_floats(const TensorData& t, const std::string& origin, const std::string& name);
+
+// Every conv/FC layer's weights and bias from `file` (read from `origin`), checked (present, the
+// layer's shape, finite, batch-norm folded) and quantized as the simulator computes with them
+// (quantize_layer_params). Indexed like net.layers; layers without weights get empty params.
+std::vector<FixedLayerParams> load_fixed_layer_params(const Network& net, const SafeTensors& file,
+                                                      const std::string& origin, int weight_bits,
+                                                      const QFormat& fmap_q);
 
 // The network the weights belong to: the zoo network at the recorded width and class count, or
 // the YAML network file (`net_file_override` when given, else the recorded path).

@@ -1,6 +1,8 @@
 // A weights file whose metadata claims a sparsity or bit width its tensors do not have is refused
 // wherever files are read for simulation, mapping and evaluation (weights_info), with the file,
 // the key, the claim and the actual value in the message.
+#include <cmath>
+
 #include <catch2/catch.hpp>
 
 #include "tests/cli/run_command.hpp"
@@ -83,6 +85,36 @@ TEST_CASE("map and eval refuse a file that lies about its sparsity", "[compressi
     INFO(cmd << r.err);
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("lie.safetensors") && Catch::Contains("'sparsity' is 0.800000"));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the simulator and fixed-point eval refuse non-finite and misshapen weights", "[compression][claims][cli]") {
+  std::string dir = fixtures::temp_dir("bad_values");
+  const std::vector<std::string> commands = {"map --weights ",
+                                             "eval --dataset synthetic --limit 10 --fixed-point --weights "};
+  SafeTensors nan = fixtures::random_vgg(6);
+  const TensorData* w = nan.find("conv2_1.weight");
+  REQUIRE(w != nullptr);
+  std::vector<float> values = w->to_floats();
+  values[7] = std::nanf("");
+  nan.put("conv2_1.weight", TensorData::from_floats(values, w->shape));
+  write_safetensors(dir + "/nan.safetensors", nan);
+  for (const auto& cmd : commands) {
+    auto r = run_rowsim(cmd + dir + "/nan.safetensors");
+    INFO(cmd << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("nan.safetensors") && Catch::Contains("'conv2_1.weight'") &&
+                          Catch::Contains("non-finite"));
+  }
+  SafeTensors bias = fixtures::random_vgg(6);
+  bias.put("fc1.bias", TensorData::from_floats({0.5f, 0.5f}, {2}));
+  write_safetensors(dir + "/bias.safetensors", bias);
+  for (const auto& cmd : commands) {
+    auto r = run_rowsim(cmd + dir + "/bias.safetensors");
+    INFO(cmd << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("bias.safetensors") && Catch::Contains("'fc1.bias' has shape [2]"));
   }
   std::filesystem::remove_all(dir);
 }

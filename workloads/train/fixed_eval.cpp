@@ -8,6 +8,7 @@
 
 #include "workloads/reference_ops.hpp"
 #include "workloads/util/error.hpp"
+#include "workloads/weights_file.hpp"
 
 namespace rowsim::train {
 
@@ -15,24 +16,6 @@ namespace {
 
 // Sums of at most this many products of two 16-bit integers are exact in a double.
 constexpr int64_t kMaxExactTerms = int64_t(1) << 22;
-
-std::vector<int64_t> weight_shape(const Layer& l) {
-  if (l.kind == LayerKind::FullyConnected) return {l.out_channels, l.in.elements()};
-  return {l.out_channels, l.in_channels_per_group(), l.kernel_h, l.kernel_w};
-}
-
-std::string shape_str(const std::vector<int64_t>& s) {
-  std::string out;
-  for (int64_t d : s) out += (out.empty() ? "" : ", ") + std::to_string(d);
-  return "[" + out + "]";
-}
-
-std::vector<float> finite(const TensorData& t, const std::string& origin, const std::string& name) {
-  std::vector<float> v = t.to_floats();
-  for (float x : v)
-    if (!std::isfinite(x)) fail("{}: tensor '{}' holds a non-finite value", origin, name);
-  return v;
-}
 
 int16_t write_out(double sum, int64_t bias, int shift, const QFormat& q) {
   return requantize(int64_t(sum) + bias, shift, q);
@@ -114,30 +97,11 @@ FixedModel make_fixed_model(const Network& net, const SafeTensors& weights, cons
   m.net = net;
   m.fmap_q = fmap_format(word_bits);
   m.weight_bits = weight_bits;
-  m.params.resize(net.layers.size());
-  for (size_t i = 0; i < net.layers.size(); ++i) {
-    const Layer& l = net.layers[i];
-    if (l.kind == LayerKind::BatchNorm && weights.find(l.name + ".weight"))
-      fail("{}: batch-norm '{}' is not folded; fixed-point evaluation needs batch-norm folded into the conv before it",
-           origin, l.name);
-    if (!l.has_weights()) continue;
-    const std::string wname = l.name + ".weight", bname = l.name + ".bias";
-    const TensorData* w = weights.find(wname);
-    if (!w) fail("{}: no tensor '{}' for layer '{}' of {}", origin, wname, l.name, net.name);
-    if (w->shape != weight_shape(l))
-      fail("{}: tensor '{}' has shape {}, layer '{}' of {} needs {}", origin, wname, shape_str(w->shape), l.name,
-           net.name, shape_str(weight_shape(l)));
-    if (l.weights() / l.out_channels >= kMaxExactTerms)
+  for (const Layer& l : net.layers)
+    if (l.has_weights() && l.weights() / l.out_channels >= kMaxExactTerms)
       fail("{}: layer '{}' sums {} products per output, more than the exact double-precision limit {}", origin, l.name,
            l.weights() / l.out_channels, kMaxExactTerms);
-    std::vector<float> bias(size_t(l.out_channels), 0.0f);
-    if (const TensorData* b = weights.find(bname)) {
-      if (b->shape != std::vector<int64_t>{l.out_channels})
-        fail("{}: tensor '{}' has shape {}, expected [{}]", origin, bname, shape_str(b->shape), l.out_channels);
-      bias = finite(*b, origin, bname);
-    }
-    m.params[i] = quantize_layer_params(finite(*w, origin, wname), bias, weight_bits, m.fmap_q);
-  }
+  m.params = load_fixed_layer_params(net, weights, origin, weight_bits, m.fmap_q);
   return m;
 }
 

@@ -35,17 +35,6 @@ PoolGeometry pool_geometry(const Layer& l) {
   return g;
 }
 
-std::vector<int64_t> weight_shape(const Layer& l) {
-  if (l.kind == LayerKind::FullyConnected) return {l.out_channels, l.in.elements()};
-  return {l.out_channels, l.in_channels_per_group(), l.kernel_h, l.kernel_w};
-}
-
-std::string shape_str(const std::vector<int64_t>& s) {
-  std::string out = "[";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + "]";
-}
-
 }  // namespace
 
 int Model::add_param(const std::string& name, std::vector<int64_t> shape, bool decay) {
@@ -113,7 +102,7 @@ Model::Model(const Network& net, uint64_t seed) : net_(net) {
     Node& node = nodes_[i];
     const Layer& l = *node.layer;
     if (l.has_weights()) {
-      node.weight = add_param(l.name + ".weight", weight_shape(l), true);
+      node.weight = add_param(l.name + ".weight", l.weight_shape(), true);
       int next = sole_consumer(int(i));
       bool bn_follows = next >= 0 && net_.layers[size_t(next)].kind == LayerKind::BatchNorm;
       if (l.bias && !bn_follows) node.bias = add_param(l.name + ".bias", {l.out_channels}, false);
@@ -153,12 +142,12 @@ Model::Model(const Network& net, const SafeTensors& weights, const std::string& 
   auto take = [&](const std::string& name, std::vector<int64_t> shape, bool required, bool decay) {
     const TensorData* t = weights.find(name);
     if (!t) {
-      if (required) fail("{}: missing tensor '{}' (shape {}) for network '{}'", origin, name, shape_str(shape), net_.name);
+      if (required) fail("{}: missing tensor '{}' (shape {}) for network '{}'", origin, name, shape_string(shape), net_.name);
       return -1;
     }
     if (t->shape != shape)
-      fail("{}: tensor '{}' has shape {}, but network '{}' (width {}) needs {}", origin, name, shape_str(t->shape),
-           net_.name, net_.width, shape_str(shape));
+      fail("{}: tensor '{}' has shape {}, but network '{}' (width {}) needs {}", origin, name, shape_string(t->shape),
+           net_.name, net_.width, shape_string(shape));
     used.insert(name);
     int id = add_param(name, std::move(shape), decay);
     params_[size_t(id)].value = t->to_floats();
@@ -167,7 +156,7 @@ Model::Model(const Network& net, const SafeTensors& weights, const std::string& 
   for (auto& node : nodes_) {
     const Layer& l = *node.layer;
     if (l.has_weights()) {
-      node.weight = take(l.name + ".weight", weight_shape(l), true, true);
+      node.weight = take(l.name + ".weight", l.weight_shape(), true, true);
       node.bias = take(l.name + ".bias", {l.out_channels}, false, false);
     } else if (l.kind == LayerKind::BatchNorm && weights.find(l.name + ".weight")) {
       node.weight = take(l.name + ".weight", {l.in.c}, true, false);
@@ -326,7 +315,7 @@ void Model::load_state(const SafeTensors& in, const std::string& origin) {
     const TensorData& t = in.get(name, origin);
     if (t.shape != shape || t.dtype != DType::F32)
       fail("{}: tensor '{}' is {} {}, expected F32 {} (a checkpoint of a different network?)", origin, name,
-           dtype_name(t.dtype), shape_str(t.shape), shape_str(shape));
+           dtype_name(t.dtype), shape_string(t.shape), shape_string(shape));
     dst = t.to_floats();
   };
   for (auto& p : params_) {

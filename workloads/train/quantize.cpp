@@ -77,10 +77,7 @@ QuantizeResult quantize_weights(const Network& net, const SafeTensors& in, const
     if (t->elements() != l.weights())
       fail("{}: tensor '{}.weight' holds {} values, layer '{}' of {} has {} weights", origin, l.name, t->elements(),
            l.name, net.name, l.weights());
-    Item item{&l, t->to_floats()};
-    for (float v : item.values)
-      if (!std::isfinite(v)) fail("{}: tensor '{}.weight' holds a non-finite value", origin, l.name);
-    items.push_back(std::move(item));
+    items.push_back(Item{&l, finite_floats(*t, origin, l.name + ".weight")});
   }
   for (const auto& l : net.layers)
     if (l.kind == LayerKind::BatchNorm && in.find(l.name + ".weight"))
