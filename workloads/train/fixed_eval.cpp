@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "workloads/reference_ops.hpp"
+#include "workloads/train/im2col.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/weights_file.hpp"
 
@@ -21,43 +22,40 @@ int16_t write_out(double sum, int64_t bias, int shift, const QFormat& q) {
   return requantize(int64_t(sum) + bias, shift, q);
 }
 
-// Conv of one layer, images split across the pool; exact integer sums via dgemm.
+// Conv of one layer, images split across the pool and taken in blocks; exact integer sums via dgemm.
 FixedTensor conv_fast(ThreadPool& pool, const Layer& l, const FixedTensor& in, const FixedLayerParams& p,
                       const QFormat& out_q) {
   const int G = l.groups, C = in.shape.c / G, M = l.out_channels / G, R = l.kernel_h, S = l.kernel_w;
-  const int H = in.shape.h, W = in.shape.w, U = l.stride, pad = l.pad;
-  const int E = (H + 2 * pad - R) / U + 1, F = (W + 2 * pad - S) / U + 1;
+  const int H = in.shape.h, W = in.shape.w;
+  const ConvGeometry geometry{l.out_channels, R, S, l.stride, l.pad, G};
+  const int E = geometry.out_h(H), F = geometry.out_w(W);
   const int K = C * R * S, P = E * F;
+  const int block = images_per_block(K, P, sizeof(double));
   FixedTensor out(in.n, Shape{l.out_channels, E, F}, out_q);
   const int shift = in.q.frac + p.weight_q.frac - out_q.frac;
   std::vector<double> w(p.weights.begin(), p.weights.end());
   pool.run(in.n, [&](int, int64_t b0, int64_t b1) {
-    std::vector<double> col(size_t(K) * P), acc(size_t(M) * P);
-    for (int64_t b = b0; b < b1; ++b)
+    std::vector<double> col, acc;
+    for (int64_t n0 = b0; n0 < b1; n0 += block) {
+      const int nb = int(std::min<int64_t>(b1, n0 + block) - n0), cols = nb * P;
+      col.resize(size_t(K) * cols);
+      acc.resize(size_t(M) * cols);
       for (int g = 0; g < G; ++g) {
-        for (int c = 0; c < C; ++c)
-          for (int r = 0; r < R; ++r)
-            for (int s = 0; s < S; ++s) {
-              double* row = &col[size_t((c * R + r) * S + s) * P];
-              const int16_t* plane = &in.data[in.index(int(b), g * C + c, 0, 0)];
-              for (int y = 0; y < E; ++y) {
-                const int iy = y * U + r - pad;
-                for (int x = 0; x < F; ++x) {
-                  const int ix = x * U + s - pad;
-                  row[y * F + x] = (iy < 0 || iy >= H || ix < 0 || ix >= W) ? 0.0 : double(plane[iy * W + ix]);
-                }
-              }
-            }
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, P, K, 1.0, w.data() + size_t(g) * M * K, K,
-                    col.data(), P, 0.0, acc.data(), P);
+        im2col([&](int c, int i) { return &in.data[in.index(int(n0) + i, g * C + c, 0, 0)]; }, H, W, geometry, C, nb,
+               E, F, col.data());
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, cols, K, 1.0, w.data() + size_t(g) * M * K, K,
+                    col.data(), cols, 0.0, acc.data(), cols);
         for (int m = 0; m < M; ++m) {
           const int mo = g * M + m;
           const int64_t bias = p.bias.empty() ? 0 : p.bias[size_t(mo)];
-          int16_t* dst = &out.data[out.index(int(b), mo, 0, 0)];
-          const double* a = &acc[size_t(m) * P];
-          for (int i = 0; i < P; ++i) dst[i] = write_out(a[i], bias, shift, out_q);
+          for (int i = 0; i < nb; ++i) {
+            int16_t* dst = &out.data[out.index(int(n0) + i, mo, 0, 0)];
+            const double* a = &acc[size_t(m) * cols + size_t(i) * P];
+            for (int j = 0; j < P; ++j) dst[j] = write_out(a[j], bias, shift, out_q);
+          }
         }
       }
+    }
   });
   return out;
 }

@@ -1,4 +1,5 @@
 #include "workloads/train/layers.hpp"
+#include "workloads/train/im2col.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -28,42 +29,11 @@ bool is_pointwise(const ConvGeometry& g) {
   return g.kernel_h == 1 && g.kernel_w == 1 && g.stride == 1 && g.pad == 0;
 }
 
-// Output columns [lo, hi) whose input column ox*stride - pad + s lies inside [0, width).
-inline void valid_range(int ow, int width, int stride, int offset, int& lo, int& hi) {
-  lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-  hi = width - offset <= 0 ? 0 : std::min(ow, (width - offset + stride - 1) / stride);
-  if (hi < lo) hi = lo;
-}
-
 // Rows (c, r, s) of channels [c0, c0 + cg), columns (image, oy, ox) of images [n0, n1).
-void im2col(const Tensor& in, const ConvGeometry& g, int c0, int cg, int n0, int n1, int oh, int ow, float* col) {
-  const size_t cols = size_t(n1 - n0) * oh * ow;
-  for (int c = 0; c < cg; ++c)
-    for (int r = 0; r < g.kernel_h; ++r)
-      for (int s = 0; s < g.kernel_w; ++s) {
-        float* row = col + (size_t(c * g.kernel_h + r) * g.kernel_w + s) * cols;
-        const int offset = s - g.pad;
-        int lo, hi;
-        valid_range(ow, in.w, g.stride, offset, lo, hi);
-        for (int n = n0; n < n1; ++n) {
-          const float* plane = in.v.data() + (size_t(c0 + c) * in.n + n) * in.plane();
-          for (int oy = 0; oy < oh; ++oy) {
-            int iy = oy * g.stride - g.pad + r;
-            float* dst = row + (size_t(n - n0) * oh + oy) * ow;
-            if (iy < 0 || iy >= in.h) {
-              std::fill(dst, dst + ow, 0.0f);
-              continue;
-            }
-            const float* src = plane + size_t(iy) * in.w + offset;
-            std::fill(dst, dst + lo, 0.0f);
-            if (g.stride == 1)
-              std::memcpy(dst + lo, src + lo, size_t(hi - lo) * sizeof(float));
-            else
-              for (int ox = lo; ox < hi; ++ox) dst[ox] = src[ox * g.stride];
-            std::fill(dst + hi, dst + ow, 0.0f);
-          }
-        }
-      }
+void im2col_tensor(const Tensor& in, const ConvGeometry& g, int c0, int cg, int n0, int n1, int oh, int ow,
+                   float* col) {
+  im2col([&](int c, int i) { return in.v.data() + (size_t(c0 + c) * in.n + n0 + i) * in.plane(); }, in.h, in.w, g,
+         cg, n1 - n0, oh, ow, col);
 }
 
 // The adjoint of im2col: adds column gradients back into the input gradient.
@@ -145,14 +115,12 @@ double sum_product_deviation(const float* y, const float* x, size_t n, float mea
   return blocked_sum(n, [x, y, mean](size_t i) { return y[i] * (x[i] - mean); });
 }
 
-// Images per im2col block: the column buffer (k rows) stays around 1 MB so it is still in cache
-// when the GEMM packs it, instead of streaming a whole batch's columns through memory.
-int images_per_block(int k, int pixels) {
-  const int target_cols = std::max(256, (1 << 18) / std::max(k, 1));
+}  // namespace
+
+int images_per_block(int k, int pixels, size_t value_bytes) {
+  const int target_cols = std::max(256, int((size_t(1) << 20) / value_bytes) / std::max(k, 1));
   return std::max(1, target_cols / std::max(pixels, 1));
 }
-
-}  // namespace
 
 void conv_forward(ThreadPool& pool, Workspace& ws, const ConvGeometry& g, const Tensor& in, const float* weight,
                   const float* bias, Tensor& out) {
@@ -161,7 +129,7 @@ void conv_forward(ThreadPool& pool, Workspace& ws, const ConvGeometry& g, const 
   const int cg = in.c / g.groups, mg = g.out_channels / g.groups;
   const int k = cg * g.kernel_h * g.kernel_w;
   const int ld_out = in.n * oh * ow;
-  const int block = images_per_block(k, oh * ow);
+  const int block = images_per_block(k, oh * ow, sizeof(float));
   pool.run(in.n, [&](int t, int64_t b, int64_t e) {
     for (int n0 = int(b); n0 < int(e); n0 += block) {
       const int n1 = std::min(int(e), n0 + block);
@@ -175,7 +143,7 @@ void conv_forward(ThreadPool& pool, Workspace& ws, const ConvGeometry& g, const 
         } else {
           auto& col = ws.col[size_t(t)];
           grow(col, size_t(k) * cols);
-          im2col(in, g, grp * cg, cg, n0, n1, oh, ow, col.data());
+          im2col_tensor(in, g, grp * cg, cg, n0, n1, oh, ow, col.data());
           gemm(false, false, mg, cols, k, 1.0f, wg, k, col.data(), cols, 0.0f, dst, ld_out);
         }
         if (bias)
@@ -197,7 +165,7 @@ void conv_backward(ThreadPool& pool, Workspace& ws, const ConvGeometry& g, const
   const int ld_out = in.n * oh * ow;
   const size_t wsize = size_t(g.out_channels) * k;
   const int threads = pool.size();
-  const int block = images_per_block(k, oh * ow);
+  const int block = images_per_block(k, oh * ow, sizeof(float));
   pool.run(in.n, [&](int t, int64_t b, int64_t e) {
     auto& part = ws.partial[size_t(t)];
     grow(part, wsize);
@@ -221,7 +189,7 @@ void conv_backward(ThreadPool& pool, Workspace& ws, const ConvGeometry& g, const
         }
         auto& col = ws.col[size_t(t)];
         grow(col, size_t(k) * cols);
-        im2col(in, g, grp * cg, cg, n0, n1, oh, ow, col.data());
+        im2col_tensor(in, g, grp * cg, cg, n0, n1, oh, ow, col.data());
         gemm(false, true, mg, k, cols, 1.0f, dy, ld_out, col.data(), cols, 1.0f, dw, k);
         if (d_in) {
           auto& dcol = ws.col_grad[size_t(t)];

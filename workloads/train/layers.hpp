@@ -25,6 +25,11 @@ struct ConvGeometry {
   int out_w(int in_w) const { return (in_w + 2 * pad - kernel_w) / stride + 1; }
 };
 
+// Images per im2col block for a layer with k column rows and `pixels` outputs per image: the
+// column buffer stays around 1 MB so it is still in cache when the GEMM packs it, and small late
+// layers (2x2 in a 32x32 VGG) still give the GEMM at least 256 columns.
+int images_per_block(int k, int pixels, size_t value_bytes);
+
 // weight: [out][in/groups][kh][kw]; bias may be null.
 void conv_forward(ThreadPool& pool, Workspace& ws, const ConvGeometry& g, const Tensor& in, const float* weight,
                   const float* bias, Tensor& out);
