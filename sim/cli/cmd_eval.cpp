@@ -66,7 +66,7 @@ int cmd_eval(const Args& args) {
     train::FixedModel model = train::make_fixed_model(net, file, path, train::simulator_weight_bits(info.bits));
     arithmetic = fmt::format("fixed-point: {}-bit weights (per-layer formats), feature maps {}", model.weight_bits,
                              model.fmap_q.str());
-    r = train::evaluate_fixed(pool, model, set, std::min(batch, 64));
+    r = train::evaluate_fixed(pool, model, set, batch);
   } else {
     train::Model model(net, file, path);
     r = train::evaluate(pool, model, set, batch);

@@ -45,7 +45,7 @@ int cmd_quantize(const Args& args) {
       "sweep", po::value<std::string>(),
       "evaluate each width in fixed point instead of writing a file: FROM:TO:STEP (16:4:2) or a list (16,12,8)")(
       "no-eval", po::bool_switch(), "write the quantized file without measuring its fixed-point top-1")(
-      "batch", po::value<int64_t>()->default_value(64), "images per fixed-point inference batch")(
+      "batch", po::value<int64_t>()->default_value(256), "images per fixed-point inference batch")(
       "plot", po::value<std::string>(), "with --sweep: an SVG of top-1 against the weight bits (gnuplot)")(
       "format", po::value<std::string>()->default_value("table"), "report on stdout: table or json")(
       "output,o", po::value<std::string>(),
