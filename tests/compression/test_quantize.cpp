@@ -1,6 +1,7 @@
 // Quantized weights: the simulator's own quantization (prepare_network_data) reproduces exactly
 // the integers rowsim quantize chose, and the fixed-point evaluation computes exactly the
 // reference forward the simulator is checked against.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "sim/network_data.hpp"
@@ -127,6 +128,13 @@ TEST_CASE("fixed-point eval equals the reference forward bit for bit", "[compres
       for (int c = 1; c < 10; ++c)
         if (ref.outputs.back().at(int(b), c, 0, 0) > ref.outputs.back().at(int(b), best, 0, 0)) best = c;
       CHECK(pred[b] == best);
+    }
+    // Each image alone gives the same logits as inside the batch (the images are blocked into
+    // shared GEMMs, so a mix-up between images would show here).
+    for (size_t b = 0; b < images.size(); ++b) {
+      FixedTensor one = fixed_forward(pool, model, quantize_images(images, b, b + 1, model.fmap_q));
+      const int64_t k = one.image_elements();
+      CHECK(std::equal(one.data.begin(), one.data.end(), logits.data.begin() + int64_t(b) * k));
     }
   }
   std::filesystem::remove_all(dir);
