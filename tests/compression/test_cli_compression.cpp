@@ -46,6 +46,9 @@ TEST_CASE("prune and quantize reject bad flags clearly", "[compression][cli]") {
   expect_error("quantize" + w + " --bits 8", "-o FILE");
   expect_error("quantize" + w + out + " --bits 8 --per-layer-format --global-format", "--global-format");
   expect_error("eval" + w + " --fixed-point --float --dataset synthetic", "--fixed-point or --float");
+  for (const char* b : {"0", "4097"})
+    expect_error(std::string("quantize") + w + " --sweep 16 --batch " + b, std::string("--batch ") + b, "1 to 4096");
+  expect_error("eval" + w + " --fixed-point --batch 0 --dataset synthetic", "--batch 0", "1 to 65536");
   std::filesystem::remove_all(dir);
 }
 
