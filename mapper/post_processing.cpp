@@ -7,7 +7,15 @@ namespace rowsim {
 bool runs_on_array(const Layer& layer) { return layer.has_weights(); }
 
 bool runs_in_post_processing(const Layer& layer) {
-  return layer.kind == LayerKind::Pool || layer.kind == LayerKind::Add;
+  switch (layer.kind) {
+    case LayerKind::Pool:
+    case LayerKind::Add:
+    case LayerKind::Mul: return true;
+    // Piecewise-linear activations are applied like ReLU as ofmaps leave the array.
+    case LayerKind::Activation:
+      return layer.activation != ActivationKind::Clip && layer.activation != ActivationKind::LeakyRelu;
+    default: return false;
+  }
 }
 
 AccessCounts post_processing_counts(const Network& net, const Layer& layer, int batch, const ArchSpec& arch) {

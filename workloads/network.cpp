@@ -23,8 +23,32 @@ const char* to_string(LayerKind kind) {
     case LayerKind::ReLU: return "relu";
     case LayerKind::BatchNorm: return "batchnorm";
     case LayerKind::Add: return "add";
+    case LayerKind::Concat: return "concat";
+    case LayerKind::Mul: return "mul";
+    case LayerKind::Activation: return "activation";
   }
   return "?";
+}
+
+const char* to_string(ActivationKind kind) {
+  switch (kind) {
+    case ActivationKind::Clip: return "clip";
+    case ActivationKind::LeakyRelu: return "leaky_relu";
+    case ActivationKind::Sigmoid: return "sigmoid";
+    case ActivationKind::Tanh: return "tanh";
+    case ActivationKind::HardSigmoid: return "hard_sigmoid";
+    case ActivationKind::HardSwish: return "hard_swish";
+    case ActivationKind::Affine: return "affine";
+  }
+  return "?";
+}
+
+int window_output_size(int in, int kernel, int stride, int pad, bool ceil_mode) {
+  const int64_t span = int64_t(in) + 2 * int64_t(pad) - kernel;
+  if (span < 0 || stride < 1) return 0;
+  int64_t out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+  if (ceil_mode && (out - 1) * stride >= int64_t(in) + pad) --out;
+  return static_cast<int>(out);
 }
 
 int Layer::in_channels_per_group() const {
@@ -91,9 +115,10 @@ Shape window_output(const Network& net, const Layer& l) {
   if (l.pad >= l.kernel_h || l.pad >= l.kernel_w)
     fail("network '{}', layer '{}': pad {} must be smaller than the kernel {}x{}", net.name, l.name, l.pad, l.kernel_h,
          l.kernel_w);
+  const bool ceil_mode = l.kind == LayerKind::Pool && l.ceil_mode;
   Shape out;
-  out.h = (padded_h - l.kernel_h) / l.stride + 1;
-  out.w = (padded_w - l.kernel_w) / l.stride + 1;
+  out.h = window_output_size(l.in.h, l.kernel_h, l.stride, l.pad, ceil_mode);
+  out.w = window_output_size(l.in.w, l.kernel_w, l.stride, l.pad, ceil_mode);
   out.c = l.in.c;
   return out;
 }
@@ -130,8 +155,7 @@ void Network::finalize() {
     }
     auto shape_of = [&](int id) { return id < 0 ? input : layers[static_cast<size_t>(id)].out; };
     l.in = shape_of(l.input_ids[0]);
-    bool multi_input = l.kind == LayerKind::Add;
-    if (!multi_input && l.input_ids.size() != 1)
+    if (!l.multi_input() && l.input_ids.size() != 1)
       fail("network '{}', layer '{}': a {} layer takes exactly one input, got {}", name, l.name, to_string(l.kind),
            l.input_ids.size());
     switch (l.kind) {
@@ -157,17 +181,41 @@ void Network::finalize() {
         break;
       case LayerKind::ReLU:
       case LayerKind::BatchNorm:
+      case LayerKind::Activation:
         l.out = l.in;
         break;
       case LayerKind::Add:
+      case LayerKind::Mul: {
         if (l.input_ids.size() != 2)
-          fail("network '{}', layer '{}': an add layer takes exactly two inputs, got {}", name, l.name,
-               l.input_ids.size());
-        if (shape_of(l.input_ids[1]) != l.in)
-          fail("network '{}', layer '{}': inputs have different shapes {} and {}", name, l.name, l.in.str(),
-               shape_of(l.input_ids[1]).str());
+          fail("network '{}', layer '{}': an {} layer takes exactly two inputs, got {}", name, l.name,
+               to_string(l.kind), l.input_ids.size());
+        // The second input may be broadcast: one value per channel, or one value.
+        Shape b = shape_of(l.input_ids[1]);
+        bool per_channel = b.c == l.in.c && b.h == 1 && b.w == 1, scalar = b == Shape{1, 1, 1};
+        if (b != l.in && !per_channel && !scalar)
+          fail("network '{}', layer '{}': inputs have shapes {} and {}; the second must equal the first, be "
+               "{}x1x1 (per channel) or 1x1x1",
+               name, l.name, l.in.str(), b.str(), l.in.c);
         l.out = l.in;
         break;
+      }
+      case LayerKind::Concat: {
+        if (l.input_ids.size() < 2)
+          fail("network '{}', layer '{}': a concat layer takes at least two inputs, got {}", name, l.name,
+               l.input_ids.size());
+        l.out = l.in;
+        for (size_t k = 1; k < l.input_ids.size(); ++k) {
+          Shape b = shape_of(l.input_ids[k]);
+          if (b.h != l.in.h || b.w != l.in.w)
+            fail("network '{}', layer '{}': concat on channels needs equal height and width, input {} is {} and "
+                 "input 1 is {}",
+                 name, l.name, k + 1, b.str(), l.in.str());
+          if (int64_t(l.out.c) + b.c > (int64_t(1) << 24))
+            fail("network '{}', layer '{}': concat of more than 2^24 channels", name, l.name);
+          l.out.c += b.c;
+        }
+        break;
+      }
     }
     if (l.out.h < 1 || l.out.w < 1)
       fail("network '{}', layer '{}': output shape {} is empty", name, l.name, l.out.str());

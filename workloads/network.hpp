@@ -15,10 +15,17 @@ struct Shape {
   std::string str() const;  // "CxHxW"
 };
 
-enum class LayerKind { Conv, FullyConnected, Pool, ReLU, BatchNorm, Add };
+// Concat joins its inputs on channels; Mul multiplies element-wise (the second input may be one
+// value per channel, or one value, broadcast: squeeze-excitation scaling); Activation is an
+// element-wise function other than ReLU (ActivationKind), Add may broadcast its second input too.
+enum class LayerKind { Conv, FullyConnected, Pool, ReLU, BatchNorm, Add, Concat, Mul, Activation };
 enum class PoolKind { Max, Avg };
+// Clip: min(max(x, a), b) (ReLU6 is a=0, b=6); LeakyRelu: x < 0 ? a*x : x; HardSigmoid:
+// clip(a*x + b, 0, 1); HardSwish: x * HardSigmoid(x) with a=1/6, b=1/2; Affine: a*x + b.
+enum class ActivationKind { Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Affine };
 
 const char* to_string(LayerKind kind);
+const char* to_string(ActivationKind kind);
 
 struct Layer {
   std::string name;
@@ -31,6 +38,13 @@ struct Layer {
   int kernel_h = 1, kernel_w = 1, stride = 1, pad = 0, groups = 1;
   bool bias = true;
   PoolKind pool = PoolKind::Max;
+  // Pool: output size rounded up (the last window may overhang the padded input), and whether
+  // padding counts in an average's divisor (PyTorch / ONNX semantics).
+  bool ceil_mode = false;
+  bool count_include_pad = true;
+  // Activation: the function and its parameters (see ActivationKind).
+  ActivationKind activation = ActivationKind::Clip;
+  double act_a = 0, act_b = 0;
 
   // The paper's eq. (2) counts MACs as D_K^2 * M * N * D_F^2. D_F is the ofmap size for VGG but
   // the bottleneck block's input size for every conv of a ResNet block; 0 means the ofmap size.
@@ -42,6 +56,7 @@ struct Layer {
   Shape in, out;
 
   bool has_weights() const { return kind == LayerKind::Conv || kind == LayerKind::FullyConnected; }
+  bool multi_input() const { return kind == LayerKind::Add || kind == LayerKind::Concat || kind == LayerKind::Mul; }
   int in_channels_per_group() const;
   int64_t weights() const;     // eq. (1): kernel weights only
   // The weight tensor's shape in weight files: [out][in/groups][kh][kw]; FC [out][C*H*W].
@@ -92,5 +107,10 @@ struct ConvShape {
 };
 
 ConvShape conv_shape(const Layer& layer, int batch);
+
+// Output length of a window sliding over `in` padded by `pad` on both sides. With ceil_mode the
+// count rounds up, but (as in PyTorch and ONNX) the last window must start inside the input or
+// its leading padding. 0 when the window does not fit.
+int window_output_size(int in, int kernel, int stride, int pad, bool ceil_mode);
 
 }  // namespace rowsim

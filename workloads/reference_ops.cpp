@@ -1,5 +1,7 @@
 #include "workloads/reference_ops.hpp"
 
+#include <cmath>
+
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
@@ -13,9 +15,10 @@ void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument("reference op: " + what);
 }
 
-Shape window_shape(const Shape& in, int kh, int kw, int stride, int pad) {
+Shape window_shape(const Shape& in, int kh, int kw, int stride, int pad, bool ceil_mode = false) {
   require(kh >= 1 && kw >= 1 && stride >= 1 && pad >= 0, "bad window");
-  Shape out{in.c, (in.h + 2 * pad - kh) / stride + 1, (in.w + 2 * pad - kw) / stride + 1};
+  Shape out{in.c, window_output_size(in.h, kh, stride, pad, ceil_mode),
+            window_output_size(in.w, kw, stride, pad, ceil_mode)};
   require(out.h >= 1 && out.w >= 1, "window larger than its padded input");
   return out;
 }
@@ -100,8 +103,8 @@ FixedTensor fully_connected(const FixedTensor& in, const FixedLayerParams& param
   return out;
 }
 
-FixedTensor max_pool(const FixedTensor& in, int kh, int kw, int stride, int pad) {
-  FixedTensor out(in.n, window_shape(in.shape, kh, kw, stride, pad), in.q);
+FixedTensor max_pool(const FixedTensor& in, int kh, int kw, int stride, int pad, bool ceil_mode) {
+  FixedTensor out(in.n, window_shape(in.shape, kh, kw, stride, pad, ceil_mode), in.q);
   for (int b = 0; b < in.n; ++b)
     for (int c = 0; c < in.shape.c; ++c)
       for (int y = 0; y < out.shape.h; ++y)
@@ -119,33 +122,111 @@ FixedTensor max_pool(const FixedTensor& in, int kh, int kw, int stride, int pad)
   return out;
 }
 
-FixedTensor avg_pool(const FixedTensor& in, int kh, int kw, int stride, int pad) {
-  FixedTensor out(in.n, window_shape(in.shape, kh, kw, stride, pad), in.q);
-  const int64_t divisor = int64_t(kh) * kw;
+FixedTensor avg_pool(const FixedTensor& in, int kh, int kw, int stride, int pad, bool ceil_mode,
+                     bool count_include_pad) {
+  FixedTensor out(in.n, window_shape(in.shape, kh, kw, stride, pad, ceil_mode), in.q);
+  const int H = in.shape.h, W = in.shape.w;
   for (int b = 0; b < in.n; ++b)
     for (int c = 0; c < in.shape.c; ++c)
       for (int y = 0; y < out.shape.h; ++y)
         for (int x = 0; x < out.shape.w; ++x) {
+          // PyTorch's divisor: the window clipped to the padded map, or to the map itself.
+          const int y0 = y * stride - pad, x0 = x * stride - pad;
+          const int y1 = std::min(y0 + kh, H + pad), x1 = std::min(x0 + kw, W + pad);
+          int64_t divisor = int64_t(y1 - y0) * (x1 - x0);
+          const int iy0 = std::max(y0, 0), ix0 = std::max(x0, 0), iy1 = std::min(y1, H), ix1 = std::min(x1, W);
+          if (!count_include_pad) divisor = int64_t(iy1 - iy0) * (ix1 - ix0);
+          require(divisor > 0, "a pooling window holds only padding");
           int64_t sum = 0;
-          for (int r = 0; r < kh; ++r)
-            for (int s = 0; s < kw; ++s) {
-              int iy = y * stride + r - pad, ix = x * stride + s - pad;
-              if (iy >= 0 && iy < in.shape.h && ix >= 0 && ix < in.shape.w) sum += in.at(b, c, iy, ix);
-            }
+          for (int iy = iy0; iy < iy1; ++iy)
+            for (int ix = ix0; ix < ix1; ++ix) sum += in.at(b, c, iy, ix);
           out.data[out.index(b, c, y, x)] = saturate(divide_round(sum, divisor), in.q);
         }
   return out;
 }
 
-FixedTensor add(const FixedTensor& a, const FixedTensor& b, bool relu) {
-  require(a.n == b.n && a.shape == b.shape, "add of different shapes");
-  require(a.q == b.q, "add of different formats");
+namespace {
+
+// The second operand of an element-wise op: the same shape, one value per channel, or one value.
+int16_t broadcast_at(const FixedTensor& t, int b, int c, int64_t i_in_channel, int64_t plane) {
+  if (t.shape.h * t.shape.w == plane) return t.data[size_t(b) * size_t(t.image_elements()) + size_t(c) * size_t(plane) + size_t(i_in_channel)];
+  if (t.shape.c == 1) return t.data[size_t(b) * size_t(t.image_elements())];
+  return t.data[size_t(b) * size_t(t.shape.c) + size_t(c)];
+}
+
+template <class Op>
+FixedTensor elementwise(const FixedTensor& a, const FixedTensor& b, Op op) {
+  require(a.n == b.n, "element-wise op on different batch sizes");
+  require(a.q == b.q, "element-wise op on different formats");
+  const bool same = b.shape == a.shape, per_channel = b.shape == Shape{a.shape.c, 1, 1},
+             scalar = b.shape == Shape{1, 1, 1};
+  require(same || per_channel || scalar, "element-wise op on shapes that do not broadcast");
   FixedTensor out(a.n, a.shape, a.q);
-  for (size_t i = 0; i < a.data.size(); ++i) {
-    int16_t v = saturate(int64_t(a.data[i]) + b.data[i], a.q);
-    out.data[i] = relu && v < 0 ? int16_t(0) : v;
-  }
+  const int64_t plane = int64_t(a.shape.h) * a.shape.w;
+  size_t i = 0;
+  for (int n = 0; n < a.n; ++n)
+    for (int c = 0; c < a.shape.c; ++c)
+      for (int64_t k = 0; k < plane; ++k, ++i) out.data[i] = op(a.data[i], broadcast_at(b, n, c, k, plane));
   return out;
+}
+
+}  // namespace
+
+FixedTensor add(const FixedTensor& a, const FixedTensor& b, bool relu) {
+  const QFormat q = a.q;
+  return elementwise(a, b, [&](int16_t x, int16_t y) {
+    int16_t v = saturate(int64_t(x) + y, q);
+    return relu && v < 0 ? int16_t(0) : v;
+  });
+}
+
+FixedTensor multiply(const FixedTensor& a, const FixedTensor& b, bool relu) {
+  const QFormat q = a.q;
+  return elementwise(a, b, [&](int16_t x, int16_t y) {
+    int16_t v = saturate(round_shift(int64_t(x) * y, q.frac), q);
+    return relu && v < 0 ? int16_t(0) : v;
+  });
+}
+
+FixedTensor concat_channels(const std::vector<const FixedTensor*>& inputs) {
+  require(!inputs.empty(), "concat without inputs");
+  const FixedTensor& first = *inputs[0];
+  Shape s = first.shape;
+  s.c = 0;
+  for (const FixedTensor* t : inputs) {
+    require(t->n == first.n && t->q == first.q && t->shape.h == first.shape.h && t->shape.w == first.shape.w,
+            "concat of inputs that differ in batch, format or map size");
+    s.c += t->shape.c;
+  }
+  FixedTensor out(first.n, s, first.q);
+  auto dst = out.data.begin();
+  for (int b = 0; b < first.n; ++b)
+    for (const FixedTensor* t : inputs) {
+      auto src = t->data.begin() + std::ptrdiff_t(b) * std::ptrdiff_t(t->image_elements());
+      dst = std::copy(src, src + std::ptrdiff_t(t->image_elements()), dst);
+    }
+  return out;
+}
+
+double activation_value(ActivationKind kind, double a, double b, double x) {
+  switch (kind) {
+    case ActivationKind::Clip: return std::min(std::max(x, a), b);
+    case ActivationKind::LeakyRelu: return x < 0 ? a * x : x;
+    case ActivationKind::Sigmoid: return 1.0 / (1.0 + std::exp(-x));
+    case ActivationKind::Tanh: return std::tanh(x);
+    case ActivationKind::HardSigmoid: return std::min(std::max(a * x + b, 0.0), 1.0);
+    case ActivationKind::HardSwish: return x * std::min(std::max(a * x + b, 0.0), 1.0);
+    case ActivationKind::Affine: return a * x + b;
+  }
+  throw std::invalid_argument("unknown activation");
+}
+
+FixedTensor activation(FixedTensor in, ActivationKind kind, double a, double b, bool relu) {
+  for (auto& v : in.data) {
+    int16_t y = quantize(activation_value(kind, a, b, dequantize(v, in.q)), in.q);
+    v = relu && y < 0 ? int16_t(0) : y;
+  }
+  return in;
 }
 
 FixedTensor relu(FixedTensor in) {
@@ -165,13 +246,23 @@ FixedTensor reference_layer(const Layer& layer, const std::vector<const FixedTen
       require(params != nullptr, "fully connected layer without parameters");
       return fully_connected(x, *params, layer.out_channels, out_q, fuse_relu);
     case LayerKind::Pool: {
-      FixedTensor y = layer.pool == PoolKind::Max ? max_pool(x, layer.kernel_h, layer.kernel_w, layer.stride, layer.pad)
-                                                  : avg_pool(x, layer.kernel_h, layer.kernel_w, layer.stride, layer.pad);
+      FixedTensor y = layer.pool == PoolKind::Max
+                          ? max_pool(x, layer.kernel_h, layer.kernel_w, layer.stride, layer.pad, layer.ceil_mode)
+                          : avg_pool(x, layer.kernel_h, layer.kernel_w, layer.stride, layer.pad, layer.ceil_mode,
+                                     layer.count_include_pad);
       return fuse_relu ? relu(std::move(y)) : y;
     }
     case LayerKind::Add:
       require(inputs.size() == 2 && inputs[1], "add needs two inputs");
       return add(x, *inputs[1], fuse_relu);
+    case LayerKind::Mul:
+      require(inputs.size() == 2 && inputs[1], "mul needs two inputs");
+      return multiply(x, *inputs[1], fuse_relu);
+    case LayerKind::Concat: {
+      FixedTensor y = concat_channels(inputs);
+      return fuse_relu ? relu(std::move(y)) : y;
+    }
+    case LayerKind::Activation: return activation(x, layer.activation, layer.act_a, layer.act_b, fuse_relu);
     case LayerKind::ReLU: return relu(x);
     case LayerKind::BatchNorm: return fuse_relu ? relu(x) : x;
   }

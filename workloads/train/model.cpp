@@ -65,7 +65,31 @@ void Model::fuse_batchnorm_relu() {
   }
 }
 
+namespace {
+
+// The trainer implements the layers of the zoo and YAML networks; imported ONNX networks may hold
+// more (rowsim prices them but does not train them).
+void require_trainable(const Network& net) {
+  for (const Layer& l : net.layers) {
+    std::string why;
+    if (l.kind == LayerKind::Concat || l.kind == LayerKind::Mul || l.kind == LayerKind::Activation)
+      why = fmt::format("{} layers", to_string(l.kind));
+    else if (l.kind == LayerKind::Pool && (l.ceil_mode || !l.count_include_pad))
+      why = "pooling with ceil_mode or without count_include_pad";
+    else if (l.kind == LayerKind::Add && net.layers.size() > 0 && l.input_ids.size() == 2 && l.input_ids[1] >= 0 &&
+             net.layers[size_t(l.input_ids[1])].out != l.in)
+      why = "adds that broadcast";
+    if (!why.empty())
+      fail("network '{}', layer '{}': the trainer does not implement {}; it trains the zoo's and YAML networks' "
+           "layers (conv, fc, pool, relu, batchnorm, add)",
+           net.name, l.name, why);
+  }
+}
+
+}  // namespace
+
 void Model::build_nodes() {
+  require_trainable(net_);
   nodes_.assign(net_.layers.size(), Node{});
   consumers_.assign(net_.layers.size(), {});
   for (size_t i = 0; i < net_.layers.size(); ++i) {
@@ -226,6 +250,9 @@ const Tensor& Model::forward(ThreadPool& pool, const Tensor& input, bool trainin
         else
           add_forward(pool, in, input_of(int(i), 1), node.out);
         break;
+      case LayerKind::Concat:
+      case LayerKind::Mul:
+      case LayerKind::Activation: break;  // refused by require_trainable
     }
     if (profile_) node.forward_seconds += seconds_since(t0);
   }
@@ -292,6 +319,9 @@ void Model::backward(ThreadPool& pool, const Tensor& d_logits) {
           if (Tensor* d_b = grad_of(i, 1)) accumulate(pool, node.grad, *d_b);
         }
         break;
+      case LayerKind::Concat:
+      case LayerKind::Mul:
+      case LayerKind::Activation: break;  // refused by require_trainable
     }
     if (profile_) node.backward_seconds += seconds_since(t0);
   }
