@@ -27,7 +27,7 @@ struct Classifier {
 
 Classifier load_classifier(const std::string& path) {
   if (!file_exists(path)) fail("{}: the classifier for the accuracy figure is missing (docs/compression.md)", path);
-  SafeTensors file = read_safetensors(path);
+  SafeTensors file = read_weights_file(path);
   WeightsInfo info = weights_info(file, path);
   Classifier c;
   c.path = path;

@@ -95,7 +95,7 @@ NetworkCost pruned_cost(Context& ctx, int bits) {
   if (it != ctx.costs.end()) return it->second;
   if (!file_exists(p.weights))
     fail("{}: the pruned weights are missing (docs/training.md says how `rowsim prune` makes them)", p.weights);
-  SafeTensors file = read_safetensors(p.weights);
+  SafeTensors file = read_weights_file(p.weights);
   WeightsInfo info = weights_info(file, p.weights);
   if (info.network != p.net || std::fabs(info.width - p.width) > 1e-9)
     fail("{}: holds {} at width {}, the experiment's pruning section names {} at {}", p.weights, info.network,

@@ -21,7 +21,7 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 void load_weights(const Network& net, const std::string& path, int weight_bits, NetworkData& d) {
-  d.params = load_fixed_layer_params(net, read_safetensors(path), path, weight_bits, d.fmap_q);
+  d.params = load_fixed_layer_params(net, read_weights_file(path), path, weight_bits, d.fmap_q);
 }
 
 // Seeded random weights with He-uniform scale (activations keep their size through ReLU layers)
@@ -112,7 +112,7 @@ NetworkData prepare_network_data(const Network& net, const DataOptions& o) {
   int weight_bits = std::min(16, std::max(2, o.word_bits));
   // A quantized weights file (rowsim quantize) keeps its own width unless a width is asked for.
   if (!o.weights_path.empty() && o.weight_bits == 0) {
-    SafeTensors meta = read_safetensors(o.weights_path);
+    SafeTensors meta = read_weights_file(o.weights_path);
     weight_bits = std::min(weight_bits, weights_info(meta, o.weights_path).bits);
   }
   if (o.weight_bits > 0) weight_bits = std::min(o.weight_bits, 16);

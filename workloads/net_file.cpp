@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "workloads/onnx_import.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
 #include "workloads/util/yaml_reader.hpp"
@@ -92,6 +93,15 @@ Network parse_network_yaml(const std::string& text, const std::string& origin) {
   return net;
 }
 
-Network load_network_file(const std::string& path) { return parse_network_yaml(read_file(path), path); }
+Network load_network_file(const std::string& path, int batch) {
+  std::string bytes = read_file(path);
+  const bool onnx_name = path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0;
+  if (looks_like_onnx(bytes) || onnx_name) {
+    OnnxImportOptions options;
+    options.batch = batch;
+    return import_onnx(bytes, path, options).net;
+  }
+  return parse_network_yaml(bytes, path);
+}
 
 }  // namespace rowsim

@@ -1,4 +1,5 @@
-// User-described networks in YAML (`--net-file my.yaml`); the format is in docs/workloads.md.
+// User-described networks (`--net-file`): YAML (the format is in docs/workloads.md) or an ONNX
+// model (workloads/onnx_import.hpp), told apart by content.
 #pragma once
 #include <string>
 
@@ -6,7 +7,8 @@
 
 namespace rowsim {
 
-Network load_network_file(const std::string& path);
+// `batch` fills an ONNX model's symbolic batch dimension (shapes per image do not depend on it).
+Network load_network_file(const std::string& path, int batch = 1);
 Network parse_network_yaml(const std::string& text, const std::string& origin);
 
 }  // namespace rowsim

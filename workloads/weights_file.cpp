@@ -5,6 +5,8 @@
 
 #include "workloads/fixed_point.hpp"
 #include "workloads/net_file.hpp"
+#include "workloads/onnx_import.hpp"
+#include "workloads/util/file_io.hpp"
 #include "workloads/safetensors_sparse.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/zoo.hpp"
@@ -27,6 +29,18 @@ double number(const SafeTensors& f, const std::string& origin, const std::string
 }
 
 }  // namespace
+
+SafeTensors read_weights_file(const std::string& path) {
+  std::string bytes = read_file(path);
+  const bool onnx_name = path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0;
+  if (!looks_like_onnx(bytes) && !onnx_name) return parse_safetensors(bytes, path);
+  OnnxModel model = import_onnx(bytes, path);
+  if (!model.has_weight_values)
+    fail("{}: the model carries no weight values (exported with export_params=False?); give a model with its "
+         "initializers, or leave out --weights to run on seeded random weights",
+         path);
+  return std::move(model.weights);
+}
 
 WeightsInfo weights_info(const SafeTensors& f, const std::string& origin) {
   WeightsInfo w;

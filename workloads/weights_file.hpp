@@ -22,6 +22,10 @@ struct WeightsInfo {
   bool fixed_point = false;  // metadata 'quantization' = fixed-point (rowsim quantize)
 };
 
+// A weights file: safetensors, or an ONNX model whose initializers become rowsim's layout
+// (told apart by content). UserError when an ONNX model carries no weight values.
+SafeTensors read_weights_file(const std::string& path);
+
 // Validates the metadata of `file` (read from `origin`) and checks it against the tensors
 // (check_weight_claims); UserError names the key and value.
 WeightsInfo weights_info(const SafeTensors& file, const std::string& origin);

@@ -41,7 +41,7 @@ int cmd_eval(const Args& args) {
   Format format = parse_format(vm["format"].as<std::string>());
   if (format == Format::Csv) fail("--format csv: expected table or json");
   const std::string path = vm["weights"].as<std::string>();
-  SafeTensors file = read_safetensors(path);
+  SafeTensors file = read_weights_file(path);
   WeightsInfo info = weights_info(file, path);
 
   // Defaults from the file's metadata; flags override them.

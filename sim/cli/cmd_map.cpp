@@ -89,7 +89,7 @@ int cmd_map(const Args& args) {
   bool compressed = false;
   std::string data_description;
   if (!weights.empty() && weights != "random") {
-    SafeTensors file = read_safetensors(weights);
+    SafeTensors file = read_weights_file(weights);
     WeightsInfo info = weights_info(file, weights);
     compressed = info.sparsity > 0;
     data_description = fmt::format("weights {} ({}{}-bit)", weights,

@@ -94,7 +94,7 @@ int cmd_prune(const Args& args) {
   c.threads = int(int_option(vm, "threads", 1, 64));
   c.test_limit = size_t(int_option(vm, "test-limit", 0, INT64_MAX));
   const std::string path = vm["weights"].as<std::string>();
-  SafeTensors file = read_safetensors(path);
+  SafeTensors file = read_weights_file(path);
   WeightsInfo info = weights_info(file, path);
   c.data = resolve_data_options(vm, data_defaults_from(file, info, path), true);
   std::string augment = vm["augment"].as<std::string>();

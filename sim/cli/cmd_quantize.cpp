@@ -76,7 +76,7 @@ int cmd_quantize(const Args& args) {
   const int threads = int(int_option(vm, "threads", 1, 64));
 
   const std::string path = vm["weights"].as<std::string>();
-  SafeTensors file = read_safetensors(path);
+  SafeTensors file = read_weights_file(path);
   WeightsInfo info = weights_info(file, path);
   Network net = network_for_weights(info, path, vm.count("net-file") ? vm["net-file"].as<std::string>() : "");
   train::TaskSpec spec = resolve_data_options(vm, data_defaults_from(file, info, path), true);
@@ -110,7 +110,7 @@ int cmd_quantize(const Args& args) {
     }
     const std::string out = vm["output"].as<std::string>();
     train::write_compact_weights(out, q.weights);
-    weights_info(read_safetensors(out), out);  // the file must pass its own checks
+    weights_info(read_weights_file(out), out);  // the file must pass its own checks
     std::string text;
     if (format == Format::Json) {
       nlohmann::ordered_json j;

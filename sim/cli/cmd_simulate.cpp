@@ -65,7 +65,7 @@ int cmd_simulate(const Args& args) {
   Network net;
   if (vm.count("weights")) {
     opts.data.weights_path = vm["weights"].as<std::string>();
-    SafeTensors file = read_safetensors(opts.data.weights_path);
+    SafeTensors file = read_weights_file(opts.data.weights_path);
     WeightsInfo info = weights_info(file, opts.data.weights_path);
     // Pruned weights are stored compressed, as `rowsim map --weights` counts them.
     opts.compressed_weights = info.sparsity > 0;

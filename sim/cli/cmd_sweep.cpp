@@ -70,7 +70,7 @@ int cmd_sweep(const Args& args) {
       "arch", po::value<std::string>(), "base arch spec (file or embedded name), without --spec")(
       "net", po::value<std::vector<std::string>>(), "zoo network (repeatable), without --spec")(
       "width", po::value<std::vector<double>>(), "width multiplier (repeatable; every --net at every --width)")(
-      "net-file", po::value<std::vector<std::string>>(), "network YAML (repeatable)")(
+      "net-file", po::value<std::vector<std::string>>(), "network file, YAML or ONNX (repeatable)")(
       "selective", po::bool_switch(), "sweep the selective pairs (gate + each --net) instead")(
       "cycle-level", po::bool_switch(), "run every point through the SystemC model (slow; cycles include stalls)")(
       "set", po::value<std::vector<std::string>>(),

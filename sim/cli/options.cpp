@@ -29,7 +29,7 @@ bool parse_command_line(const std::string& usage, po::options_description& optio
 void add_network_options(po::options_description& options, bool selective) {
   options.add_options()("net", po::value<std::string>(), "zoo network: gate, vgg16, resnet50, alexnet")(
       "width", po::value<double>(), "width multiplier w: channels become int(w*c) (default 1)")(
-      "net-file", po::value<std::string>(), "a network described in YAML (see docs/workloads.md)");
+      "net-file", po::value<std::string>(), "a network file: YAML or an ONNX model (see docs/workloads.md)");
   if (selective)
     options.add_options()("selective", po::bool_switch(),
                           "the selective pair: the gate plus one dedicated network of --net at --width");

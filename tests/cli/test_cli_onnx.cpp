@@ -1,0 +1,81 @@
+// ONNX models through the CLI as a user brings them: torch.onnx exports (tests/workloads/onnx)
+// run through stats, map, simulate (with their real weights) and sweep; bad files exit 2 and
+// write nothing.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "run_command.hpp"
+
+namespace {
+const std::string kDir = ROWSIM_ONNX_FIXTURES;
+
+std::string temp_dir(const std::string& tag) {
+  std::string d = "/tmp/rowsim_cli_onnx_" + tag + "_" + std::to_string(::getpid());
+  std::system(("rm -rf " + d + " && mkdir -p " + d).c_str());
+  return d;
+}
+}  // namespace
+
+TEST_CASE("workload stats and map on an imported ResNet50-224", "[cli][onnx]") {
+  auto r = run_rowsim("workload stats --net-file " + kDir + "/resnet50.onnx --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["totals"]["macs"] == 4089184256LL);  // torchvision's ResNet50, by PyTorch hooks
+  CHECK(j["totals"]["weights"] == 25502912LL);
+  r = run_rowsim("map --net-file " + kDir + "/resnet50.onnx --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  j = nlohmann::json::parse(r.out);
+  int64_t macs = 0;
+  for (const auto& l : j["layers"]) macs += l["counts"]["macs"].get<int64_t>();
+  CHECK(macs == 4089184256LL);
+}
+
+TEST_CASE("simulate an ONNX model on its own weights: depthwise, SE, concat, every layer bit-exact", "[cli][onnx]") {
+  const std::string model = kDir + "/tiny_allops.onnx";
+  auto r = run_rowsim("simulate --net-file " + model + " --weights " + model + " --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  int simulated = 0, post = 0;
+  for (const auto& l : j["layers"]) {
+    INFO("layer " << l["name"]);
+    if (!l["simulated"].get<bool>()) {
+      ++post;
+      continue;
+    }
+    ++simulated;
+    CHECK(l["bit_exact"] == true);
+    CHECK(l["counts_match_analytical"] == true);
+  }
+  CHECK(simulated == 12);  // 8 convs, 2 batch-norms as per-channel scales, Gemm, MatMul
+  CHECK(post == 11);       // pools, adds, multiplies, sigmoid-like activations
+}
+
+TEST_CASE("a sweep over an ONNX model", "[cli][onnx]") {
+  std::string dir = temp_dir("sweep");
+  auto r = run_rowsim("sweep --arch eyeriss --net-file " + kDir + "/resnet_tiny.onnx --set pe_array.rows=8,12 --out " +
+                      dir + "/s");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(count_lines(dir + "/s/results.csv") == 3);  // header and two points
+}
+
+TEST_CASE("bad ONNX files exit 2 naming file and node, and write nothing", "[cli][onnx][errors]") {
+  std::string dir = temp_dir("bad");
+  for (const char* f : {"cycle", "missing_initializer", "unsupported_op", "concat_mismatch", "symbolic_shape",
+                        "missing_external"}) {
+    const std::string out = dir + "/" + f + ".json";
+    auto r = run_rowsim(std::string("map --net-file ") + kDir + "/bad/" + f + ".onnx --format json -o " + out);
+    INFO(f << ": " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(std::string(f) + ".onnx") != std::string::npos);
+    CHECK(slurp(out).empty());
+  }
+  // A model without weight values is no weights file.
+  auto r = run_rowsim("map --net-file " + kDir + "/vgg16.onnx --weights " + kDir + "/vgg16.onnx");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("carries no weight values") != std::string::npos);
+}

@@ -1,0 +1,145 @@
+// ONNX import against real exporter output: the models in tests/workloads/onnx were written by
+// torch.onnx (scripts/export-onnx-models); their MAC and weight counts, recorded independently by
+// PyTorch forward hooks in counts.yaml, must equal the imported network's exactly.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+#include <unistd.h>
+
+#include <yaml-cpp/yaml.h>
+
+#include "workloads/net_file.hpp"
+#include "workloads/onnx_import.hpp"
+#include "workloads/util/error.hpp"
+#include "workloads/util/file_io.hpp"
+
+using namespace rowsim;
+
+namespace {
+
+const std::string kDir = ROWSIM_ONNX_FIXTURES;
+
+std::string import_error(const std::string& path, const std::string& bytes = "") {
+  try {
+    if (bytes.empty()) import_onnx_file(path);
+    else import_onnx(bytes, path);
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("Imported torchvision and custom models match the PyTorch hook counts exactly", "[onnx]") {
+  YAML::Node counts = YAML::LoadFile(kDir + "/counts.yaml");
+  REQUIRE(counts["models"].size() >= 12);
+  for (const auto& m : counts["models"]) {
+    const std::string file = m["file"].as<std::string>();
+    SECTION(file) {
+      OnnxModel model = import_onnx_file(kDir + "/" + file);
+      const Network& net = model.net;
+      auto in = m["input_shape"].as<std::vector<int>>();
+      CHECK(net.input == Shape{in[0], in[1], in[2]});
+      CHECK(net.num_classes == m["output_shape"][0].as<int>());
+      // BatchNorm nodes that follow no conv run as 1x1 depthwise convs (counted apart by the script).
+      const auto scale = m["batchnorm_as_scale"];
+      CHECK(net.total_macs() == m["macs"].as<int64_t>() + scale["macs"].as<int64_t>());
+      CHECK(net.total_weights() == m["weights"].as<int64_t>() + scale["weights"].as<int64_t>());
+      int convs = 0, fcs = 0;
+      for (const auto& l : net.layers) {
+        convs += l.kind == LayerKind::Conv;
+        fcs += l.kind == LayerKind::FullyConnected;
+      }
+      const int scale_layers = scale["weights"].as<int64_t>() > 0 ? 2 : 0;  // tiny_allops: bn_add, bn_pool
+      CHECK(convs == m["conv_layers"].as<int>() + scale_layers);
+      CHECK(fcs == m["fc_layers"].as<int>());
+      CHECK(model.has_weight_values == m["export_params"].as<bool>());
+      CHECK(model.not_costed.empty());
+    }
+  }
+}
+
+TEST_CASE("ONNX operators map to the IR kinds rowsim prices", "[onnx]") {
+  Network net = import_onnx_file(kDir + "/tiny_allops.onnx").net;
+  auto count = [&](LayerKind k) {
+    return std::count_if(net.layers.begin(), net.layers.end(), [&](const Layer& l) { return l.kind == k; });
+  };
+  CHECK(count(LayerKind::Concat) == 1);
+  CHECK(count(LayerKind::Mul) == 2);  // hard swish (x * hardsigmoid(x)) and squeeze-excitation scaling
+  CHECK(count(LayerKind::Add) == 1);  // the residual; the MatMul's bias joins its layer
+  bool depthwise = false, ceil_pool = false, no_pad_count = false, se_broadcast = false;
+  for (const auto& l : net.layers) {
+    depthwise = depthwise || (l.kind == LayerKind::Conv && l.groups > 1 && l.groups == l.in.c && l.kernel_h == 3);
+    ceil_pool = ceil_pool || (l.kind == LayerKind::Pool && l.ceil_mode);
+    no_pad_count = no_pad_count || (l.kind == LayerKind::Pool && l.pad > 0 && !l.count_include_pad);
+    if (l.kind == LayerKind::Mul) se_broadcast = se_broadcast || net.layers[size_t(l.input_ids[1])].out.h == 1;
+  }
+  CHECK(depthwise);
+  CHECK(ceil_pool);
+  CHECK(no_pad_count);
+  CHECK(se_broadcast);
+  // Weights arrive in rowsim's layout, one tensor per array layer, with a bias where folded.
+  OnnxModel m = import_onnx_file(kDir + "/tiny_allops.onnx");
+  for (const auto& l : m.net.layers)
+    if (l.has_weights()) {
+      const TensorData* w = m.weights.find(l.name + ".weight");
+      REQUIRE(w != nullptr);
+      CHECK(w->shape == l.weight_shape());
+    }
+  CHECK(m.weights.meta("format") == "onnx");
+}
+
+TEST_CASE("External data loads as the same weights as the embedded file", "[onnx]") {
+  OnnxModel a = import_onnx_file(kDir + "/tiny_allops.onnx"), b = import_onnx_file(kDir + "/tiny_external.onnx");
+  REQUIRE(a.weights.tensors.size() == b.weights.tensors.size());
+  for (size_t i = 0; i < a.weights.tensors.size(); ++i) {
+    CHECK(a.weights.tensors[i].first == b.weights.tensors[i].first);
+    CHECK(a.weights.tensors[i].second.bytes == b.weights.tensors[i].second.bytes);
+  }
+}
+
+TEST_CASE("Shape subgraphs from torch's view(x.size(0), -1) fold at import", "[onnx]") {
+  for (int batch : {1, 3}) {
+    OnnxImportOptions o;
+    o.batch = batch;
+    Network net = import_onnx(read_file(kDir + "/tiny_view.onnx"), kDir + "/tiny_view.onnx", o).net;
+    CHECK(net.output_layer().kind == LayerKind::FullyConnected);
+  }
+}
+
+TEST_CASE("A model is recognised by content, whatever its name", "[onnx]") {
+  std::string renamed = "/tmp/rowsim_onnx_" + std::to_string(::getpid()) + ".net";
+  write_file_atomic(renamed, read_file(kDir + "/resnet_tiny.onnx"));
+  Network net = load_network_file(renamed);
+  std::remove(renamed.c_str());
+  CHECK(net.total_weights() == import_onnx_file(kDir + "/resnet_tiny.onnx").net.total_weights());
+}
+
+TEST_CASE("Bad ONNX input is refused naming the file, the node and the reason", "[onnx][errors]") {
+  const std::string bad = kDir + "/bad/";
+  auto has = [](const std::string& msg, std::initializer_list<const char*> parts) {
+    INFO(msg);
+    for (const char* p : parts) CHECK(msg.find(p) != std::string::npos);
+  };
+  has(import_error(bad + "cycle.onnx"), {"cycle.onnx", "cycle", "add_cycle"});
+  has(import_error(bad + "missing_initializer.onnx"), {"missing_initializer.onnx", "conv1", "conv1.weight"});
+  has(import_error(bad + "unsupported_op.onnx"), {"Einsum x 2", "einsum_mix", "einsum_proj", "nothing was computed"});
+  has(import_error(bad + "concat_mismatch.onnx"), {"concat_bad", "[1, 4, 8, 8]", "[1, 4, 6, 6]"});
+  has(import_error(bad + "symbolic_shape.onnx"), {"reshape_dyn", "target_shape"});
+  has(import_error(bad + "missing_external.onnx"), {"conv1.weight", "missing_external.onnx.data", "does not exist"});
+  const std::string good = read_file(kDir + "/mobilenet_v2_w025_64.onnx");
+  has(import_error("cut.onnx", good.substr(0, good.size() / 2)), {"cut.onnx", "not an ONNX model"});
+  has(import_error("text.onnx", "name: not a model\n"), {"text.onnx", "not an ONNX model"});
+}
+
+TEST_CASE("Unsupported operators priced at zero only on request, and listed", "[onnx]") {
+  OnnxImportOptions o;
+  o.not_costed_ok = true;
+  const std::string path = kDir + "/bad/unsupported_op.onnx";
+  OnnxModel m = import_onnx(read_file(path), path, o);
+  REQUIRE(m.not_costed.size() == 1);
+  CHECK(m.not_costed[0].find("Einsum x 2") != std::string::npos);
+}
