@@ -1,5 +1,7 @@
 #include "models/arch/arch_spec.hpp"
 
+#include "models/arch/tech_table.hpp"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -94,9 +96,32 @@ ArchSpec parse_arch_spec(const std::string& yaml_text, const std::string& origin
   spec.dram_latency_cycles = int_field(dram, "latency_cycles", 0, 1 << 20);
 
   YamlNode energy = root.require("energy");
-  energy.only_keys({"mac", "dram", "glb", "array", "rf", "bit_scaling"});
+  energy.only_keys({"model", "technology", "dram_type", "dram", "mac", "glb", "array", "rf", "bit_scaling"});
   spec.energy.mac = energy.double_at("mac", 0, 1e9);
   spec.energy.dram = energy.double_at("dram", 0, 1e9);
+  // energy.model absent = normalized. The technology model adds a technology table and a DRAM
+  // type; the normalized numbers above stay for the paper's normalized view.
+  if (auto model = energy.optional("model"))
+    spec.energy_model = model->as_choice({"normalized", "technology"}) == "technology" ? EnergyModel::Technology
+                                                                                       : EnergyModel::Normalized;
+  if (spec.energy_model == EnergyModel::Technology) {
+    YamlNode tech = energy.require("technology");
+    spec.technology = tech.as_string();
+    try {
+      spec.tech = std::make_shared<const TechTable>(load_tech_table(spec.technology, origin));
+    } catch (const UserError& e) {
+      tech.fail(fmt::format("got '{}', which does not load: {}", spec.technology, e.what()));
+    }
+    YamlNode dram_type = energy.require("dram_type");
+    spec.dram_type = dram_type.as_string();
+    if (!spec.tech->dram.count(spec.dram_type))
+      dram_type.fail(fmt::format("got '{}', expected a DRAM type that technology {} lists: {}", spec.dram_type,
+                                 spec.technology, spec.tech->dram_types()));
+  } else {
+    for (const char* key : {"technology", "dram_type"})
+      if (auto given = energy.optional(key))
+        given->fail("given with the normalized model; set energy.model: technology to use a technology table");
+  }
   spec.energy.glb = energy.double_at("glb", 0, 1e9);
   spec.energy.array = energy.double_at("array", 0, 1e9);
   spec.energy.rf = energy.double_at("rf", 0, 1e9);
@@ -160,6 +185,11 @@ std::string arch_spec_to_yaml(const ArchSpec& s) {
       scaling += fmt::format("{}{}: {}", scaling.empty() ? "{" : ", ", bits, factor);
     scaling += "}";
   }
+  std::string energy_head;
+  if (s.energy_model == EnergyModel::Technology)
+    energy_head = fmt::format("  model: technology\n  technology: {}          # node {}, {}\n  dram_type: {}       # {} pJ/bit\n",
+                              s.technology, s.tech->node, s.tech->origin, s.dram_type,
+                              s.tech->dram.at(s.dram_type).pj_per_bit);
   return fmt::format(
       "# resolved from {}\n"
       "name: {}\n"
@@ -171,7 +201,7 @@ std::string arch_spec_to_yaml(const ArchSpec& s) {
       "noc:\n  filter_bus_bits: {}   # {} words/cycle\n  ifmap_bus_bits: {}    # {} words/cycle\n"
       "  psum_bus_bits: {}     # {} words/cycle\n"
       "dram:\n  bandwidth_words_per_cycle: {}\n  latency_cycles: {}\n"
-      "energy:\n  mac: {}\n  dram: {}\n  glb: {}\n  array: {}\n  rf: {}\n  bit_scaling: {}\n"
+      "energy:\n{}  mac: {}\n  dram: {}\n  glb: {}\n  array: {}\n  rf: {}\n  bit_scaling: {}\n"
       "features:\n  zero_gating: {}\n  rlc_dram: {}\n"
       "# storage (GLB + spads): {} bytes\n",
       s.source, s.name, s.word_bits, s.clock_mhz, s.pe_rows, s.pe_cols, s.pes(), s.spad_filter, s.spad_ifmap,
@@ -180,7 +210,7 @@ std::string arch_spec_to_yaml(const ArchSpec& s) {
       s.glb_shared() ? std::string("shared: one pool for all data types")
                      : fmt::format("filters; {} KiB for ifmaps and psums", s.glb_kb - s.glb_filter_kb),
       s.filter_bus_bits, s.filter_bus_words(), s.ifmap_bus_bits, s.ifmap_bus_words(), s.psum_bus_bits,
-      s.psum_bus_words(), s.dram_words_per_cycle, s.dram_latency_cycles, s.energy.mac, s.energy.dram, s.energy.glb,
+      s.psum_bus_words(), s.dram_words_per_cycle, s.dram_latency_cycles, energy_head, s.energy.mac, s.energy.dram, s.energy.glb,
       s.energy.array, s.energy.rf, scaling, s.zero_gating, s.rlc_dram, s.storage_bytes());
 }
 

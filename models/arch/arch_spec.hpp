@@ -3,6 +3,7 @@
 // documents every field with its unit.
 #pragma once
 #include <map>
+#include <memory>
 #include <string>
 
 #include <yaml-cpp/yaml.h>
@@ -18,6 +19,14 @@ struct EnergyTable {
   double scale(int bits) const;     // throws UserError for a width the table lacks
 };
 
+struct TechTable;
+
+// How accesses are priced. Normalized: the EnergyTable above (one 16-bit MAC = 1), the paper's
+// 200/6/2/1. Technology: pJ from a technology table (configs/tech/*.yaml) as a function of each
+// storage's capacity, width and banking, the NoC's wire length, the MAC width and the DRAM type
+// (models/arch/tech_energy.hpp). The normalized table stays in the spec either way.
+enum class EnergyModel { Normalized, Technology };
+
 struct ArchSpec {
   std::string name;
   std::string source;  // file the spec came from, for messages
@@ -30,6 +39,10 @@ struct ArchSpec {
   double dram_words_per_cycle = 0;
   int dram_latency_cycles = 0;
   EnergyTable energy;
+  EnergyModel energy_model = EnergyModel::Normalized;
+  std::string technology;                // energy.technology: embedded name or path
+  std::string dram_type;                 // energy.dram: a type the technology table lists
+  std::shared_ptr<const TechTable> tech;  // loaded and validated with the spec (Technology only)
   bool zero_gating = true;
   bool rlc_dram = false;
 

@@ -1,5 +1,6 @@
 // rowsim arch show FILE|NAME: parse and validate a spec, print it resolved.
 #include "models/arch/arch_spec.hpp"
+#include "models/arch/tech_energy.hpp"
 #include "sim/cli/options.hpp"
 #include "workloads/util/error.hpp"
 
@@ -17,7 +18,8 @@ int cmd_arch(const Args& args) {
     fail("expected `rowsim arch show FILE` (the only arch action)");
   if (!vm.count("spec")) fail("`rowsim arch show` needs a spec file or an embedded name (eyeriss, eyeriss-isca)");
   ArchSpec spec = load_arch_spec(vm["spec"].as<std::string>());
-  emit(arch_spec_to_yaml(spec), "");
+  // A technology spec also shows its derived pJ per access and area (words at word_bits).
+  emit(arch_spec_to_yaml(spec) + tech_summary_yaml(spec, DataBits::uniform(spec.word_bits)), "");
   return 0;
 }
 
