@@ -721,7 +721,8 @@ void Importer::pool(const onnx::NodeProto& node, bool global) {
     l.stride = int(strides[0]);
     l.pad = int(pads[0]);
     l.ceil_mode = attr_int(node, "ceil_mode", 0) != 0;
-    l.count_include_pad = attr_int(node, "count_include_pad", 0) != 0;  // ONNX's default is 0
+    // ONNX's default is 0; it matters only where an average window overlaps padding.
+    if (l.pool == PoolKind::Avg && l.pad > 0) l.count_include_pad = attr_int(node, "count_include_pad", 0) != 0;
     if (node.output_size() > 1 && !node.output(1).empty()) node_fail(node, "the Indices output is not supported");
   }
   ROWSIM_FINALIZE(node);

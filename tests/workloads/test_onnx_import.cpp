@@ -3,6 +3,7 @@
 // PyTorch forward hooks in counts.yaml, must equal the imported network's exactly.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 
@@ -10,6 +11,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "float_forward.hpp"
 #include "workloads/net_file.hpp"
 #include "workloads/onnx_import.hpp"
 #include "workloads/util/error.hpp"
@@ -142,4 +144,26 @@ TEST_CASE("Unsupported operators priced at zero only on request, and listed", "[
   OnnxModel m = import_onnx(read_file(path), path, o);
   REQUIRE(m.not_costed.size() == 1);
   CHECK(m.not_costed[0].find("Einsum x 2") != std::string::npos);
+}
+
+TEST_CASE("Every weighted export gives PyTorch's logits through the imported network", "[onnx]") {
+  YAML::Node counts = YAML::LoadFile(kDir + "/counts.yaml");
+  int checked = 0;
+  for (const auto& m : counts["models"]) {
+    if (!m["logits_first10"]) continue;
+    const std::string file = m["file"].as<std::string>();
+    SECTION(file) {
+      OnnxModel model = import_onnx_file(kDir + "/" + file);
+      const Shape in = model.net.input;
+      testing::Map x(size_t(in.elements()));
+      // The script's input: sin(0.01 * i) over the row-major index, rounded to float32.
+      for (size_t i = 0; i < x.size(); ++i) x[i] = double(float(std::sin(0.01 * double(i))));
+      testing::Map logits = testing::float_forward(model.net, model.weights, x);
+      auto expected = m["logits_first10"].as<std::vector<double>>();
+      REQUIRE(logits.size() >= expected.size());
+      for (size_t k = 0; k < expected.size(); ++k) CHECK(logits[k] == Approx(expected[k]).margin(1e-4));
+    }
+    ++checked;
+  }
+  CHECK(checked == 5);  // tiny_allops, tiny_external, mobilenet_v2_w025_64, resnet_tiny, tiny_view
 }
