@@ -93,12 +93,13 @@ Network parse_network_yaml(const std::string& text, const std::string& origin) {
   return net;
 }
 
-Network load_network_file(const std::string& path, int batch) {
+Network load_network_file(const std::string& path, const NetFileOptions& file_options) {
   std::string bytes = read_file(path);
   const bool onnx_name = path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0;
   if (looks_like_onnx(bytes) || onnx_name) {
     OnnxImportOptions options;
-    options.batch = batch;
+    options.batch = file_options.batch;
+    options.not_costed_ok = file_options.not_costed_ok;
     return import_onnx(bytes, path, options).net;
   }
   return parse_network_yaml(bytes, path);

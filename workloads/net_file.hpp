@@ -7,8 +7,11 @@
 
 namespace rowsim {
 
-// `batch` fills an ONNX model's symbolic batch dimension (shapes per image do not depend on it).
-Network load_network_file(const std::string& path, int batch = 1);
+struct NetFileOptions {
+  int batch = 1;             // fills an ONNX model's symbolic batch dimension
+  bool not_costed_ok = false;  // ONNX: price unknown operators at zero (Network::not_costed)
+};
+Network load_network_file(const std::string& path, const NetFileOptions& options = {});
 Network parse_network_yaml(const std::string& text, const std::string& origin);
 
 }  // namespace rowsim

@@ -72,6 +72,9 @@ struct Network {
   Shape input;
   int num_classes = 0;
   std::vector<Layer> layers;
+  // Operators of an imported model priced at zero on request (--not-costed), one line each
+  // ("Einsum x 2 (mix, proj)"); every report lists them.
+  std::vector<std::string> not_costed;
 
   // Resolves inputs, infers every shape and validates; a UserError names the bad layer.
   void finalize();

@@ -1180,18 +1180,36 @@ void Importer::fold_constant(const onnx::NodeProto& node) {
 }
 
 void Importer::not_costed(const onnx::NodeProto& node) {
-  // Priced at zero on request: it passes its first feature-map input through unchanged, which
-  // keeps the shapes of the layers after it only if the operator keeps its input's shape.
+  // Priced at zero on request: the operator passes its first feature-map input through, which
+  // keeps the layers after it right only where its output has its input's shape; the model's
+  // recorded output shape (value_info, written by exporters) must say so.
   not_costed_[node.op_type()].push_back(node_label(node));
-  for (int k = 0; k < node.input_size(); ++k) {
+  const Value* in = nullptr;
+  for (int k = 0; k < node.input_size() && !in; ++k) {
     if (!has_input(node, k)) continue;
     auto it = values_.find(node.input(k));
-    if (it != values_.end() && it->second.fmap) {
-      for (int o = 0; o < node.output_size(); ++o) set_output(node, it->second, o);
-      return;
-    }
+    if (it != values_.end() && it->second.fmap) in = &it->second;
   }
-  node_fail(node, "has no feature-map input to pass through (priced at zero)");
+  if (!in) node_fail(node, "is priced at zero but has no feature-map input to carry its shape");
+  for (int o = 0; o < node.output_size(); ++o) {
+    if (node.output(o).empty()) continue;
+    const onnx::ValueInfoProto* info = nullptr;
+    for (const auto& vi : graph_.value_info())
+      if (vi.name() == node.output(o)) info = &vi;
+    for (const auto& vi : graph_.output())
+      if (vi.name() == node.output(o)) info = &vi;
+    bool same = info && info->type().has_tensor_type() && info->type().tensor_type().has_shape() &&
+                info->type().tensor_type().shape().dim_size() == int(in->dims.size());
+    for (int d = 1; same && d < int(in->dims.size()); ++d) {
+      const auto& dim = info->type().tensor_type().shape().dim(d);
+      same = dim.has_dim_value() && dim.dim_value() == in->dims[size_t(d)];
+    }
+    if (!same)
+      node_fail(node, fmt::format("is priced at zero, but the model does not record that its output '{}' keeps the "
+                                  "input's shape {}; rowsim cannot carry the layers after it",
+                                  node.output(o), dims_str(in->dims)));
+    set_output(node, *in, o);
+  }
 }
 
 void Importer::import_node(const onnx::NodeProto& node) {
@@ -1327,6 +1345,7 @@ OnnxModel Importer::run() {
     if (names.size() > 8) shown += fmt::format(", ... ({} more)", names.size() - 8);
     m.not_costed.push_back(fmt::format("{} x {} ({})", op, names.size(), shown));
   }
+  m.net.not_costed = m.not_costed;
   return m;
 }
 

@@ -63,6 +63,7 @@ int cmd_simulate(const Args& args) {
   if (vm.count("input")) opts.data.input_path = vm["input"].as<std::string>();
 
   Network net;
+  Workload workload;
   if (vm.count("weights")) {
     opts.data.weights_path = vm["weights"].as<std::string>();
     SafeTensors file = read_weights_file(opts.data.weights_path);
@@ -72,7 +73,7 @@ int cmd_simulate(const Args& args) {
     if (!vm.count("net") && !vm.count("net-file")) net = network_for_weights(info, opts.data.weights_path);
   }
   if (net.layers.empty()) {
-    Workload workload = resolve_workload(vm);
+    workload = resolve_workload(vm);
     net = workload.parts.front().second;
   }
 
@@ -84,9 +85,13 @@ int cmd_simulate(const Args& args) {
   SimulationResult result = simulate_network(net, arch, opts);
 
   std::string text;
-  if (format == Format::Json) text = simulate_report_json(result).dump(2) + "\n";
+  if (format == Format::Json) {
+    nlohmann::json j = simulate_report_json(result);
+    if (!not_costed_notes(workload).empty()) j["not_costed"] = not_costed_notes(workload);
+    text = j.dump(2) + "\n";
+  }
   if (format == Format::Csv) text = simulate_report_table(result).to_csv();
-  if (format == Format::Table) text = simulate_report_text(result);
+  if (format == Format::Table) text = simulate_report_text(result) + not_costed_text(workload);
   emit(text, vm["output"].as<std::string>());
   // A failed check is a finding, not a crash: the report says which; the exit status says whether.
   return result.bit_exact && result.counts_match ? 0 : 1;

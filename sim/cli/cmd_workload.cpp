@@ -29,9 +29,13 @@ int cmd_workload(const Args& args) {
   for (const auto& [label, net] : workload.parts) parts.push_back({label, &net});
   WorkloadStats stats = compute_stats(workload.name, workload.width, batch, parts);
   std::string text;
-  if (format == Format::Json) text = stats_to_json(stats).dump(2) + "\n";
+  if (format == Format::Json) {
+    nlohmann::json j = stats_to_json(stats);
+    if (!not_costed_notes(workload).empty()) j["not_costed"] = not_costed_notes(workload);
+    text = j.dump(2) + "\n";
+  }
   if (format == Format::Csv) text = stats_to_table(stats).to_csv();
-  if (format == Format::Table) text = stats_to_table(stats).to_text();
+  if (format == Format::Table) text = stats_to_table(stats).to_text() + not_costed_text(workload);
   emit(text, vm["output"].as<std::string>());
   return 0;
 }

@@ -29,7 +29,10 @@ bool parse_command_line(const std::string& usage, po::options_description& optio
 void add_network_options(po::options_description& options, bool selective) {
   options.add_options()("net", po::value<std::string>(), "zoo network: gate, vgg16, resnet50, alexnet")(
       "width", po::value<double>(), "width multiplier w: channels become int(w*c) (default 1)")(
-      "net-file", po::value<std::string>(), "a network file: YAML or an ONNX model (see docs/workloads.md)");
+      "net-file", po::value<std::string>(), "a network file: YAML or an ONNX model (see docs/workloads.md)")(
+      "not-costed", po::bool_switch(),
+      "price ONNX operators rowsim does not know at zero, listed in the report as not costed, instead of "
+      "refusing the model");
   if (selective)
     options.add_options()("selective", po::bool_switch(),
                           "the selective pair: the gate plus one dedicated network of --net at --width");
@@ -43,7 +46,10 @@ Workload resolve_workload(const po::variables_map& vm) {
   if (has_file) {
     if (vm.count("width")) fail("--width scales zoo networks only; write the channel counts into the --net-file");
     if (selective) fail("--selective pairs the gate with a zoo network; use --net");
-    Network net = load_network_file(vm["net-file"].as<std::string>());
+    NetFileOptions file_options;
+    if (vm.count("batch")) file_options.batch = vm["batch"].as<int>();
+    file_options.not_costed_ok = vm.count("not-costed") && vm["not-costed"].as<bool>();
+    Network net = load_network_file(vm["net-file"].as<std::string>(), file_options);
     w.name = net.name;
     w.parts.emplace_back(net.name, std::move(net));
     return w;
@@ -60,6 +66,19 @@ Workload resolve_workload(const po::variables_map& vm) {
     w.parts.emplace_back(name, zoo_network(name, w.width));
   }
   return w;
+}
+
+std::vector<std::string> not_costed_notes(const Workload& workload) {
+  std::vector<std::string> notes;
+  for (const auto& [label, net] : workload.parts)
+    for (const auto& line : net.not_costed) notes.push_back(workload.parts.size() > 1 ? label + ": " + line : line);
+  return notes;
+}
+
+std::string not_costed_text(const Workload& workload) {
+  std::string text;
+  for (const auto& line : not_costed_notes(workload)) text += "not costed (priced at zero): " + line + "\n";
+  return text;
 }
 
 Format parse_format(const std::string& text) {

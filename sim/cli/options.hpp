@@ -27,6 +27,11 @@ struct Workload {
 // Builds the networks the options describe; errors name the option.
 Workload resolve_workload(const po::variables_map& vm);
 
+// Operators priced at zero (--not-costed), one line each, for a report's JSON ("not_costed") and
+// for the lines a table report ends with.
+std::vector<std::string> not_costed_notes(const Workload& workload);
+std::string not_costed_text(const Workload& workload);
+
 enum class Format { Table, Json, Csv };
 Format parse_format(const std::string& text);  // UserError for anything else
 int positive_int_option(const po::variables_map& vm, const std::string& name);

@@ -79,3 +79,21 @@ TEST_CASE("bad ONNX files exit 2 naming file and node, and write nothing", "[cli
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("carries no weight values") != std::string::npos);
 }
+
+TEST_CASE("--not-costed prices an unknown operator at zero and every report lists it", "[cli][onnx]") {
+  const std::string model = kDir + "/not_costed.onnx";
+  auto r = run_rowsim("map --net-file " + model);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("Einsum x 1: einsum_mix") != std::string::npos);
+  r = run_rowsim("map --net-file " + model + " --not-costed");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("not costed (priced at zero): Einsum x 1 (einsum_mix)") != std::string::npos);
+  for (const char* cmd : {"map", "simulate", "workload stats"}) {
+    r = run_rowsim(std::string(cmd) + " --net-file " + model + " --not-costed --format json");
+    INFO(cmd << ": " << r.err);
+    REQUIRE(r.exit_code == 0);
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["not_costed"] == nlohmann::json::array({"Einsum x 1 (einsum_mix)"}));
+  }
+}

@@ -138,12 +138,24 @@ TEST_CASE("Bad ONNX input is refused naming the file, the node and the reason", 
 }
 
 TEST_CASE("Unsupported operators priced at zero only on request, and listed", "[onnx]") {
+  const std::string path = kDir + "/not_costed.onnx";
+  CHECK(import_error(path).find("Einsum x 1: einsum_mix") != std::string::npos);
   OnnxImportOptions o;
   o.not_costed_ok = true;
-  const std::string path = kDir + "/bad/unsupported_op.onnx";
   OnnxModel m = import_onnx(read_file(path), path, o);
-  REQUIRE(m.not_costed.size() == 1);
-  CHECK(m.not_costed[0].find("Einsum x 2") != std::string::npos);
+  REQUIRE(m.net.not_costed.size() == 1);
+  CHECK(m.net.not_costed[0] == "Einsum x 1 (einsum_mix)");
+  CHECK(m.net.layers.size() == 3);  // conv1, relu1, conv2: the Einsum carries conv1's shape through
+  CHECK(m.net.output_layer().in == Shape{4, 8, 8});
+  // Where the model does not record that the operator keeps its input's shape, even the flag
+  // cannot carry the layers after it.
+  const std::string bad = kDir + "/bad/unsupported_op.onnx";
+  try {
+    import_onnx(read_file(bad), bad, o);
+    FAIL("imported");
+  } catch (const UserError& e) {
+    CHECK(std::string(e.what()).find("does not record that its output") != std::string::npos);
+  }
 }
 
 TEST_CASE("Every weighted export gives PyTorch's logits through the imported network", "[onnx]") {
