@@ -27,7 +27,7 @@ struct Counter {
     std::set<int> rows;
     for (int j = 0; j < eb; ++j)
       for (int i = 0; i < rb; ++i) {
-        int row = (e0 + j) * s.U + r0 + i - s.pad;
+        int row = (e0 + j) * s.U + r0 + i - s.pad_h;
         if (row >= 0 && row < s.H) rows.insert(row);
       }
     return rows;
@@ -50,7 +50,7 @@ struct Counter {
       for (int ch = c0; ch < c0 + cb; ++ch)
         for (int row : rows)
           for (int pos : padded_positions()) {
-            int col = pos - s.pad;
+            int col = pos - s.pad_w;
             if (col < 0 || col >= s.W) continue;
             if (glb_ifmaps.insert({b, ch, row, col}).second) {
               ++words;
@@ -105,7 +105,7 @@ struct Counter {
             int k_lo = ps.f0 + ft * mp.p, k_hi = std::min(k_lo + mp.p, ps.f0 + ps.fb);
             int c_lo = ps.c0 + ct * mp.q, c_hi = std::min(c_lo + mp.q, ps.c0 + ps.cb);
             int filter_row = ps.r0 + i;
-            int row = (ps.e0 + j) * s.U + filter_row - s.pad;
+            int row = (ps.e0 + j) * s.U + filter_row - s.pad_h;
             for (int k = k_lo; k < k_hi; ++k)
               for (int ch = c_lo; ch < c_hi; ++ch)
                 for (int x = 0; x < s.S; ++x) {
@@ -126,7 +126,7 @@ struct Counter {
                 for (int pos : positions) {
                   read(Level::Array, Data::Ifmap);
                   write(Level::RF, Data::Ifmap);
-                  int col = pos - s.pad;
+                  int col = pos - s.pad_w;
                   if (row < 0 || row >= s.H || col < 0 || col >= s.W) continue;  // padding zero
                   Word x{b, ch, row, col};
                   if (!glb_ifmaps.count(x)) throw std::logic_error("brute force: ifmap not in GLB");
@@ -147,7 +147,7 @@ struct Counter {
                         continue;
                       }
                       read(Level::RF, Data::Ifmap);
-                      if (gate && data->ifmap(b, g, ch, row, f * s.U + x - s.pad) == 0) {
+                      if (gate && data->ifmap(b, g, ch, row, f * s.U + x - s.pad_w) == 0) {
                         ++c.macs_skipped;
                         continue;
                       }

@@ -23,14 +23,14 @@ int64_t distinct_clipped(int64_t count, int64_t step, int64_t width, int64_t off
 }  // namespace
 
 int64_t real_rows(const ConvShape& s, int e0, int eb, int r0, int rb) {
-  return distinct_clipped(eb, s.U, rb, s.pad - int64_t(e0) * s.U - r0, s.H);
+  return distinct_clipped(eb, s.U, rb, s.pad_h - int64_t(e0) * s.U - r0, s.H);
 }
 
 std::vector<int> real_row_list(const ConvShape& s, int e0, int eb, int r0, int rb) {
   std::vector<int> rows;
   for (int j = 0; j < eb; ++j)
     for (int i = 0; i < rb; ++i) {
-      int row = (e0 + j) * s.U + r0 + i - s.pad;
+      int row = (e0 + j) * s.U + r0 + i - s.pad_h;
       if (row >= 0 && row < s.H) rows.push_back(row);
     }
   std::sort(rows.begin(), rows.end());
@@ -38,7 +38,7 @@ std::vector<int> real_row_list(const ConvShape& s, int e0, int eb, int r0, int r
   return rows;
 }
 
-int64_t real_cols(const ConvShape& s) { return distinct_clipped(s.F, s.U, s.S, s.pad, s.W); }
+int64_t real_cols(const ConvShape& s) { return distinct_clipped(s.F, s.U, s.S, s.pad_w, s.W); }
 
 int64_t padded_cols(const ConvShape& s) {
   return distinct_clipped(s.F, s.U, s.S, 0, int64_t(s.F) * s.U + s.S);

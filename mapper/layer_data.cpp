@@ -31,7 +31,7 @@ LayerTables::LayerTables(const ConvShape& shape, const LayerValues& data) : s_(s
   std::set<int> cols;
   for (int f = 0; f < s_.F; ++f)
     for (int x = 0; x < s_.S; ++x) {
-      int col = f * s_.U + x - s_.pad;
+      int col = f * s_.U + x - s_.pad_w;
       if (col >= 0 && col < s_.W) cols.insert(col);
     }
   columns_.assign(cols.begin(), cols.end());
@@ -68,14 +68,14 @@ const LayerTables::MacCounts& LayerTables::macs(int q) const {
           int c1 = std::min(s_.C, c0 + q);
           for (int b = 0; b < s_.N; ++b)
             for (int e = 0; e < s_.E; ++e) {
-              int row = e * s_.U + i - s_.pad;
+              int row = e * s_.U + i - s_.pad_h;
               for (int f = 0; f < s_.F; ++f) {
                 int64_t performed = 0;
                 for (int c = c0; c < c1; ++c)
                   for (int x = 0; x < s_.S; ++x) {
                     if (skip_zero_weights && weight(g, k, c, i, x) == 0) continue;
                     ++m.attempted;
-                    if (gate && ifmap(b, g, c, row, f * s_.U + x - s_.pad) == 0) continue;
+                    if (gate && ifmap(b, g, c, row, f * s_.U + x - s_.pad_w) == 0) continue;
                     ++performed;
                   }
                 m.performed += performed;

@@ -13,8 +13,8 @@
 namespace rowsim {
 
 bool operator<(const ConvShape& a, const ConvShape& b) {
-  return std::tie(a.N, a.G, a.M, a.C, a.H, a.W, a.R, a.S, a.E, a.F, a.U, a.pad) <
-         std::tie(b.N, b.G, b.M, b.C, b.H, b.W, b.R, b.S, b.E, b.F, b.U, b.pad);
+  return std::tie(a.N, a.G, a.M, a.C, a.H, a.W, a.R, a.S, a.E, a.F, a.U, a.pad_h, a.pad_w) <
+         std::tie(b.N, b.G, b.M, b.C, b.H, b.W, b.R, b.S, b.E, b.F, b.U, b.pad_h, b.pad_w);
 }
 
 double LayerResult::utilization(const ArchSpec& arch) const {

@@ -187,7 +187,7 @@ bool float_reference_agrees(const RunContext& ctx, const LayerResult& lr, const 
           for (int c = 0; c < s.C; ++c)
             for (int r = 0; r < s.R; ++r)
               for (int t = 0; t < s.S; ++t) {
-                int iy = y * s.U + r - s.pad, ix = x * s.U + t - s.pad;
+                int iy = y * s.U + r - s.pad_h, ix = x * s.U + t - s.pad_w;
                 if (iy < 0 || iy >= s.H || ix < 0 || ix >= s.W) continue;
                 double w = p.weights[((size_t(m) * s.C + c) * s.R + r) * s.S + t];
                 double v = in.data[((size_t(b) * s.G * s.C + size_t(g) * s.C + c) * s.H + iy) * s.W + ix];

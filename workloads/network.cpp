@@ -1,5 +1,6 @@
 #include "workloads/network.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -12,7 +13,7 @@ std::string Shape::str() const { return fmt::format("{}x{}x{}", c, h, w); }
 
 std::string ConvShape::str() const {
   return fmt::format("N={} G={} M={} C={} H={} W={} R={} S={} E={} F={} U={} pad={}", N, G, M, C, H, W, R, S, E, F,
-                     U, pad);
+                     U, pad_h == pad_w ? std::to_string(pad_h) : fmt::format("{},{}", pad_h, pad_w));
 }
 
 const char* to_string(LayerKind kind) {
@@ -43,11 +44,11 @@ const char* to_string(ActivationKind kind) {
   return "?";
 }
 
-int window_output_size(int in, int kernel, int stride, int pad, bool ceil_mode) {
-  const int64_t span = int64_t(in) + 2 * int64_t(pad) - kernel;
+int window_output_size(int in, int kernel, int stride, int pad_begin, int pad_end, bool ceil_mode) {
+  const int64_t span = int64_t(in) + pad_begin + pad_end - kernel;
   if (span < 0 || stride < 1) return 0;
   int64_t out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
-  if (ceil_mode && (out - 1) * stride >= int64_t(in) + pad) --out;
+  if (ceil_mode && (out - 1) * stride >= int64_t(in) + pad_begin) --out;
   return static_cast<int>(out);
 }
 
@@ -107,18 +108,20 @@ Shape window_output(const Network& net, const Layer& l) {
   check_positive(net, l, "kernel height", l.kernel_h);
   check_positive(net, l, "kernel width", l.kernel_w);
   check_positive(net, l, "stride", l.stride);
-  check_positive(net, l, "pad", l.pad, 0);
-  int padded_h = l.in.h + 2 * l.pad, padded_w = l.in.w + 2 * l.pad;
+  const Padding p = l.padding();
+  for (int side : {p.top, p.left, p.bottom, p.right}) check_positive(net, l, "pad", side, 0);
+  int padded_h = l.in.h + p.top + p.bottom, padded_w = l.in.w + p.left + p.right;
   if (l.kernel_h > padded_h || l.kernel_w > padded_w)
     fail("network '{}', layer '{}': kernel {}x{} is larger than its padded input {}x{}", net.name, l.name, l.kernel_h,
          l.kernel_w, padded_h, padded_w);
-  if (l.pad >= l.kernel_h || l.pad >= l.kernel_w)
-    fail("network '{}', layer '{}': pad {} must be smaller than the kernel {}x{}", net.name, l.name, l.pad, l.kernel_h,
-         l.kernel_w);
+  if (std::max(p.top, p.bottom) >= l.kernel_h || std::max(p.left, p.right) >= l.kernel_w)
+    fail("network '{}', layer '{}': pad {} must be smaller than the kernel {}x{}", net.name, l.name,
+         p.symmetric() ? std::to_string(p.top) : fmt::format("{},{},{},{}", p.top, p.left, p.bottom, p.right),
+         l.kernel_h, l.kernel_w);
   const bool ceil_mode = l.kind == LayerKind::Pool && l.ceil_mode;
   Shape out;
-  out.h = window_output_size(l.in.h, l.kernel_h, l.stride, l.pad, ceil_mode);
-  out.w = window_output_size(l.in.w, l.kernel_w, l.stride, l.pad, ceil_mode);
+  out.h = window_output_size(l.in.h, l.kernel_h, l.stride, p.top, p.bottom, ceil_mode);
+  out.w = window_output_size(l.in.w, l.kernel_w, l.stride, p.left, p.right, ceil_mode);
   out.c = l.in.c;
   return out;
 }
@@ -270,7 +273,8 @@ ConvShape conv_shape(const Layer& layer, int batch) {
   s.E = layer.out.h;
   s.F = layer.out.w;
   s.U = layer.stride;
-  s.pad = layer.pad;
+  s.pad_h = layer.padding().top;
+  s.pad_w = layer.padding().left;
   return s;
 }
 

@@ -27,6 +27,12 @@ enum class ActivationKind { Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwi
 const char* to_string(LayerKind kind);
 const char* to_string(ActivationKind kind);
 
+// Zero padding of a conv or pool window, per side.
+struct Padding {
+  int top = 0, left = 0, bottom = 0, right = 0;
+  bool symmetric() const { return top == left && top == bottom && top == right; }
+};
+
 struct Layer {
   std::string name;
   LayerKind kind = LayerKind::Conv;
@@ -36,6 +42,10 @@ struct Layer {
   // Conv and fully connected: output channels (features). Conv and pool: window and stride.
   int out_channels = 0;
   int kernel_h = 1, kernel_w = 1, stride = 1, pad = 0, groups = 1;
+  // Padding that differs between sides (ONNX pads, auto_pad SAME); `pad` is then unused.
+  bool asymmetric_pad = false;
+  Padding pad_sides;
+  Padding padding() const { return asymmetric_pad ? pad_sides : Padding{pad, pad, pad, pad}; }
   bool bias = true;
   PoolKind pool = PoolKind::Max;
   // Pool: output size rounded up (the last window may overhang the padded input), and whether
@@ -101,7 +111,8 @@ struct ConvShape {
   int R = 0, S = 0;  // filter height and width
   int E = 0, F = 0;  // ofmap height and width
   int U = 1;       // stride
-  int pad = 0;     // zero padding on every side
+  // Zero padding before the first row and column; the padding after them follows from E and F.
+  int pad_h = 0, pad_w = 0;
   int64_t macs() const { return int64_t(N) * G * M * C * R * S * E * F; }
   int64_t weights() const { return int64_t(G) * M * C * R * S; }
   int64_t ifmap_elements() const { return int64_t(N) * G * C * H * W; }
@@ -114,6 +125,6 @@ ConvShape conv_shape(const Layer& layer, int batch);
 // Output length of a window sliding over `in` padded by `pad` on both sides. With ceil_mode the
 // count rounds up, but (as in PyTorch and ONNX) the last window must start inside the input or
 // its leading padding. 0 when the window does not fit.
-int window_output_size(int in, int kernel, int stride, int pad, bool ceil_mode);
+int window_output_size(int in, int kernel, int stride, int pad_begin, int pad_end, bool ceil_mode);
 
 }  // namespace rowsim

@@ -449,6 +449,14 @@ void Importer::set_const(const onnx::NodeProto& node, Dims dims, std::vector<dou
 // ------------------------------------------------------------------------------------------------
 // Layers
 
+// ONNX pads are [top, left, bottom, right].
+void set_padding(Layer& l, const Dims& pads) {
+  Padding p{int(pads[0]), int(pads[1]), int(pads[2]), int(pads[3])};
+  l.pad = p.top;
+  l.asymmetric_pad = !p.symmetric();
+  if (l.asymmetric_pad) l.pad_sides = p;
+}
+
 std::string clean_name(std::string s) {
   while (!s.empty() && s[0] == '/') s.erase(0, 1);
   for (char& c : s)
@@ -546,10 +554,8 @@ void Importer::conv(const onnx::NodeProto& node) {
     node_fail(node, fmt::format("auto_pad '{}': expected NOTSET, SAME_UPPER, SAME_LOWER or VALID", auto_pad));
   }
   if (pads.empty()) pads = {0, 0, 0, 0};
-  if (pads.size() != 4 || std::any_of(pads.begin(), pads.end(), [&](int64_t p) { return p != pads[0]; }))
-    node_fail(node, fmt::format("pads {} (top, left, bottom, right): rowsim's model takes the same padding on every "
-                                "side",
-                                dims_str(pads)));
+  if (pads.size() != 4 || std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0 || p > kMaxDim; }))
+    node_fail(node, fmt::format("pads {}: expected four sizes (top, left, bottom, right) of 0 or more", dims_str(pads)));
   bool bias = has_input(node, 2);
   std::string prefix;
   const std::string& wname = node.input(1);
@@ -560,7 +566,7 @@ void Importer::conv(const onnx::NodeProto& node) {
   l.kernel_h = int(kh);
   l.kernel_w = int(kw);
   l.stride = int(s);
-  l.pad = int(pads[0]);
+  set_padding(l, pads);
   l.groups = int(group);
   l.bias = bias;
   const std::string name = l.name;
@@ -713,16 +719,17 @@ void Importer::pool(const onnx::NodeProto& node, bool global) {
     if (auto_pad != "NOTSET" && auto_pad != "VALID")
       node_fail(node, fmt::format("auto_pad '{}' on a pool: expected NOTSET or VALID (pads written out)", auto_pad));
     if (pads.empty() || auto_pad == "VALID") pads = {0, 0, 0, 0};
-    if (pads.size() != 4 || std::any_of(pads.begin(), pads.end(), [&](int64_t p) { return p != pads[0]; }) ||
-        pads[0] > kMaxDim)
-      node_fail(node, fmt::format("pads {}: rowsim's model takes the same padding on every side", dims_str(pads)));
+    if (pads.size() != 4 || std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0 || p > kMaxDim; }))
+      node_fail(node, fmt::format("pads {}: expected four sizes (top, left, bottom, right) of 0 or more",
+                                  dims_str(pads)));
     l.kernel_h = int(kernel[0]);
     l.kernel_w = int(kernel[1]);
     l.stride = int(strides[0]);
-    l.pad = int(pads[0]);
+    set_padding(l, pads);
     l.ceil_mode = attr_int(node, "ceil_mode", 0) != 0;
     // ONNX's default is 0; it matters only where an average window overlaps padding.
-    if (l.pool == PoolKind::Avg && l.pad > 0) l.count_include_pad = attr_int(node, "count_include_pad", 0) != 0;
+    if (l.pool == PoolKind::Avg && std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p > 0; }))
+      l.count_include_pad = attr_int(node, "count_include_pad", 0) != 0;
     if (node.output_size() > 1 && !node.output(1).empty()) node_fail(node, "the Indices output is not supported");
   }
   ROWSIM_FINALIZE(node);

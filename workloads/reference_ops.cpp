@@ -15,13 +15,6 @@ void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument("reference op: " + what);
 }
 
-Shape window_shape(const Shape& in, int kh, int kw, int stride, int pad, bool ceil_mode = false) {
-  require(kh >= 1 && kw >= 1 && stride >= 1 && pad >= 0, "bad window");
-  Shape out{in.c, window_output_size(in.h, kh, stride, pad, ceil_mode),
-            window_output_size(in.w, kw, stride, pad, ceil_mode)};
-  require(out.h >= 1 && out.w >= 1, "window larger than its padded input");
-  return out;
-}
 
 int16_t write_out(int64_t acc, int shift, const QFormat& q, bool relu) {
   int16_t v = requantize(acc, shift, q);
@@ -42,11 +35,18 @@ ConvGeometry conv_geometry(const Layer& layer) {
 
 FixedTensor conv2d(const FixedTensor& in, const FixedLayerParams& params, const ConvGeometry& g, const QFormat& out_q,
                    bool relu) {
+  return conv2d(in, params, g, Padding{g.pad, g.pad, g.pad, g.pad}, out_q, relu);
+}
+
+FixedTensor conv2d(const FixedTensor& in, const FixedLayerParams& params, const ConvGeometry& g, const Padding& p,
+                   const QFormat& out_q, bool relu) {
   require(g.groups >= 1 && in.shape.c % g.groups == 0 && g.out_channels % g.groups == 0, "groups must divide channels");
   const int C = in.shape.c / g.groups, M = g.out_channels / g.groups, R = g.kernel_h, S = g.kernel_w;
-  const int H = in.shape.h, W = in.shape.w, U = g.stride, pad = g.pad;
-  Shape out_shape = window_shape(in.shape, R, S, U, pad);
-  out_shape.c = g.out_channels;
+  const int H = in.shape.h, W = in.shape.w, U = g.stride;
+  const int pad_h = p.top, pad_w = p.left;
+  Shape out_shape{g.out_channels, window_output_size(H, R, U, p.top, p.bottom, false),
+                  window_output_size(W, S, U, p.left, p.right, false)};
+  require(out_shape.h >= 1 && out_shape.w >= 1, "window larger than its padded input");
   const int E = out_shape.h, F = out_shape.w;
   require(params.weights.size() == size_t(g.out_channels) * C * R * S, "weight count does not match the layer");
   require(params.bias.empty() || params.bias.size() == size_t(g.out_channels), "bias count does not match");
@@ -65,14 +65,14 @@ FixedTensor conv2d(const FixedTensor& in, const FixedLayerParams& params, const 
             for (int s = 0; s < S; ++s) {
               const int32_t w = params.weights[((size_t(m) * C + c) * R + r) * S + s];
               if (w == 0) continue;
-              // Output columns whose input column x*U + s - pad lies inside the map.
-              const int last = W - 1 + pad - s;  // x*U <= last
+              // Output columns whose input column x*U + s - pad_w lies inside the map.
+              const int last = W - 1 + pad_w - s;  // x*U <= last
               if (last < 0) continue;
-              int x_lo = std::max(0, (pad - s + U - 1) / U), x_hi = std::min(F, last / U + 1);
+              int x_lo = std::max(0, (pad_w - s + U - 1) / U), x_hi = std::min(F, last / U + 1);
               for (int y = 0; y < E; ++y) {
-                const int iy = y * U + r - pad;
+                const int iy = y * U + r - pad_h;
                 if (iy < 0 || iy >= H) continue;
-                const int16_t* row = plane + size_t(iy) * W + (s - pad);
+                const int16_t* row = plane + size_t(iy) * W + (s - pad_w);
                 int64_t* a = &acc[size_t(y) * F];
                 for (int x = x_lo; x < x_hi; ++x) a[x] += w * int32_t(row[x * U]);
               }
@@ -104,7 +104,14 @@ FixedTensor fully_connected(const FixedTensor& in, const FixedLayerParams& param
 }
 
 FixedTensor max_pool(const FixedTensor& in, int kh, int kw, int stride, int pad, bool ceil_mode) {
-  FixedTensor out(in.n, window_shape(in.shape, kh, kw, stride, pad, ceil_mode), in.q);
+  return max_pool(in, kh, kw, stride, Padding{pad, pad, pad, pad}, ceil_mode);
+}
+
+FixedTensor max_pool(const FixedTensor& in, int kh, int kw, int stride, const Padding& p, bool ceil_mode) {
+  const Shape s{in.shape.c, window_output_size(in.shape.h, kh, stride, p.top, p.bottom, ceil_mode),
+                window_output_size(in.shape.w, kw, stride, p.left, p.right, ceil_mode)};
+  require(s.h >= 1 && s.w >= 1, "window larger than its padded input");
+  FixedTensor out(in.n, s, in.q);
   for (int b = 0; b < in.n; ++b)
     for (int c = 0; c < in.shape.c; ++c)
       for (int y = 0; y < out.shape.h; ++y)
@@ -112,7 +119,7 @@ FixedTensor max_pool(const FixedTensor& in, int kh, int kw, int stride, int pad,
           int best = std::numeric_limits<int>::min();
           for (int r = 0; r < kh; ++r)
             for (int s = 0; s < kw; ++s) {
-              int iy = y * stride + r - pad, ix = x * stride + s - pad;
+              int iy = y * stride + r - p.top, ix = x * stride + s - p.left;
               if (iy < 0 || iy >= in.shape.h || ix < 0 || ix >= in.shape.w) continue;
               best = std::max(best, int(in.at(b, c, iy, ix)));
             }
@@ -124,15 +131,23 @@ FixedTensor max_pool(const FixedTensor& in, int kh, int kw, int stride, int pad,
 
 FixedTensor avg_pool(const FixedTensor& in, int kh, int kw, int stride, int pad, bool ceil_mode,
                      bool count_include_pad) {
-  FixedTensor out(in.n, window_shape(in.shape, kh, kw, stride, pad, ceil_mode), in.q);
+  return avg_pool(in, kh, kw, stride, Padding{pad, pad, pad, pad}, ceil_mode, count_include_pad);
+}
+
+FixedTensor avg_pool(const FixedTensor& in, int kh, int kw, int stride, const Padding& p, bool ceil_mode,
+                     bool count_include_pad) {
+  const Shape s{in.shape.c, window_output_size(in.shape.h, kh, stride, p.top, p.bottom, ceil_mode),
+                window_output_size(in.shape.w, kw, stride, p.left, p.right, ceil_mode)};
+  require(s.h >= 1 && s.w >= 1, "window larger than its padded input");
+  FixedTensor out(in.n, s, in.q);
   const int H = in.shape.h, W = in.shape.w;
   for (int b = 0; b < in.n; ++b)
     for (int c = 0; c < in.shape.c; ++c)
       for (int y = 0; y < out.shape.h; ++y)
         for (int x = 0; x < out.shape.w; ++x) {
           // PyTorch's divisor: the window clipped to the padded map, or to the map itself.
-          const int y0 = y * stride - pad, x0 = x * stride - pad;
-          const int y1 = std::min(y0 + kh, H + pad), x1 = std::min(x0 + kw, W + pad);
+          const int y0 = y * stride - p.top, x0 = x * stride - p.left;
+          const int y1 = std::min(y0 + kh, H + p.bottom), x1 = std::min(x0 + kw, W + p.right);
           int64_t divisor = int64_t(y1 - y0) * (x1 - x0);
           const int iy0 = std::max(y0, 0), ix0 = std::max(x0, 0), iy1 = std::min(y1, H), ix1 = std::min(x1, W);
           if (!count_include_pad) divisor = int64_t(iy1 - iy0) * (ix1 - ix0);
@@ -241,14 +256,14 @@ FixedTensor reference_layer(const Layer& layer, const std::vector<const FixedTen
   switch (layer.kind) {
     case LayerKind::Conv:
       require(params != nullptr, "conv without parameters");
-      return conv2d(x, *params, conv_geometry(layer), out_q, fuse_relu);
+      return conv2d(x, *params, conv_geometry(layer), layer.padding(), out_q, fuse_relu);
     case LayerKind::FullyConnected:
       require(params != nullptr, "fully connected layer without parameters");
       return fully_connected(x, *params, layer.out_channels, out_q, fuse_relu);
     case LayerKind::Pool: {
       FixedTensor y = layer.pool == PoolKind::Max
-                          ? max_pool(x, layer.kernel_h, layer.kernel_w, layer.stride, layer.pad, layer.ceil_mode)
-                          : avg_pool(x, layer.kernel_h, layer.kernel_w, layer.stride, layer.pad, layer.ceil_mode,
+                          ? max_pool(x, layer.kernel_h, layer.kernel_w, layer.stride, layer.padding(), layer.ceil_mode)
+                          : avg_pool(x, layer.kernel_h, layer.kernel_w, layer.stride, layer.padding(), layer.ceil_mode,
                                      layer.count_include_pad);
       return fuse_relu ? relu(std::move(y)) : y;
     }

@@ -25,11 +25,17 @@ ConvGeometry conv_geometry(const Layer& layer);  // conv layers
 
 FixedTensor conv2d(const FixedTensor& in, const FixedLayerParams& params, const ConvGeometry& geometry,
                    const QFormat& out_q, bool relu);
+// The same with padding that may differ between sides (geometry.pad is then unused).
+FixedTensor conv2d(const FixedTensor& in, const FixedLayerParams& params, const ConvGeometry& geometry,
+                   const Padding& padding, const QFormat& out_q, bool relu);
 FixedTensor fully_connected(const FixedTensor& in, const FixedLayerParams& params, int out_features,
                             const QFormat& out_q, bool relu);
 FixedTensor max_pool(const FixedTensor& in, int kernel_h, int kernel_w, int stride, int pad, bool ceil_mode = false);
+FixedTensor max_pool(const FixedTensor& in, int kernel_h, int kernel_w, int stride, const Padding& pad, bool ceil_mode);
 FixedTensor avg_pool(const FixedTensor& in, int kernel_h, int kernel_w, int stride, int pad, bool ceil_mode = false,
                      bool count_include_pad = true);
+FixedTensor avg_pool(const FixedTensor& in, int kernel_h, int kernel_w, int stride, const Padding& pad, bool ceil_mode,
+                     bool count_include_pad);
 // Element-wise ops; `b` may be broadcast (one value per channel, or one value).
 FixedTensor add(const FixedTensor& a, const FixedTensor& b, bool relu);
 FixedTensor multiply(const FixedTensor& a, const FixedTensor& b, bool relu);  // rounded, saturated

@@ -8,7 +8,7 @@ std::vector<int> rows_needed(const ConvShape& s, int e0, int eb, int r0, int rb)
   std::vector<char> used(size_t(s.H), 0);
   for (int j = 0; j < eb; ++j)
     for (int i = 0; i < rb; ++i) {
-      int row = (e0 + j) * s.U + r0 + i - s.pad;
+      int row = (e0 + j) * s.U + r0 + i - s.pad_h;
       if (row >= 0 && row < s.H) used[size_t(row)] = 1;
     }
   std::vector<int> rows;
@@ -29,7 +29,7 @@ std::vector<int> padded_positions(const ConvShape& s) {
 LayerPlan plan_layer(const ConvShape& s, const Mapping& mp) {
   LayerPlan plan;
   for (int p : padded_positions(s)) {
-    int col = p - s.pad;
+    int col = p - s.pad_w;
     if (col >= 0 && col < s.W) plan.cols.push_back(col);
   }
   for (int g = 0; g < s.G; ++g) {

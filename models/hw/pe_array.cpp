@@ -65,7 +65,7 @@ void PeArray::begin_pass() {
     ch.head_first = ch.head_size = 0;
     for (int pos = 0; pos < L; ++pos) {
       const int ct = pos / g.rb, i = pos % g.rb;
-      const int h = (ps.e0 + ch.j) * s.U + ps.r0 + i - s.pad;
+      const int h = (ps.e0 + ch.j) * s.U + ps.r0 + i - s.pad_h;
       const bool real = h >= 0 && h < s.H;
       const int pe = c * L + pos;
       pes_[size_t(pe)].configure(shared_, ch.p, g.channels_of_set(ct, mp.q, ps.cb), !real);

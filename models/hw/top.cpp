@@ -110,7 +110,7 @@ LayerSimResult Top::run(const LayerJob& job) {
   std::vector<int> col_index(size_t(s.W), -1);
   for (size_t k = 0; k < ctx->plan.cols.size(); ++k) col_index[size_t(ctx->plan.cols[k])] = int(k);
   for (int p : ctx->positions) {
-    int col = p - s.pad;
+    int col = p - s.pad_w;
     ctx->pos_col.push_back(col >= 0 && col < s.W ? col_index[size_t(col)] : -1);
   }
   ctx->win_stride = s.U <= s.S ? s.U : s.S;

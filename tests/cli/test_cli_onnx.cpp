@@ -97,3 +97,20 @@ TEST_CASE("--not-costed prices an unknown operator at zero and every report list
     CHECK(j["not_costed"] == nlohmann::json::array({"Einsum x 1 (einsum_mix)"}));
   }
 }
+
+TEST_CASE("padding that differs between sides: simulated bit-exact, counts equal to the analytical model",
+          "[cli][onnx]") {
+  const std::string model = kDir + "/asymmetric_pads.onnx";  // conv pads [0, 0, 1, 1], pool [1, 1, 0, 0]
+  auto r = run_rowsim("simulate --net-file " + model + " --weights " + model + " --batch 2 --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  int simulated = 0;
+  for (const auto& l : j["layers"]) {
+    if (!l["simulated"].get<bool>()) continue;
+    ++simulated;
+    CHECK(l["bit_exact"] == true);
+    CHECK(l["counts_match_analytical"] == true);
+  }
+  CHECK(simulated == 2);
+}

@@ -92,8 +92,10 @@ inline LayerData sparse_layer_data(const ConvShape& s, uint64_t seed, bool relu,
 }
 
 inline FixedTensor reference_ofmaps(const ConvShape& s, const LayerData& d) {
-  ConvGeometry g{s.G * s.M, s.R, s.S, s.U, s.pad, s.G};
-  return conv2d(d.ifmap, d.params, g, d.out_q, d.relu);
+  ConvGeometry g{s.G * s.M, s.R, s.S, s.U, s.pad_h, s.G};
+  // The padding after the last row and column is what E and F leave.
+  Padding p{s.pad_h, s.pad_w, (s.E - 1) * s.U + s.R - s.H - s.pad_h, (s.F - 1) * s.U + s.S - s.W - s.pad_w};
+  return conv2d(d.ifmap, d.params, g, p, d.out_q, d.relu);
 }
 
 inline hw::LayerJob make_job(const ConvShape& s, const Mapping& m, const ArchSpec& arch, const LayerData& d) {

@@ -37,7 +37,7 @@ Checked simulate_and_check(const ConvShape& s, const Mapping& m, const ArchSpec&
 
 TEST_CASE("A 3x3 conv on the Eyeriss array: counts, bits and cycles", "[hw]") {
   ConvShape s;
-  s.N = 2, s.M = 8, s.C = 5, s.H = s.W = 9, s.R = s.S = 3, s.E = s.F = 9, s.pad = 1;
+  s.N = 2, s.M = 8, s.C = 5, s.H = s.W = 9, s.R = s.S = 3, s.E = s.F = 9, s.pad_h = s.pad_w = 1;
   ArchSpec arch = make_arch({});
   Mapping m;
   m.n = 1, m.e = 9, m.p = 4, m.q = 2, m.r = 2, m.t = 2, m.m = 8, m.row_fold = 3;
@@ -88,7 +88,7 @@ TEST_CASE("Filters taller than the array, channels that do not divide it, stride
   };
   auto conv = [](int N, int M, int C, int H, int R, int U, int pad) {
     ConvShape s;
-    s.N = N, s.M = M, s.C = C, s.H = s.W = H, s.R = s.S = R, s.U = U, s.pad = pad;
+    s.N = N, s.M = M, s.C = C, s.H = s.W = H, s.R = s.S = R, s.U = U, s.pad_h = s.pad_w = pad;
     s.E = s.F = (H + 2 * pad - R) / U + 1;
     return s;
   };
@@ -151,7 +151,7 @@ TEST_CASE("A slow DRAM with random stalls changes cycles only", "[hw][backpressu
 
 TEST_CASE("Cycles are consistent: ledger, bounds and stall causes", "[hw]") {
   ConvShape s;
-  s.N = 1, s.M = 16, s.C = 8, s.H = s.W = 14, s.R = s.S = 3, s.E = s.F = 14, s.pad = 1;
+  s.N = 1, s.M = 16, s.C = 8, s.H = s.W = 14, s.R = s.S = 3, s.E = s.F = 14, s.pad_h = s.pad_w = 1;
   ArchSpec arch = make_arch({});
   SearchResult found = search_mapping(s, arch, SearchOptions{});
   REQUIRE(found.found);

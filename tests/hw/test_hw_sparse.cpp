@@ -59,7 +59,7 @@ std::string flags_str(Flags f) {
 
 ConvShape conv(int N, int M, int C, int H, int R, int U, int pad) {
   ConvShape s;
-  s.N = N, s.M = M, s.C = C, s.H = s.W = H, s.R = s.S = R, s.U = U, s.pad = pad;
+  s.N = N, s.M = M, s.C = C, s.H = s.W = H, s.R = s.S = R, s.U = U, s.pad_h = s.pad_w = pad;
   s.E = s.F = (H + 2 * pad - R) / U + 1;
   return s;
 }

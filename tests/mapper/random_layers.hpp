@@ -21,17 +21,21 @@ inline ConvShape random_layer(std::mt19937& rng) {
     s.C = uniform(rng, 1, 40);
     s.H = s.W = s.R = s.S = s.E = s.F = 1;
     s.U = 1;
-    s.pad = 0;
+    s.pad_h = s.pad_w = 0;
     return s;
   }
   s.R = kind == 1 ? 1 : uniform(rng, 1, 5);
   s.S = kind == 1 ? 1 : uniform(rng, 1, 5);
-  s.pad = uniform(rng, 0, std::min(s.R, s.S) - 1);
+  // Padding may differ between sides (ONNX pads, auto_pad SAME): leading pads per axis, and a
+  // trailing pad of its own that sets E and F.
+  s.pad_h = uniform(rng, 0, s.R - 1);
+  s.pad_w = uniform(rng, 0, s.S - 1);
+  const int pad_bottom = uniform(rng, 0, s.R - 1), pad_right = uniform(rng, 0, s.S - 1);
   s.U = uniform(rng, 1, 3);
-  s.H = uniform(rng, std::max(1, s.R - 2 * s.pad), 10);
-  s.W = uniform(rng, std::max(1, s.S - 2 * s.pad), 10);
-  s.E = (s.H + 2 * s.pad - s.R) / s.U + 1;
-  s.F = (s.W + 2 * s.pad - s.S) / s.U + 1;
+  s.H = uniform(rng, std::max(1, s.R - s.pad_h - pad_bottom), 10);
+  s.W = uniform(rng, std::max(1, s.S - s.pad_w - pad_right), 10);
+  s.E = (s.H + s.pad_h + pad_bottom - s.R) / s.U + 1;
+  s.F = (s.W + s.pad_w + pad_right - s.S) / s.U + 1;
   return s;
 }
 

@@ -34,7 +34,7 @@ TEST_CASE("Closed form equals brute force on 300 random small layers and mapping
 TEST_CASE("Hand-counted accesses of a 3x3 conv on a 4x4 map", "[mapper]") {
   // One image, 2 filters, 1 channel, 4x4 ifmap, 3x3 filter, pad 1, stride 1: E = F = 4.
   ConvShape s;
-  s.M = 2, s.C = 1, s.H = s.W = 4, s.R = s.S = 3, s.E = s.F = 4, s.pad = 1;
+  s.M = 2, s.C = 1, s.H = s.W = 4, s.R = s.S = 3, s.E = s.F = 4, s.pad_h = s.pad_w = 1;
   Mapping m;
   m.e = 4, m.p = 2, m.q = 1, m.r = 1, m.t = 1, m.m = 2, m.row_fold = 3;
   AccessCounts c = analytical_counts(s, m);
@@ -61,7 +61,7 @@ TEST_CASE("Hand-counted accesses of a 3x3 conv on a 4x4 map", "[mapper]") {
 
 TEST_CASE("Channel tiles accumulate through the GLB; strips re-read halo rows", "[mapper]") {
   ConvShape s;
-  s.M = 1, s.C = 4, s.H = s.W = 6, s.R = s.S = 3, s.E = s.F = 4, s.pad = 0;
+  s.M = 1, s.C = 4, s.H = s.W = 6, s.R = s.S = 3, s.E = s.F = 4, s.pad_h = s.pad_w = 0;
   Mapping m;
   m.e = 2, m.p = 1, m.q = 1, m.r = 2, m.t = 1, m.m = 1, m.row_fold = 3;
   AccessCounts c = analytical_counts(s, m);
@@ -77,12 +77,12 @@ TEST_CASE("Channel tiles accumulate through the GLB; strips re-read halo rows", 
 
 TEST_CASE("Row and column geometry", "[mapper][geometry]") {
   ConvShape s;
-  s.H = s.W = 7, s.R = s.S = 1, s.U = 2, s.pad = 0, s.E = s.F = 4;
+  s.H = s.W = 7, s.R = s.S = 1, s.U = 2, s.pad_h = s.pad_w = 0, s.E = s.F = 4;
   // A 1x1 stride-2 conv reads columns 0, 2, 4, 6.
   CHECK(real_cols(s) == 4);
   CHECK(padded_cols(s) == 4);
   ConvShape t;
-  t.H = t.W = 5, t.R = t.S = 3, t.U = 1, t.pad = 1, t.E = t.F = 5;
+  t.H = t.W = 5, t.R = t.S = 3, t.U = 1, t.pad_h = t.pad_w = 1, t.E = t.F = 5;
   // Padded positions 0..6, real columns 0..4.
   CHECK(padded_cols(t) == 7);
   CHECK(real_cols(t) == 5);

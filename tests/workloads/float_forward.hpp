@@ -48,7 +48,7 @@ inline Map float_forward(const Network& net, const SafeTensors& weights, const M
                 for (int c = 0; c < C; ++c)
                   for (int r = 0; r < R; ++r)
                     for (int s = 0; s < S; ++s) {
-                      int iy = oy * l.stride + r - l.pad, ix = ox * l.stride + s - l.pad;
+                      int iy = oy * l.stride + r - l.padding().top, ix = ox * l.stride + s - l.padding().left;
                       if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w) continue;
                       acc += double(w[((size_t(g * M + m) * C + c) * R + r) * S + s]) * at(x, in, g * C + c, iy, ix);
                     }
@@ -60,8 +60,9 @@ inline Map float_forward(const Network& net, const SafeTensors& weights, const M
         for (int c = 0; c < o.c; ++c)
           for (int oy = 0; oy < o.h; ++oy)
             for (int ox = 0; ox < o.w; ++ox) {
-              const int y0 = oy * l.stride - l.pad, x0 = ox * l.stride - l.pad;
-              const int y1 = std::min(y0 + l.kernel_h, in.h + l.pad), x1 = std::min(x0 + l.kernel_w, in.w + l.pad);
+              const Padding p = l.padding();
+              const int y0 = oy * l.stride - p.top, x0 = ox * l.stride - p.left;
+              const int y1 = std::min(y0 + l.kernel_h, in.h + p.bottom), x1 = std::min(x0 + l.kernel_w, in.w + p.right);
               double best = -INFINITY, sum = 0;
               int valid = 0;
               for (int iy = std::max(y0, 0); iy < std::min(y1, in.h); ++iy)

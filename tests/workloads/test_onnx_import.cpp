@@ -177,5 +177,5 @@ TEST_CASE("Every weighted export gives PyTorch's logits through the imported net
     }
     ++checked;
   }
-  CHECK(checked == 5);  // tiny_allops, tiny_external, mobilenet_v2_w025_64, resnet_tiny, tiny_view
+  CHECK(checked == 6);  // tiny_allops, tiny_external, mobilenet_v2_w025_64, resnet_tiny, tiny_view, asymmetric_pads
 }

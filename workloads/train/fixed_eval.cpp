@@ -126,8 +126,10 @@ FixedTensor fixed_forward(ThreadPool& pool, const FixedModel& model, const Fixed
     const Layer& l = net.layers[i];
     std::vector<const FixedTensor*> ins;
     for (int id : l.input_ids) ins.push_back(id < 0 ? &input : &out[size_t(id)]);
-    if (l.kind == LayerKind::Conv)
+    if (l.kind == LayerKind::Conv && !l.asymmetric_pad)
       out[i] = conv_fast(pool, l, *ins[0], model.params[i], model.fmap_q);
+    else if (l.kind == LayerKind::Conv)  // the im2col lowering takes one padding for every side
+      out[i] = reference_layer(l, ins, &model.params[i], model.fmap_q, false);
     else if (l.kind == LayerKind::FullyConnected)
       out[i] = fc_fast(pool, l, *ins[0], model.params[i], model.fmap_q);
     else

@@ -76,6 +76,8 @@ void require_trainable(const Network& net) {
       why = fmt::format("{} layers", to_string(l.kind));
     else if (l.kind == LayerKind::Pool && (l.ceil_mode || !l.count_include_pad))
       why = "pooling with ceil_mode or without count_include_pad";
+    else if (l.asymmetric_pad)
+      why = "padding that differs between sides";
     else if (l.kind == LayerKind::Add && net.layers.size() > 0 && l.input_ids.size() == 2 && l.input_ids[1] >= 0 &&
              net.layers[size_t(l.input_ids[1])].out != l.in)
       why = "adds that broadcast";
