@@ -134,7 +134,7 @@ int cmd_map(const Args& args) {
   std::string text;
   if (format == Format::Json)
     text = map_report_json(workload.name, arch, batch, to_string(search.objective), parts).dump(2) + "\n";
-  if (format == Format::Csv) text = map_report_table(arch, parts).to_csv();
+  if (format == Format::Csv) text = map_report_table(arch, parts, true).to_csv();
   if (format == Format::Json && !data_description.empty()) {
     nlohmann::json j = nlohmann::json::parse(text);
     j["data"] = data_description;
@@ -146,7 +146,7 @@ int cmd_map(const Args& args) {
                        data_description.empty() ? "" : "\ndata: " + data_description +
                            (arch.zero_gating ? "; zero ifmaps gate MACs" : "") +
                            (arch.rlc_dram ? "; DRAM fmaps run-length coded" : "")) +
-           map_report_table(arch, parts).to_text();
+           map_report_table(arch, parts).to_text() + physical_summary_text(arch, map_physical_total(arch, parts));
   emit(text, vm["output"].as<std::string>());
   if (vm.count("plot"))
     plot_energy_breakdown(vm["plot"].as<std::string>(),

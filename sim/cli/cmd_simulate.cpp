@@ -85,7 +85,7 @@ int cmd_simulate(const Args& args) {
 
   std::string text;
   if (format == Format::Json) text = simulate_report_json(result).dump(2) + "\n";
-  if (format == Format::Csv) text = simulate_report_table(result).to_csv();
+  if (format == Format::Csv) text = simulate_report_table(result, true).to_csv();
   if (format == Format::Table) text = simulate_report_text(result);
   emit(text, vm["output"].as<std::string>());
   // A failed check is a finding, not a crash: the report says which; the exit status says whether.
