@@ -42,6 +42,7 @@ NetworkResult map_network(const Network& net, int batch, const ArchSpec& arch, c
       lr.cost.counts = post_processing_counts(net, layer, batch, arch);
       lr.cost.cycles.dram = lr.cost.cycles.pass_bound = lr.cost.counts.cycles;
       lr.energy = rates.of(lr.cost.counts);
+      lr.bits = options.bits;
       result.totals += lr.cost.counts;
       result.energy += lr.energy;
       result.dense_energy += lr.energy;
@@ -81,6 +82,7 @@ NetworkResult map_network(const Network& net, int batch, const ArchSpec& arch, c
       lr.cost = found.cost;
       lr.energy = found.energy;
       lr.evaluated = found.evaluated;
+      lr.bits = layer_options.bits;
     }
     if (values) {
       lr.has_dense = true;
@@ -113,6 +115,7 @@ LayerResult evaluate_layer(const Layer& layer, int index, int batch, const Mappi
   }
   lr.cost = analyze(lr.shape, lr.mapping, arch, tables);
   lr.energy = compute_energy(lr.cost.counts, arch.energy, bits);
+  lr.bits = bits;
   return lr;
 }
 

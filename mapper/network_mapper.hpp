@@ -19,6 +19,7 @@ struct LayerResult {
   Mapping mapping;
   LayerCost cost;
   Energy energy;
+  DataBits bits;  // the bit widths its energy was priced at (reports price the technology model alike)
   int64_t evaluated = 0;
   // With layer data: the same mapping counted dense at the arch's word width, for comparison.
   bool has_dense = false;

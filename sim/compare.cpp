@@ -12,6 +12,8 @@
 #include "sim/accuracy.hpp"
 #include "workloads/weights_file.hpp"
 #include "sim/plot.hpp"
+#include "sim/report.hpp"
+#include "sim/simulate_report.hpp"
 #include "sim/simulate_runner.hpp"
 #include "workloads/datasets.hpp"
 #include "workloads/distortions.hpp"
@@ -44,6 +46,14 @@ struct Context {
 
 std::string network_label(const std::string& net, double width) { return width_label(width) + "-" + net; }
 
+Physical network_physical(const NetworkResult& r, const ArchSpec& arch) {
+  Physical p;
+  p.batch = r.batch;
+  p.clock_mhz = arch.clock_mhz;
+  for (const auto& l : r.layers) p += layer_physical(l, arch, r.batch);
+  return p;
+}
+
 NetworkCost cost_of(Context& ctx, const std::string& net_name, double width) {
   std::string label = net_name == "gate" ? "gate" : network_label(net_name, width);
   auto it = ctx.costs.find(label);
@@ -74,11 +84,13 @@ NetworkCost cost_of(Context& ctx, const std::string& net_name, double width) {
     c.energy = r.energy.scaled(per_image);
     c.cycles = r.totals.cycles / ctx.x.batch;
     c.source = "cycle-level";
+    c.physical = simulated_physical_total(r);
   } else {
     NetworkResult r = map_network(net, ctx.x.batch, ctx.arch, search);
     c.energy = r.energy.scaled(per_image);
     c.cycles = r.totals.cycles / ctx.x.batch;
     c.source = "analytical";
+    c.physical = network_physical(r, ctx.arch);
   }
   ctx.costs[label] = c;
   return c;
@@ -130,6 +142,7 @@ NetworkCost pruned_cost(Context& ctx, int bits) {
   c.energy = r.energy.scaled(1.0 / ctx.x.batch);
   c.cycles = r.totals.cycles / ctx.x.batch;
   c.source = "analytical, pruned weights";
+  c.physical = network_physical(r, dense_fmaps);
   ctx.costs[label] = c;
   return c;
 }
@@ -199,7 +212,8 @@ nlohmann::json energy_json(const Energy& e) {
 nlohmann::json cost_json(const NetworkCost& c) {
   return {{"label", c.label},     {"net", c.net},           {"width", c.width},
           {"weights", c.weights}, {"macs", c.macs},         {"macs_paper", c.macs_paper},
-          {"cycles", c.cycles},   {"source", c.source},     {"energy_per_image", energy_json(c.energy)}};
+          {"cycles", c.cycles},   {"source", c.source},     {"energy_per_image", energy_json(c.energy)},
+          {"physical", physical_to_json(c.physical, true)}};
 }
 
 std::string fmt_energy(double v) { return fmt::format("{:.4g}", v); }
@@ -358,6 +372,17 @@ nlohmann::json run_compare(const Experiment& x, const CompareOptions& options) {
                                 {"baseline_energy_per_image", energy_json(base.energy)},
                                 {"reduction_weights_only", base.energy.weights_only() / sel.weights_only()},
                                 {"reduction_total", base.energy.total() / sel.total()}});
+      // Physical figures of the pair: the gate then the dedicated network, per image.
+      Physical pair = gate.physical;
+      pair += ded.physical;
+      nlohmann::json& entry = d["selective"].back();
+      entry["latency_ms_per_image"] = pair.latency_ms_per_image();
+      entry["baseline_latency_ms_per_image"] = base.physical.latency_ms_per_image();
+      if (pair.technology) {
+        entry["pj_per_image"] = pair.energy_pj_per_image();
+        entry["baseline_pj_per_image"] = base.physical.energy_pj_per_image();
+        entry["reduction_pj"] = base.physical.energy_pj_per_image() / pair.energy_pj_per_image();
+      }
       selective.add_row({dist.name, family, width_label(width), fmt_pct(r.accuracy()),
                          fmt_energy(base.energy.weights_only()), fmt_energy(sel.weights_only()),
                          fmt::format("{:.2f}x", base.energy.weights_only() / sel.weights_only()),
@@ -469,16 +494,26 @@ nlohmann::json run_compare(const Experiment& x, const CompareOptions& options) {
   }
 
   // Networks table (both views, by level).
-  Table networks({"network", "weights", "MACs", "MACs (eq. 2)", "weights-only energy", "total energy", "DRAM", "GLB",
-                  "array", "RF", "MAC", "cycles"});
-  for (const auto& [net, width] : nets) {
-    NetworkCost c = cost_of(ctx, net, width);
-    networks.add_row({c.label, std::to_string(c.weights), std::to_string(c.macs), std::to_string(c.macs_paper),
-                      fmt_energy(c.energy.weights_only()), fmt_energy(c.energy.total()),
-                      fmt_energy(c.energy.level(Level::DRAM)), fmt_energy(c.energy.level(Level::GLB)),
-                      fmt_energy(c.energy.level(Level::Array)), fmt_energy(c.energy.level(Level::RF)),
-                      fmt_energy(c.energy.mac), std::to_string(c.cycles)});
-  }
+  // With the physical figures after the normalized ones (text: rounded; CSV: full precision).
+  auto networks_table = [&](bool csv) {
+    std::vector<std::string> header = {"network", "weights", "MACs", "MACs (eq. 2)", "weights-only energy",
+                                       "total energy", "DRAM", "GLB", "array", "RF", "MAC", "cycles"};
+    for (const auto& h : physical_header(ctx.arch, csv)) header.push_back(h);
+    Table t(header);
+    for (const auto& [net, width] : nets) {
+      NetworkCost c = cost_of(ctx, net, width);
+      std::vector<std::string> row = {c.label, std::to_string(c.weights), std::to_string(c.macs),
+                                      std::to_string(c.macs_paper), fmt_energy(c.energy.weights_only()),
+                                      fmt_energy(c.energy.total()), fmt_energy(c.energy.level(Level::DRAM)),
+                                      fmt_energy(c.energy.level(Level::GLB)), fmt_energy(c.energy.level(Level::Array)),
+                                      fmt_energy(c.energy.level(Level::RF)), fmt_energy(c.energy.mac),
+                                      std::to_string(c.cycles)};
+      for (const auto& cell : physical_cells(c.physical, csv)) row.push_back(cell);
+      t.add_row(row);
+    }
+    return t;
+  };
+  Table networks = networks_table(false);
 
   std::string md = fmt::format(
       "# {}: baseline vs selective per-image energy\n\n"
@@ -500,7 +535,7 @@ nlohmann::json run_compare(const Experiment& x, const CompareOptions& options) {
 
   write_file_atomic((std::filesystem::path(dir) / "report.json").string(), report.dump(2) + "\n");
   write_file_atomic((std::filesystem::path(dir) / "report.md").string(), md);
-  write_file_atomic((std::filesystem::path(dir) / "networks.csv").string(), networks.to_csv());
+  write_file_atomic((std::filesystem::path(dir) / "networks.csv").string(), networks_table(true).to_csv());
   write_file_atomic((std::filesystem::path(dir) / "selective.csv").string(), selective.to_csv());
   write_file_atomic((std::filesystem::path(dir) / "paper_comparison.csv").string(), comparison.to_csv());
   write_plots(dir, ctx);

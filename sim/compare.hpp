@@ -11,6 +11,7 @@
 
 #include "models/arch/energy.hpp"
 #include "sim/experiment.hpp"
+#include "sim/physical.hpp"
 #include "workloads/network.hpp"
 
 namespace rowsim {
@@ -24,6 +25,7 @@ struct NetworkCost {
   Energy energy;       // per image
   int64_t cycles = 0;  // per image (batch cycles / batch)
   std::string source;  // "analytical" or "cycle-level"
+  Physical physical;   // the batch's latency (and technology figures): sim/physical.hpp
 };
 
 // Routing of one distortion's mixed test set by its gate.

@@ -109,10 +109,13 @@ void write_line_chart(const std::string& svg_path, const LineChart& chart) {
   if (chart.log_x) script += "set logscale x\n";
   if (chart.log_y) script += "set logscale y\n";
   script += "plot ";
-  for (size_t k = 0; k < chart.series.size(); ++k)
-    script += fmt::format("{}{} index {} with {} title {}", k ? ", " : "", gp_quote(files.stem + ".dat"), k,
-                          chart.series[k].points_only ? "points pt 7 ps 0.5" : "linespoints pt 7 lw 2",
-                          gp_quote(chart.series[k].name));
+  for (size_t k = 0; k < chart.series.size(); ++k) {
+    const auto& series = chart.series[k];
+    std::string style = series.points_only ? fmt::format("points pt 7 ps {}", series.point_size) : "linespoints pt 7 lw 2";
+    if (!series.color.empty()) style += fmt::format(" lc rgb {}", gp_quote(series.color));
+    script += fmt::format("{}{} index {} with {} title {}", k ? ", " : "", gp_quote(files.stem + ".dat"), k, style,
+                          gp_quote(series.name));
+  }
   script += "\n";
   run_gnuplot(svg_path, files, script);
 }

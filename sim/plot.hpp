@@ -30,6 +30,8 @@ struct LineSeries {
   std::string name;
   std::vector<double> x, y;
   bool points_only = false;  // scatter (e.g. a cloud of sweep points)
+  double point_size = 0.5;   // scatter only
+  std::string color = "";    // "#rrggbb"; empty: gnuplot's next colour
 };
 struct LineChart {
   std::string title, xlabel, ylabel;

@@ -4,6 +4,10 @@
 
 namespace rowsim {
 
+Physical layer_physical(const LayerResult& l, const ArchSpec& arch, int batch) {
+  return physical_of(arch, l.cost.counts, l.bits, batch, l.cost.counts.cycles, "analytical");
+}
+
 nlohmann::json counts_to_json(const AccessCounts& c) {
   nlohmann::json j;
   for (Level l : kAllLevels) {
@@ -48,7 +52,7 @@ nlohmann::json cycles_to_json(const CycleBreakdown& c) {
           {"psum_bus", c.psum_bus}, {"pass_bound", c.pass_bound},   {"dram", c.dram}};
 }
 
-nlohmann::json layer_to_json(const LayerResult& l, const ArchSpec& arch) {
+nlohmann::json layer_to_json(const LayerResult& l, const ArchSpec& arch, const Physical* physical) {
   const AccessCounts& c = l.cost.counts;
   nlohmann::json j = {{"name", l.name},
                       {"kind", to_string(l.kind)},
@@ -62,6 +66,7 @@ nlohmann::json layer_to_json(const LayerResult& l, const ArchSpec& arch) {
                       {"energy", energy_to_json(l.energy)}};
   if (l.has_dense)
     j["dense_16bit"] = {{"counts", counts_to_json(l.dense_counts)}, {"energy", energy_to_json(l.dense_energy)}};
+  if (physical) j["physical"] = physical_to_json(*physical, false);
   return j;
 }
 
@@ -72,21 +77,30 @@ nlohmann::json map_report_json(const std::string& network, const ArchSpec& arch,
   Energy energy, dense_energy;
   bool has_dense = false;
   nlohmann::json part_totals = nlohmann::json::array();
+  Physical physical;
+  physical.batch = batch;
+  physical.clock_mhz = arch.clock_mhz;
   for (const auto& part : parts) {
     has_dense = has_dense || part.result.has_dense;
     dense_energy += part.result.has_dense ? part.result.dense_energy : part.result.energy;
+    Physical part_physical;
+    part_physical.batch = batch;
     for (const auto& l : part.result.layers) {
-      nlohmann::json j = layer_to_json(l, arch);
+      Physical p = layer_physical(l, arch, batch);
+      part_physical += p;
+      nlohmann::json j = layer_to_json(l, arch, &p);
       if (parts.size() > 1) j["part"] = part.label;
       layers.push_back(j);
     }
+    physical += part_physical;
     totals += part.result.totals;
     energy += part.result.energy;
     part_totals.push_back({{"part", part.label},
                            {"network", part.result.network},
                            {"cycles", part.result.totals.cycles},
                            {"counts", counts_to_json(part.result.totals)},
-                           {"energy", energy_to_json(part.result.energy)}});
+                           {"energy", energy_to_json(part.result.energy)},
+                           {"physical", physical_to_json(part_physical, false)}});
   }
   double utilization =
       totals.cycles > 0 ? double(totals.macs) / (double(arch.pes()) * double(totals.cycles)) : 0.0;
@@ -96,6 +110,8 @@ nlohmann::json map_report_json(const std::string& network, const ArchSpec& arch,
                       {"batch", batch},
                       {"objective", objective},
                       {"energy_unit", "one 16-bit MAC"},
+                      {"clock_mhz", arch.clock_mhz},
+                      {"energy_model", energy_model_text(arch)},
                       {"layers", layers},
                       {"totals",
                        {{"cycles", totals.cycles},
@@ -105,6 +121,7 @@ nlohmann::json map_report_json(const std::string& network, const ArchSpec& arch,
                         {"reuse", reuse_to_json(totals)},
                         {"energy", energy_to_json(energy)},
                         {"energy_per_image", energy_to_json(energy.scaled(1.0 / batch))}}}};
+  j["totals"]["physical"] = physical_to_json(physical, true);
   if (parts.size() > 1) j["parts"] = part_totals;
   if (has_dense) {
     j["totals"]["dense_16bit_energy"] = energy_to_json(dense_energy);
@@ -119,7 +136,77 @@ std::string mapping_cell(const Mapping& m) {
 
 std::string format_energy(double value) { return fmt::format("{:.4g}", value); }
 
-Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& parts) {
+Physical map_physical_total(const ArchSpec& arch, const std::vector<MappedPart>& parts) {
+  Physical total;
+  total.clock_mhz = arch.clock_mhz;
+  for (const auto& part : parts) {
+    total.batch = part.result.batch;
+    for (const auto& l : part.result.layers) total += layer_physical(l, arch, part.result.batch);
+  }
+  return total;
+}
+
+std::vector<std::string> physical_header(const ArchSpec& arch, bool csv) {
+  std::vector<std::string> h = {"ms/image", "frames/s"};
+  if (arch.energy_model != EnergyModel::Technology) return h;
+  for (const char* c : {"uJ/image", "mW", "chip mW", "TOPS/W"}) h.push_back(c);
+  if (csv)
+    for (const char* c : {"DRAM uJ/image", "GLB uJ/image", "array uJ/image", "RF uJ/image", "MAC uJ/image",
+                          "leakage uJ/image", "area mm2"})
+      h.push_back(c);
+  return h;
+}
+
+std::vector<std::string> physical_cells(const Physical& p, bool csv) {
+  auto num = [csv](double v) { return csv ? fmt::format("{}", v) : fmt::format("{:.4g}", v); };
+  std::vector<std::string> cells = {num(p.latency_ms_per_image()), num(p.frames_per_s())};
+  if (!p.technology) return cells;
+  for (double v : {p.energy_pj_per_image() * 1e-6, p.power_mw(), p.chip_power_mw(), p.tops_per_w()})
+    cells.push_back(num(v));
+  if (csv) {
+    double per_uj = 1e-6 / p.batch;
+    for (Level l : kAllLevels) cells.push_back(num(p.dynamic.level(l) * per_uj));
+    cells.push_back(num(p.dynamic.mac * per_uj));
+    cells.push_back(num(p.leakage_pj * per_uj));
+    cells.push_back(num(p.area.total()));
+  }
+  return cells;
+}
+
+std::string physical_summary_text(const ArchSpec& arch, const Physical& p) {
+  std::string text = fmt::format(
+      "\nlatency {:.4g} ms per batch of {} = {:.4g} ms per image, {:.4g} frames/s at {} MHz ({} cycles)\n",
+      p.latency_ms(), p.batch, p.latency_ms_per_image(), p.frames_per_s(), p.clock_mhz, p.cycles_source);
+  if (!p.technology) return text + "energy in pJ, power and area: give the arch spec energy.model: technology\n";
+  text += fmt::format(
+      "{}: {:.4g} uJ per image, {:.4g} mW average ({:.4g} mW without DRAM, leakage {:.3g} mW), {:.4g} TOPS/W "
+      "(2 ops per MAC)\n\n",
+      energy_model_text(arch), p.energy_pj_per_image() * 1e-6, p.power_mw(), p.chip_power_mw(), p.leakage_mw,
+      p.tops_per_w());
+  Table t({"uJ per image", "weight", "ifmap", "psum", "index", "all"});
+  double scale = 1e-6 / p.batch;
+  auto cell = [](double v) { return fmt::format("{:.4g}", v); };
+  for (Level l : kAllLevels) {
+    std::vector<std::string> row = {to_string(l)};
+    for (Data d : kAllData) row.push_back(cell(p.dynamic.access[int(l)][int(d)] * scale));
+    row.push_back(cell(p.dynamic.level(l) * scale));
+    t.add_row(row);
+  }
+  t.add_row({"mac", "", "", "", "", cell(p.dynamic.mac * scale)});
+  t.add_row({"leakage", "", "", "", "", cell(p.leakage_pj * scale)});
+  t.add_rule();
+  std::vector<std::string> all = {"all"};
+  for (Data d : kAllData) all.push_back(cell(p.dynamic.data(d) * scale));
+  all.push_back(cell(p.energy_pj_per_image() * 1e-6));
+  t.add_row(all);
+  text += t.to_text();
+  text += fmt::format("area {:.4g} mm2: PE array {:.4g} ({} PEs of {:.4g}), GLB {:.4g}, NoC {:.4g} (control, clock "
+                      "and I/O not modelled)\n",
+                      p.area.total(), p.area.pe_array, arch.pes(), p.area.pe(), p.area.glb, p.area.noc);
+  return text;
+}
+
+Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& parts, bool csv) {
   bool multi = parts.size() > 1, dense = false;
   for (const auto& part : parts) dense = dense || part.result.has_dense;
   std::vector<std::string> header = {"layer", "kind", "m n e p q r t", "PEs", "util", "cycles", "energy",
@@ -127,10 +214,12 @@ Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& part
   // With real data, the same mappings counted dense at 16 bits, side by side.
   if (dense) header.insert(header.begin() + 8, {"dense-16 energy", "dense-16 w-only"});
   if (multi) header.insert(header.begin(), "part");
+  // The physical figures after the normalized ones (which stay as they were).
+  for (const auto& h : physical_header(arch, csv)) header.push_back(h);
   Table table(header);
   auto share = [](double part, double whole) { return whole > 0 ? fmt::format("{:.1f}%", 100 * part / whole) : "-"; };
   auto add = [&](const std::string& part, const std::string& name, const std::string& kind, const std::string& mapping,
-                 const AccessCounts& c, const Energy& e, double util, const Energy& dense_e) {
+                 const AccessCounts& c, const Energy& e, double util, const Energy& dense_e, const Physical& p) {
     std::vector<std::string> row = {name,
                                     kind,
                                     mapping,
@@ -146,6 +235,7 @@ Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& part
                                     share(e.mac, e.total())};
     if (dense) row.insert(row.begin() + 8, {format_energy(dense_e.total()), format_energy(dense_e.weights_only())});
     if (multi) row.insert(row.begin(), part);
+    for (const auto& cell : physical_cells(p, csv)) row.push_back(cell);
     table.add_row(row);
   };
   AccessCounts totals;
@@ -153,14 +243,15 @@ Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& part
   for (const auto& part : parts) {
     for (const auto& l : part.result.layers)
       add(part.label, l.name, to_string(l.kind), l.on_array ? mapping_cell(l.mapping) : "(post-processing)",
-          l.cost.counts, l.energy, l.utilization(arch), l.has_dense ? l.dense_energy : l.energy);
+          l.cost.counts, l.energy, l.utilization(arch), l.has_dense ? l.dense_energy : l.energy,
+          layer_physical(l, arch, part.result.batch));
     totals += part.result.totals;
     energy += part.result.energy;
     dense_energy += part.result.has_dense ? part.result.dense_energy : part.result.energy;
   }
   table.add_rule();
   double util = totals.cycles > 0 ? double(totals.macs) / (double(arch.pes()) * double(totals.cycles)) : 0.0;
-  add("all", "total", "", "", totals, energy, util, dense_energy);
+  add("all", "total", "", "", totals, energy, util, dense_energy, map_physical_total(arch, parts));
   return table;
 }
 

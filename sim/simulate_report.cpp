@@ -38,6 +38,18 @@ std::string features_text(const SimulationResult& r) {
 
 }  // namespace
 
+Physical simulated_layer_physical(const SimulationResult& r, const SimulatedLayer& l) {
+  return physical_of(r.arch, l.counts, l.mapped.bits, r.batch, l.counts.cycles, l.on_array ? "simulated" : "analytical");
+}
+
+Physical simulated_physical_total(const SimulationResult& r) {
+  Physical total;
+  total.batch = r.batch;
+  total.clock_mhz = r.arch.clock_mhz;
+  for (const auto& l : r.layers) total += simulated_layer_physical(r, l);
+  return total;
+}
+
 nlohmann::json simulate_report_json(const SimulationResult& r) {
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& l : r.layers) {
@@ -45,7 +57,8 @@ nlohmann::json simulate_report_json(const SimulationResult& r) {
     LayerResult shown = l.mapped;
     shown.cost.counts = l.counts;
     shown.energy = l.energy;
-    nlohmann::json j = layer_to_json(shown, r.arch);
+    Physical physical = simulated_layer_physical(r, l);
+    nlohmann::json j = layer_to_json(shown, r.arch, &physical);
     j["simulated"] = l.on_array;
     j["analytical_cycles"] = analytical_cycles(l);
     j["stall_cycles"] = stalls_json(l.counts);
@@ -85,6 +98,9 @@ nlohmann::json simulate_report_json(const SimulationResult& r) {
                            {"energy_per_image", energy_to_json(r.energy.scaled(1.0 / r.batch))},
                            {"bit_exact", r.bit_exact},
                            {"counts_match_analytical", r.counts_match}};
+  // Array layers simulated, post-processing layers modelled: the totals say "simulated+analytical".
+  totals["physical"] = physical_to_json(simulated_physical_total(r), true);
+  totals["physical"]["analytical_latency_ms"] = double(r.analytical_cycles) / (r.arch.clock_mhz * 1e3);
   return {{"arch", r.arch.name},
           {"arch_source", r.arch.source},
           {"network", r.network},
@@ -97,29 +113,36 @@ nlohmann::json simulate_report_json(const SimulationResult& r) {
            {{"compressed_weights", r.compressed_weights}, {"zero_gating", r.zero_gating}, {"rlc_dram", r.rlc_dram}}},
           {"clock_mhz", r.arch.clock_mhz},
           {"energy_unit", "one 16-bit MAC"},
+          {"energy_model", energy_model_text(r.arch)},
           {"layers", layers},
           {"totals", totals}};
 }
 
-Table simulate_report_table(const SimulationResult& r) {
-  Table table({"layer", "kind", "m n e p q r t", "PEs", "util", "cycles", "analytical", "stalls", "MACs skipped",
-               "energy", "weights-only", "bit-exact", "counts"});
+Table simulate_report_table(const SimulationResult& r, bool csv) {
+  std::vector<std::string> header = {"layer", "kind", "m n e p q r t", "PEs", "util", "cycles", "analytical", "stalls",
+                                     "MACs skipped", "energy", "weights-only", "bit-exact", "counts"};
+  for (const auto& h : physical_header(r.arch, csv)) header.push_back(h);
+  Table table(header);
   auto yes_no = [](bool ok) { return std::string(ok ? "yes" : "NO"); };
   for (const auto& l : r.layers) {
     const AccessCounts& c = l.counts;
-    table.add_row({l.mapped.name, to_string(l.mapped.kind), l.on_array ? mapping_cell(l.mapped.mapping) : "(post-proc)",
+    std::vector<std::string> row = {l.mapped.name, to_string(l.mapped.kind), l.on_array ? mapping_cell(l.mapped.mapping) : "(post-proc)",
                    std::to_string(c.active_pes), fmt::format("{:.1f}%", 100 * utilization(c, r.arch)),
                    std::to_string(c.cycles), std::to_string(analytical_cycles(l)), std::to_string(c.stall_cycles),
                    l.on_array ? skipped_cell(c) : "-", format_energy(l.energy.total()),
                    format_energy(l.energy.weights_only()), l.on_array ? yes_no(l.bit_exact) : "-",
-                   l.on_array ? (l.count_differences.empty() ? "= analytical" : "DIFFER") : "modelled"});
+                   l.on_array ? (l.count_differences.empty() ? "= analytical" : "DIFFER") : "modelled"};
+    for (const auto& cell : physical_cells(simulated_layer_physical(r, l), csv)) row.push_back(cell);
+    table.add_row(row);
   }
   table.add_rule();
   const AccessCounts& t = r.totals;
-  table.add_row({"total", "", "", std::to_string(t.active_pes), fmt::format("{:.1f}%", 100 * utilization(t, r.arch)),
+  std::vector<std::string> total_row = {"total", "", "", std::to_string(t.active_pes), fmt::format("{:.1f}%", 100 * utilization(t, r.arch)),
                  std::to_string(t.cycles), std::to_string(r.analytical_cycles), std::to_string(t.stall_cycles),
                  skipped_cell(t), format_energy(r.energy.total()), format_energy(r.energy.weights_only()), yes_no(r.bit_exact),
-                 r.counts_match ? "= analytical" : "DIFFER"});
+                 r.counts_match ? "= analytical" : "DIFFER"};
+  for (const auto& cell : physical_cells(simulated_physical_total(r), csv)) total_row.push_back(cell);
+  table.add_row(total_row);
   return table;
 }
 
@@ -130,6 +153,7 @@ std::string simulate_report_text(const SimulationResult& r) {
       r.network, r.arch.name, r.arch.pe_rows, r.arch.pe_cols, r.batch, r.weights.empty() ? "seeded random" : r.weights,
       r.input.empty() ? "seeded random" : r.input, r.fmap_q.str(), features_text(r));
   text += simulate_report_table(r).to_text();
+  text += physical_summary_text(r.arch, simulated_physical_total(r));
   std::map<std::string, int64_t> causes = r.totals.stalls_by_cause;
   if (!causes.empty()) {
     text += "\nstall cycles by cause:";

@@ -6,13 +6,18 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include "sim/physical.hpp"
 #include "sim/simulate_runner.hpp"
 #include "workloads/util/table.hpp"
 
 namespace rowsim {
 
 nlohmann::json simulate_report_json(const SimulationResult& result);
-Table simulate_report_table(const SimulationResult& result);
+// `csv`: full-precision numbers and the technology columns by level (sim/report.hpp).
+Table simulate_report_table(const SimulationResult& result, bool csv = false);
+// Physical figures: simulated cycles for array layers, modelled ones for post-processing layers.
+Physical simulated_layer_physical(const SimulationResult& result, const SimulatedLayer& layer);
+Physical simulated_physical_total(const SimulationResult& result);
 std::string simulate_report_text(const SimulationResult& result);  // heading, table, verdict
 
 }  // namespace rowsim

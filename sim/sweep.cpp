@@ -1,6 +1,8 @@
 #include "sim/sweep.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
@@ -17,6 +19,7 @@
 
 #include "mapper/network_mapper.hpp"
 #include "models/arch/arch_spec.hpp"
+#include "sim/physical.hpp"
 #include "sim/plot.hpp"
 #include "workloads/net_file.hpp"
 #include "workloads/util/error.hpp"
@@ -309,6 +312,10 @@ nlohmann::json sweep_row(const SweepSpec& spec, const SweepPoint& point, const A
   for (size_t a = 0; a < spec.axes.size(); ++a) row["arch"][spec.axes[a].key] = value_json(point.values[a]);
   row["pes"] = arch.pes();
   row["storage_bytes"] = arch.storage_bytes();
+  if (arch.energy_model == EnergyModel::Technology) {
+    AreaBreakdown a = TechRates(arch, DataBits::uniform(arch.word_bits)).area;
+    row["area_mm2"] = {{"pe_array", a.pe_array}, {"glb", a.glb}, {"noc", a.noc}, {"total", a.total()}};
+  }
   if (!totals) {
     row["status"] = "infeasible";
     row["reason"] = failure;
@@ -326,6 +333,26 @@ nlohmann::json sweep_row(const SweepSpec& spec, const SweepPoint& point, const A
   row["cycles"] = totals->cycles;
   row["utilization"] =
       totals->cycles > 0 ? double(totals->macs) / (double(arch.pes()) * double(totals->cycles)) : 0.0;
+  // Physical figures (sim/physical.hpp): uniform word bits, as the sweep maps with them.
+  Physical p = physical_of(arch, *totals, DataBits::uniform(arch.word_bits), spec.batch, totals->cycles,
+                           spec.cycle_level ? "simulated" : "analytical");
+  row["cycles_source"] = p.cycles_source;
+  row["latency_ms"] = p.latency_ms();
+  row["latency_ms_per_image"] = p.latency_ms_per_image();
+  row["frames_per_s"] = p.frames_per_s();
+  if (p.technology) {
+    double scale = 1.0 / spec.batch;
+    row["pj_per_image"] = {{"total", p.energy_pj() * scale},
+                           {"dram", p.dynamic.level(Level::DRAM) * scale},
+                           {"glb", p.dynamic.level(Level::GLB) * scale},
+                           {"array", p.dynamic.level(Level::Array) * scale},
+                           {"rf", p.dynamic.level(Level::RF) * scale},
+                           {"mac", p.dynamic.mac * scale},
+                           {"leakage", p.leakage_pj * scale}};
+    row["power_mw"] = p.power_mw();
+    row["chip_power_mw"] = p.chip_power_mw();
+    row["tops_per_w"] = p.tops_per_w();
+  }
   return row;
 }
 
@@ -389,68 +416,209 @@ nlohmann::json read_manifest(const std::string& dir) {
   return j;
 }
 
-void write_plots(const std::string& out_dir, const std::vector<nlohmann::json>& rows) {
+// The objectives a point is judged on, all minimised: energy per image (pJ with the technology
+// model, else units of one 16-bit MAC), latency per image (ms), and area (mm2 with the technology
+// model; else two proxies, PEs and storage bytes).
+struct Objectives {
+  double energy = 0, latency = 0;
+  std::vector<double> area;
+};
+
+bool technology_row(const nlohmann::json& r) { return r.contains("pj_per_image"); }
+
+Objectives objectives_of(const nlohmann::json& r) {
+  Objectives o;
+  bool tech = technology_row(r);
+  o.energy = tech ? r["pj_per_image"]["total"].get<double>() : r["energy_per_image"]["total"].get<double>();
+  o.latency = r.contains("latency_ms_per_image") ? r["latency_ms_per_image"].get<double>() : r["cycles"].get<double>();
+  if (tech) {
+    o.area = {r["area_mm2"]["total"].get<double>()};
+  } else {
+    o.area = {r["pes"].get<double>(), r["storage_bytes"].get<double>()};
+  }
+  return o;
+}
+
+bool dominates(const Objectives& a, const Objectives& b) {
+  bool better = false;
+  auto cmp = [&](double x, double y) {
+    if (x > y) return false;
+    if (x < y) better = true;
+    return true;
+  };
+  if (!cmp(a.energy, b.energy) || !cmp(a.latency, b.latency)) return false;
+  for (size_t k = 0; k < a.area.size(); ++k)
+    if (!cmp(a.area[k], b.area[k])) return false;
+  return better;
+}
+
+// Indices (into `rows`) of the points no other point of the same network dominates.
+std::vector<size_t> pareto_front(const std::vector<const nlohmann::json*>& rows) {
+  std::vector<Objectives> obj;
+  for (const auto* r : rows) obj.push_back(objectives_of(*r));
+  std::vector<size_t> order(rows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Sorted by energy then latency, a point can only be dominated by one before it; comparing
+  // against the front so far is enough.
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (obj[a].energy != obj[b].energy) return obj[a].energy < obj[b].energy;
+    if (obj[a].latency != obj[b].latency) return obj[a].latency < obj[b].latency;
+    return obj[a].area < obj[b].area;
+  });
+  std::vector<size_t> front;
+  for (size_t i : order) {
+    bool dominated = false;
+    for (size_t f : front)
+      if (dominates(obj[f], obj[i])) {
+        dominated = true;
+        break;
+      }
+    if (!dominated) front.push_back(i);
+  }
+  std::sort(front.begin(), front.end());
+  return front;
+}
+
+std::string file_label(const std::string& name) {
+  std::string out;
+  for (char c : name) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') ? c : '_';
+  return out;
+}
+
+std::map<std::string, std::vector<const nlohmann::json*>> ok_rows_by_network(const std::vector<nlohmann::json>& rows) {
   std::map<std::string, std::vector<const nlohmann::json*>> by_network;
   for (const auto& r : rows)
     if (r["status"] == "ok") by_network[r["network"].get<std::string>()].push_back(&r);
-  if (by_network.empty()) return;
-  LineChart pareto;
-  pareto.title = "sweep: energy per image vs cycles (all points; lines: Pareto fronts)";
-  pareto.xlabel = "cycles per batch";
-  pareto.ylabel = "energy per image (units of one 16-bit MAC)";
-  pareto.log_x = pareto.log_y = true;
-  LineChart cycles_by_pes;
-  cycles_by_pes.title = "sweep: fewest cycles at each PE count";
-  cycles_by_pes.xlabel = "PEs";
-  cycles_by_pes.ylabel = "cycles per batch";
-  cycles_by_pes.log_y = true;
-  LineChart by_pes;
-  by_pes.title = "sweep: least energy per image at each PE count";
-  by_pes.xlabel = "PEs";
-  by_pes.ylabel = "energy per image (units of one 16-bit MAC)";
-  by_pes.log_y = true;
-  for (const auto& [name, points] : by_network) {
-    LineSeries all{name, {}, {}, true};
-    std::vector<std::pair<double, double>> xy;
+  return by_network;
+}
+
+// Per network: energy against latency (every point, the Pareto front over energy, latency and
+// area, split by area when the front has few distinct areas), and the least energy and latency at
+// each PE count.
+void write_plots(const std::string& out_dir, const std::vector<nlohmann::json>& rows,
+                 const std::map<std::string, std::vector<size_t>>& fronts) {
+  for (const auto& [name, points] : ok_rows_by_network(rows)) {
+    bool tech = technology_row(*points.front());
+    std::string energy_label = tech ? "energy per image (uJ, technology model)" : "energy per image (units of one 16-bit MAC)";
+    const double escale = tech ? 1e-6 : 1.0;  // pJ to uJ on the plots
+    std::string stem = (std::filesystem::path(out_dir) / file_label(name)).string();
+    LineChart pareto;
+    pareto.title = fmt::format("{}: energy vs latency; Pareto front over energy, latency and {}", name,
+                               tech ? "area" : "PEs and storage");
+    pareto.xlabel = "latency per image (ms)";
+    pareto.ylabel = energy_label;
+    LineSeries all{"all points", {}, {}, true, 0.5, "#b0b0b0"};
+    for (const auto* r : points) {
+      Objectives o = objectives_of(*r);
+      all.x.push_back(o.latency);
+      all.y.push_back(o.energy * escale);
+    }
+    pareto.series.push_back(all);
+    const std::vector<size_t>& front = fronts.at(name);
+    std::map<double, LineSeries> by_area;
+    for (size_t i : front) {
+      Objectives o = objectives_of(*points[i]);
+      auto& series = by_area[o.area[0]];  // mm2, or PEs without the technology model
+      series.points_only = true;
+      series.point_size = 1.2;
+      series.x.push_back(o.latency);
+      series.y.push_back(o.energy * escale);
+    }
+    if (by_area.size() <= 8) {
+      for (auto& [area, series] : by_area) {
+        series.name = tech ? fmt::format("front, {:.3g} mm2", area) : fmt::format("front, {:.0f} PEs", area);
+        // Along increasing latency, so each area's front reads as a line.
+        std::vector<std::pair<double, double>> xy;
+        for (size_t k = 0; k < series.x.size(); ++k) xy.emplace_back(series.x[k], series.y[k]);
+        std::sort(xy.begin(), xy.end());
+        series.x.clear();
+        series.y.clear();
+        for (const auto& [x, y] : xy) {
+          series.x.push_back(x);
+          series.y.push_back(y);
+        }
+        pareto.series.push_back(series);
+      }
+    } else {
+      // Many areas: five groups of neighbouring areas, so the third objective still shows.
+      std::vector<std::pair<double, LineSeries*>> areas;
+      for (auto& [area, series] : by_area) areas.emplace_back(area, &series);
+      const size_t groups = 5;
+      for (size_t g = 0; g < groups; ++g) {
+        size_t first = g * areas.size() / groups, last = (g + 1) * areas.size() / groups;
+        if (first >= last) continue;
+        LineSeries f{tech ? fmt::format("front, {:.3g}-{:.3g} mm2", areas[first].first, areas[last - 1].first)
+                          : fmt::format("front, {:.0f}-{:.0f} PEs", areas[first].first, areas[last - 1].first),
+                     {}, {}, true, 1.2};
+        for (size_t k = first; k < last; ++k) {
+          f.x.insert(f.x.end(), areas[k].second->x.begin(), areas[k].second->x.end());
+          f.y.insert(f.y.end(), areas[k].second->y.begin(), areas[k].second->y.end());
+        }
+        pareto.series.push_back(f);
+      }
+    }
+    write_line_chart(stem + "-pareto.svg", pareto);
+
     std::map<int64_t, double> least, fastest;
     for (const auto* r : points) {
-      double cycles = (*r)["cycles"].get<double>(), energy = (*r)["energy_per_image"]["total"].get<double>();
-      all.x.push_back(cycles);
-      all.y.push_back(energy);
-      xy.emplace_back(cycles, energy);
+      Objectives o = objectives_of(*r);
       int64_t pes = (*r)["pes"].get<int64_t>();
       auto it = least.find(pes);
-      if (it == least.end() || energy < it->second) least[pes] = energy;
+      if (it == least.end() || o.energy * escale < it->second) least[pes] = o.energy * escale;
       auto ft = fastest.find(pes);
-      if (ft == fastest.end() || cycles < ft->second) fastest[pes] = cycles;
+      if (ft == fastest.end() || o.latency < ft->second) fastest[pes] = o.latency;
     }
-    std::sort(xy.begin(), xy.end());
-    LineSeries front{name + " front", {}, {}, false};
-    double best = std::numeric_limits<double>::infinity();
-    for (const auto& [x, y] : xy)
-      if (y < best) {
-        best = y;
-        front.x.push_back(x);
-        front.y.push_back(y);
-      }
-    pareto.series.push_back(all);
-    pareto.series.push_back(front);
+    LineChart by_pes;
+    by_pes.title = name + ": least energy per image at each PE count";
+    by_pes.xlabel = "PEs";
+    by_pes.ylabel = energy_label;
     LineSeries curve{name, {}, {}, false};
     for (const auto& [pes, e] : least) {
       curve.x.push_back(double(pes));
       curve.y.push_back(e);
     }
     by_pes.series.push_back(curve);
+    write_line_chart(stem + "-energy_vs_pes.svg", by_pes);
+    LineChart latency_by_pes;
+    latency_by_pes.title = name + ": least latency per image at each PE count";
+    latency_by_pes.xlabel = "PEs";
+    latency_by_pes.ylabel = "latency per image (ms)";
+    latency_by_pes.log_y = true;
     LineSeries speed{name, {}, {}, false};
     for (const auto& [pes, c] : fastest) {
       speed.x.push_back(double(pes));
       speed.y.push_back(c);
     }
-    cycles_by_pes.series.push_back(speed);
+    latency_by_pes.series.push_back(speed);
+    write_line_chart(stem + "-latency_vs_pes.svg", latency_by_pes);
   }
-  write_line_chart((std::filesystem::path(out_dir) / "pareto.svg").string(), pareto);
-  write_line_chart((std::filesystem::path(out_dir) / "energy_vs_pes.svg").string(), by_pes);
-  write_line_chart((std::filesystem::path(out_dir) / "cycles_vs_pes.svg").string(), cycles_by_pes);
+}
+
+// Swept fields whose values changed no result: at every setting of the other fields and every
+// network, all of the field's values give the same row (apart from the point number and settings).
+std::vector<std::string> unused_fields(const std::vector<std::string>& axes, const std::vector<nlohmann::json>& rows) {
+  std::vector<std::string> unused;
+  for (const auto& axis : axes) {
+    std::map<std::string, std::set<std::string>> values_by_group, results_by_group;
+    for (const auto& r : rows) {
+      std::string group = r["network"].get<std::string>();
+      for (const auto& other : axes)
+        if (other != axis) group += "|" + r["arch"][other].dump();
+      values_by_group[group].insert(r["arch"][axis].dump());
+      nlohmann::json result = r;
+      result.erase("point");
+      result.erase("arch");
+      if (result.contains("reason")) result.erase("reason");  // names the point's settings
+      results_by_group[group].insert(result.dump());
+    }
+    bool varied = false, changed = false;
+    for (const auto& [group, values] : values_by_group) {
+      varied = varied || values.size() > 1;
+      changed = changed || results_by_group[group].size() > 1;
+    }
+    if (varied && !changed) unused.push_back(axis);
+  }
+  return unused;
 }
 
 std::string number_cell(const nlohmann::json& v) {
@@ -553,9 +721,20 @@ int64_t write_sweep_results(const std::vector<std::string>& dirs, const std::str
   for (const auto& a : manifest["axes"]) axes.push_back(a.get<std::string>());
   std::vector<std::string> header = {"point", "network"};
   header.insert(header.end(), axes.begin(), axes.end());
+  bool tech = false;
+  for (const auto& r : ordered) tech = tech || r.contains("area_mm2");
   for (const char* h : {"pes", "storage_bytes", "status", "energy_total", "energy_weights_only", "energy_dram",
-                        "energy_glb", "energy_array", "energy_rf", "energy_mac", "cycles", "utilization", "reason"})
+                        "energy_glb", "energy_array", "energy_rf", "energy_mac", "cycles", "utilization",
+                        "cycles_source", "latency_ms", "latency_ms_per_image", "frames_per_s"})
     header.push_back(h);
+  const std::vector<std::string> pj_fields = {"total", "dram", "glb", "array", "rf", "mac", "leakage"};
+  const std::vector<std::string> area_fields = {"pe_array", "glb", "noc", "total"};
+  if (tech) {
+    for (const auto& f : pj_fields) header.push_back("pj_per_image_" + f);
+    for (const char* h : {"power_mw", "chip_power_mw", "tops_per_w"}) header.push_back(h);
+    for (const auto& f : area_fields) header.push_back("area_mm2_" + f);
+  }
+  header.push_back("reason");
   Table csv(header);
   for (const auto& r : ordered) {
     std::vector<std::string> cells = {std::to_string(r["point"].get<int64_t>()), r["network"].get<std::string>()};
@@ -568,16 +747,75 @@ int64_t write_sweep_results(const std::vector<std::string>& dirs, const std::str
       cells.push_back(ok ? number_cell(r["energy_per_image"][e]) : "");
     cells.push_back(ok ? number_cell(r["cycles"]) : "");
     cells.push_back(ok ? number_cell(r["utilization"]) : "");
+    for (const char* f : {"cycles_source", "latency_ms", "latency_ms_per_image", "frames_per_s"})
+      cells.push_back(ok && r.contains(f) ? number_cell(r[f]) : "");
+    if (tech) {
+      for (const auto& f : pj_fields) cells.push_back(ok && r.contains("pj_per_image") ? number_cell(r["pj_per_image"][f]) : "");
+      for (const char* f : {"power_mw", "chip_power_mw", "tops_per_w"})
+        cells.push_back(ok && r.contains(f) ? number_cell(r[f]) : "");
+      for (const auto& f : area_fields) cells.push_back(r.contains("area_mm2") ? number_cell(r["area_mm2"][f]) : "");
+    }
     cells.push_back(r.contains("reason") ? r["reason"].get<std::string>() : "");
     csv.add_row(cells);
   }
   write_file_atomic((std::filesystem::path(out_dir) / "results.csv").string(), csv.to_csv());
+  // The Pareto front of each network over (energy, latency, area), beside the results.
+  std::map<std::string, std::vector<size_t>> fronts;
+  nlohmann::json front_rows = nlohmann::json::array();
+  std::vector<std::string> front_header = {"network", "point"};
+  front_header.insert(front_header.end(), axes.begin(), axes.end());
+  for (const char* h : {"energy_per_image", "energy_unit", "latency_ms_per_image", "frames_per_s"}) front_header.push_back(h);
+  if (tech) {
+    for (const char* h : {"power_mw", "tops_per_w", "area_mm2"}) front_header.push_back(h);
+  } else {
+    for (const char* h : {"pes", "storage_bytes"}) front_header.push_back(h);
+  }
+  Table front_csv(front_header);
+  for (const auto& [name, points] : ok_rows_by_network(ordered)) {
+    fronts[name] = pareto_front(points);
+    for (size_t i : fronts[name]) {
+      const nlohmann::json& r = *points[i];
+      front_rows.push_back(r);
+      Objectives o = objectives_of(r);
+      std::vector<std::string> cells = {name, std::to_string(r["point"].get<int64_t>())};
+      for (const auto& a : axes) cells.push_back(number_cell(r["arch"][a]));
+      cells.push_back(fmt::format("{}", o.energy));
+      cells.push_back(technology_row(r) ? "pJ" : "one 16-bit MAC");
+      cells.push_back(fmt::format("{}", o.latency));
+      cells.push_back(r.contains("frames_per_s") ? number_cell(r["frames_per_s"]) : "");
+      if (tech) {
+        cells.push_back(number_cell(r["power_mw"]));
+        cells.push_back(number_cell(r["tops_per_w"]));
+        cells.push_back(number_cell(r["area_mm2"]["total"]));
+      } else {
+        cells.push_back(number_cell(r["pes"]));
+        cells.push_back(number_cell(r["storage_bytes"]));
+      }
+      front_csv.add_row(cells);
+    }
+  }
+  write_file_atomic((std::filesystem::path(out_dir) / "pareto.csv").string(), front_csv.to_csv());
+  nlohmann::json front_doc = {
+      {"objectives", tech ? std::vector<std::string>{"pj_per_image.total", "latency_ms_per_image", "area_mm2.total"}
+                          : std::vector<std::string>{"energy_per_image.total", "latency_ms_per_image", "pes",
+                                                     "storage_bytes"}},
+      {"minimised", true},
+      {"rows", front_rows}};
+  write_file_atomic((std::filesystem::path(out_dir) / "pareto.json").string(), front_doc.dump(2) + "\n");
+
+  std::vector<std::string> unused = unused_fields(axes, ordered);
+  for (const auto& field : unused)
+    std::fprintf(stderr,
+                 "sweep: warning: the swept field %s changed no result: every network gives the same energy, "
+                 "cycles and area for each of its values (see docs/arch-spec.md for what each field changes)\n",
+                 field.c_str());
   nlohmann::json results = {{"points", points},
                              {"complete", int64_t(ordered.size()) == points},
                              {"energy_unit", "one 16-bit MAC, per image"},
+                             {"unchanged_by", unused},
                              {"rows", ordered}};
   write_file_atomic((std::filesystem::path(out_dir) / "results.json").string(), results.dump(2) + "\n");
-  write_plots(out_dir, ordered);
+  write_plots(out_dir, ordered, fronts);
   return int64_t(ordered.size());
 }
 

@@ -37,7 +37,8 @@ struct AreaBreakdown {
 
 // Per-access energy in pJ at each level for each data type, pJ per MAC, leakage power in mW.
 struct TechRates {
-  std::array<std::array<double, kDataTypes>, kLevels> access{};  // [level][data] pJ per access
+  using Table = std::array<std::array<double, kDataTypes>, kLevels>;
+  Table access{};  // [level][data] pJ per access
   double mac = 0;                                                // pJ per MAC
   double leakage_mw = 0;
   double clock_mhz = 0;

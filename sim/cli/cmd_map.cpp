@@ -139,7 +139,7 @@ int cmd_map(const Args& args) {
     j["not_costed"] = not_costed_notes(workload);
     text = j.dump(2) + "\n";
   }
-  if (format == Format::Csv) text = map_report_table(arch, parts).to_csv();
+  if (format == Format::Csv) text = map_report_table(arch, parts, true).to_csv();
   if (format == Format::Json && !data_description.empty()) {
     nlohmann::json j = nlohmann::json::parse(text);
     j["data"] = data_description;
@@ -151,7 +151,8 @@ int cmd_map(const Args& args) {
                        data_description.empty() ? "" : "\ndata: " + data_description +
                            (arch.zero_gating ? "; zero ifmaps gate MACs" : "") +
                            (arch.rlc_dram ? "; DRAM fmaps run-length coded" : "")) +
-           map_report_table(arch, parts).to_text() + not_costed_text(workload);
+           map_report_table(arch, parts).to_text() + physical_summary_text(arch, map_physical_total(arch, parts)) +
+           not_costed_text(workload);
   emit(text, vm["output"].as<std::string>());
   if (vm.count("plot"))
     plot_energy_breakdown(vm["plot"].as<std::string>(),

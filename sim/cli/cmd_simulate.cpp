@@ -90,7 +90,7 @@ int cmd_simulate(const Args& args) {
     if (!not_costed_notes(workload).empty()) j["not_costed"] = not_costed_notes(workload);
     text = j.dump(2) + "\n";
   }
-  if (format == Format::Csv) text = simulate_report_table(result).to_csv();
+  if (format == Format::Csv) text = simulate_report_table(result, true).to_csv();
   if (format == Format::Table) text = simulate_report_text(result) + not_costed_text(workload);
   emit(text, vm["output"].as<std::string>());
   // A failed check is a finding, not a crash: the report says which; the exit status says whether.

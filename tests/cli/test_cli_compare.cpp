@@ -2,6 +2,7 @@
 // weights file, report files, and clear errors for bad experiment files.
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include <catch2/catch.hpp>
@@ -182,5 +183,41 @@ TEST_CASE("compare --cycle-level costs every network with the SystemC model", "[
     CHECK(cl["networks"][i]["energy_per_image"]["total"] == an["networks"][i]["energy_per_image"]["total"]);
     CHECK(cl["networks"][i]["cycles"].get<int64_t>() >= an["networks"][i]["cycles"].get<int64_t>());
   }
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("compare on a technology spec adds latency, pJ, power and area beside the normalized figures",
+          "[cli][compare][physical]") {
+  std::string dir = "/tmp/rowsim_compare_tech_" + std::to_string(::getpid());
+  std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+  std::string gate = std::string(ROWSIM_SOURCE_DIR) + "/workloads/weights/gate-noise.safetensors";
+  std::string arch = std::string(ROWSIM_SOURCE_DIR) + "/configs/arch/eyeriss-65nm.yaml";
+  std::ofstream(dir + "/x.yaml")
+      << "name: small\narch: " << arch << "\nbatch: 1\nmapping: {objective: energy, energy_slack: 0.1}\n"
+      << "dataset: {name: fashion-mnist, images: 20, ratio: \"1:1\", seed: 3}\n"
+         "families:\n  - {net: vgg16, baseline_width: 0.5, widths: [0.25]}\n"
+         "distortions:\n  - {name: noise, degree: 0.25, gate_weights: " << gate
+      << ", selective_width: {vgg16: 0.25}}\n";
+  auto r = run_rowsim("compare --experiment " + dir + "/x.yaml --out " + dir + "/run");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(slurp(dir + "/run/report.json"));
+  std::map<std::string, double> pj, ms;
+  for (const auto& n : j["networks"]) {
+    INFO(n["label"]);
+    const auto& p = n["physical"];
+    CHECK(p["latency_ms"].get<double>() == Approx(n["cycles"].get<double>() / 200e3));  // batch 1
+    CHECK(p["power_mw"].get<double>() * p["latency_ms"].get<double>() * 1e6 == Approx(p["energy_pj"]["total"].get<double>()));
+    CHECK(p["area_mm2"]["total"].get<double>() == Approx(5.36).epsilon(0.01));
+    pj[n["label"]] = p["energy_per_image_pj"]["total"].get<double>();
+    ms[n["label"]] = p["latency_ms_per_image"].get<double>();
+  }
+  const auto& sel = j["distortions"][0]["selective"][0];
+  CHECK(sel["pj_per_image"].get<double>() == Approx(pj["gate"] + pj["0.25-vgg16"]));
+  CHECK(sel["baseline_pj_per_image"].get<double>() == Approx(pj["0.50-vgg16"]));
+  CHECK(sel["latency_ms_per_image"].get<double>() == Approx(ms["gate"] + ms["0.25-vgg16"]));
+  CHECK(sel["reduction_pj"].get<double>() > 1.5);
+  std::string csv = slurp(dir + "/run/networks.csv");
+  CHECK_THAT(csv, Catch::Contains(",cycles,ms/image,frames/s,uJ/image,mW,chip mW,TOPS/W,"));
   std::system(("rm -rf " + dir).c_str());
 }

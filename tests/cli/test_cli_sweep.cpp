@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -189,4 +190,78 @@ TEST_CASE("a cycle-level sweep gives the analytical energy and the simulated cyc
     CHECK(c["rows"][i]["cycles"].get<int64_t>() >= a["rows"][i]["cycles"].get<int64_t>());
   }
   std::system(("rm -rf " + analytical + " " + cycle + " " + arch_file).c_str());
+}
+
+TEST_CASE("a technology sweep reports pJ, latency, power and area with a Pareto front", "[cli][sweep][physical]") {
+  std::string out = temp_dir("tech");
+  std::string arch = std::string(ROWSIM_SOURCE_DIR) + "/configs/arch/eyeriss-65nm.yaml";
+  auto r = run_rowsim("sweep --arch " + arch + " --net gate --set pe_array.rows=4,8,12 --set glb.size_kb=54,108 " +
+                      "--jobs 2 --out " + out);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, !Catch::Contains("warning"));
+  auto j = nlohmann::json::parse(slurp(out + "/results.json"));
+  REQUIRE(j["rows"].size() == 6);
+  for (const auto& row : j["rows"]) {
+    REQUIRE(row["status"] == "ok");
+    CHECK(row["cycles_source"] == "analytical");
+    CHECK(row["latency_ms"].get<double>() == Approx(row["cycles"].get<double>() / 200e3));
+    double sum = 0;
+    for (const char* f : {"dram", "glb", "array", "rf", "mac", "leakage"}) sum += row["pj_per_image"][f].get<double>();
+    CHECK(sum == Approx(row["pj_per_image"]["total"].get<double>()));
+    CHECK(row["power_mw"].get<double>() * row["latency_ms"].get<double>() * 1e6 ==
+          Approx(row["pj_per_image"]["total"].get<double>()));  // batch 1
+    CHECK(row["area_mm2"]["total"].get<double>() > 0);
+  }
+  std::string csv = slurp(out + "/results.csv");
+  CHECK_THAT(csv, Catch::Contains(",latency_ms,latency_ms_per_image,frames_per_s,pj_per_image_total,") &&
+                      Catch::Contains(",area_mm2_total,reason\n"));
+  // The front: no front point is dominated, every other point is dominated by a front point.
+  auto front = nlohmann::json::parse(slurp(out + "/pareto.json"));
+  REQUIRE(front["rows"].size() >= 1);
+  auto obj = [](const nlohmann::json& row) {
+    return std::vector<double>{row["pj_per_image"]["total"].get<double>(), row["latency_ms_per_image"].get<double>(),
+                               row["area_mm2"]["total"].get<double>()};
+  };
+  auto dominates = [](const std::vector<double>& a, const std::vector<double>& b) {
+    bool better = false;
+    for (size_t k = 0; k < a.size(); ++k) {
+      if (a[k] > b[k]) return false;
+      better = better || a[k] < b[k];
+    }
+    return better;
+  };
+  std::set<int64_t> on_front;
+  for (const auto& f : front["rows"]) on_front.insert(f["point"].get<int64_t>());
+  for (const auto& row : j["rows"]) {
+    bool dominated = false;
+    for (const auto& f : front["rows"]) dominated = dominated || dominates(obj(f), obj(row));
+    INFO("point " << row["point"]);
+    CHECK(dominated == !on_front.count(row["point"].get<int64_t>()));
+  }
+  CHECK(count_lines(out + "/pareto.csv") == front["rows"].size() + 1);
+  if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) {
+    CHECK_THAT(slurp(out + "/gate_1-pareto.svg"), Catch::Contains("<svg"));
+    CHECK_THAT(slurp(out + "/gate_1-energy_vs_pes.svg"), Catch::Contains("<svg"));
+  }
+  std::system(("rm -rf " + out).c_str());
+}
+
+TEST_CASE("sweep warns about a swept field that changes no result", "[cli][sweep][physical]") {
+  std::string out = temp_dir("unused");
+  // Under the normalized model, GLB banks change neither counts, cycles nor energy.
+  auto r = run_rowsim("sweep --arch eyeriss --net gate --set pe_array.rows=8,12 --set glb.banks=27,54 --jobs 2 --out " +
+                      out);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("warning: the swept field glb.banks changed no result"));
+  CHECK_THAT(r.err, !Catch::Contains("field pe_array.rows"));
+  auto j = nlohmann::json::parse(slurp(out + "/results.json"));
+  CHECK(j["unchanged_by"] == std::vector<std::string>{"glb.banks"});
+  std::system(("rm -rf " + out).c_str());
+  // With the technology model, banks set the GLB's per-access energy and area: no warning.
+  std::string arch = std::string(ROWSIM_SOURCE_DIR) + "/configs/arch/eyeriss-65nm.yaml";
+  r = run_rowsim("sweep --arch " + arch + " --net gate --set glb.banks=27,54 --jobs 2 --out " + out);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, !Catch::Contains("warning"));
+  std::system(("rm -rf " + out).c_str());
 }
