@@ -80,7 +80,7 @@ TEST_CASE("bad ONNX files exit 2 naming file and node, and write nothing", "[cli
   CHECK(r.err.find("carries no weight values") != std::string::npos);
 }
 
-TEST_CASE("--not-costed prices an unknown operator at zero and every report lists it", "[cli][onnx]") {
+TEST_CASE("an unknown operator priced at zero on request (--not-costed), listed in every report", "[cli][onnx]") {
   const std::string model = kDir + "/not_costed.onnx";
   auto r = run_rowsim("map --net-file " + model);
   CHECK(r.exit_code == 2);
