@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "sim/cli/options.hpp"
-#include "sim/golden.hpp"
+#include "sim/studies/golden.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/table.hpp"
 

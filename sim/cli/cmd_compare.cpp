@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "sim/cli/options.hpp"
-#include "sim/compare.hpp"
+#include "sim/studies/compare.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
 

@@ -6,12 +6,12 @@
 
 #include "mapper/network_mapper.hpp"
 #include "sim/cli/options.hpp"
-#include "sim/network_data.hpp"
-#include "sim/network_values.hpp"
+#include "sim/driver/network_data.hpp"
+#include "sim/driver/network_values.hpp"
 #include "workloads/safetensors.hpp"
 #include "workloads/weights_file.hpp"
-#include "sim/plot.hpp"
-#include "sim/report.hpp"
+#include "sim/report/plot.hpp"
+#include "sim/report/report.hpp"
 #include "workloads/util/error.hpp"
 
 namespace rowsim::cli {

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/cli/train_options.hpp"
-#include "sim/plot.hpp"
+#include "sim/report/plot.hpp"
 #include "workloads/train/fixed_eval.hpp"
 #include "workloads/train/prune.hpp"
 #include "workloads/train/quantize.hpp"

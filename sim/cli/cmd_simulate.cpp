@@ -5,8 +5,8 @@
 #include <thread>
 
 #include "sim/cli/options.hpp"
-#include "sim/simulate_report.hpp"
-#include "sim/simulate_runner.hpp"
+#include "sim/report/simulate_report.hpp"
+#include "sim/driver/simulate_runner.hpp"
 #include "workloads/safetensors.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/weights_file.hpp"

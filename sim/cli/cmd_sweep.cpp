@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include "sim/cli/options.hpp"
-#include "sim/sweep.hpp"
-#include "sim/sweep_cycle_level.hpp"
+#include "sim/studies/sweep.hpp"
+#include "sim/studies/sweep_cycle_level.hpp"
 #include "workloads/util/error.hpp"
 
 #ifdef ROWSIM_WITH_MPI

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
-#include "sim/network_data.hpp"
+#include "sim/driver/network_data.hpp"
 #include "tests/compression/compression_fixtures.hpp"
 #include "workloads/datasets.hpp"
 #include "workloads/safetensors_sparse.hpp"

@@ -1,7 +1,7 @@
 // Classification in the accelerator's fixed-point arithmetic (docs/fixed-point.md): what
 // `rowsim eval --fixed-point` and the bit sweep of `rowsim quantize` measure.
 //
-// The weights are quantized exactly as the simulator quantizes them (sim/network_data.cpp):
+// The weights are quantized exactly as the simulator quantizes them (sim/driver/network_data.cpp):
 // per conv/FC layer `weight_bits` bits with the finest format that holds the layer's largest
 // weight (choose_frac), rounding half away from zero, biases at the accumulator scale; feature
 // maps are Q7.8 (16-bit words). Conv and FC layers compute the exact integer sums with im2col +

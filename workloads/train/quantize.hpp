@@ -7,7 +7,7 @@
 // saturation to [-2^(bits-1), 2^(bits-1) - 1] (only the global scope can saturate, and only the
 // most negative step). The file stores the dequantized values raw * 2^-frac, which any reader
 // takes as plain floats and which the simulator's own per-layer quantization
-// (sim/network_data.cpp) maps back to exactly the same integers: F16 when every value is exactly
+// (sim/driver/network_data.cpp) maps back to exactly the same integers: F16 when every value is exactly
 // representable in half precision (always for bits <= 12), F32 otherwise. Biases are kept as they
 // are: the simulator quantizes them at the accumulator scale, far finer than the weights.
 #pragma once

@@ -13,7 +13,7 @@
 
 #include "mapper/network_mapper.hpp"
 #include "models/hw/simulate.hpp"
-#include "sim/network_data.hpp"
+#include "sim/driver/network_data.hpp"
 
 namespace rowsim {
 

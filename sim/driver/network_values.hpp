@@ -1,11 +1,11 @@
-// The bridge from a network's actual data (sim/network_data.hpp) to the data-aware cost model:
+// The bridge from a network's actual data (sim/driver/network_data.hpp) to the data-aware cost model:
 // per conv/FC layer, the tables the analytical model counts with (compressed weights when the
 // weights file is pruned, zero gating and RLC as the arch spec says) and the bit widths.
 #pragma once
 #include <string>
 
 #include "mapper/network_mapper.hpp"
-#include "sim/network_data.hpp"
+#include "sim/driver/network_data.hpp"
 
 namespace rowsim {
 

@@ -2,7 +2,7 @@
 // data), so the row's cycles include stalls. SystemC allows one kernel per process, so points run
 // one after another and each simulation forks `jobs` worker processes for its layers.
 #pragma once
-#include "sim/sweep.hpp"
+#include "sim/studies/sweep.hpp"
 
 namespace rowsim {
 

@@ -1,4 +1,4 @@
-#include "sim/golden.hpp"
+#include "sim/studies/golden.hpp"
 
 #include <cmath>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "sim/physical.hpp"
+#include "sim/report/physical.hpp"
 
 #include <fmt/format.h>
 

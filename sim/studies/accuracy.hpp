@@ -7,7 +7,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
-#include "sim/experiment.hpp"
+#include "sim/studies/experiment.hpp"
 
 namespace rowsim {
 

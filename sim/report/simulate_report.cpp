@@ -1,8 +1,8 @@
-#include "sim/simulate_report.hpp"
+#include "sim/report/simulate_report.hpp"
 
 #include <fmt/format.h>
 
-#include "sim/report.hpp"
+#include "sim/report/report.hpp"
 
 namespace rowsim {
 namespace {

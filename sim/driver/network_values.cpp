@@ -1,4 +1,4 @@
-#include "sim/network_values.hpp"
+#include "sim/driver/network_values.hpp"
 
 namespace rowsim {
 

@@ -1,4 +1,4 @@
-#include "sim/sweep.hpp"
+#include "sim/studies/sweep.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -19,8 +19,8 @@
 
 #include "mapper/network_mapper.hpp"
 #include "models/arch/arch_spec.hpp"
-#include "sim/physical.hpp"
-#include "sim/plot.hpp"
+#include "sim/report/physical.hpp"
+#include "sim/report/plot.hpp"
 #include "workloads/net_file.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
@@ -333,7 +333,7 @@ nlohmann::json sweep_row(const SweepSpec& spec, const SweepPoint& point, const A
   row["cycles"] = totals->cycles;
   row["utilization"] =
       totals->cycles > 0 ? double(totals->macs) / (double(arch.pes()) * double(totals->cycles)) : 0.0;
-  // Physical figures (sim/physical.hpp): uniform word bits, as the sweep maps with them.
+  // Physical figures (sim/report/physical.hpp): uniform word bits, as the sweep maps with them.
   Physical p = physical_of(arch, *totals, DataBits::uniform(arch.word_bits), spec.batch, totals->cycles,
                            spec.cycle_level ? "simulated" : "analytical");
   row["cycles_source"] = p.cycles_source;

@@ -1,4 +1,4 @@
-// The `rowsim simulate` report: the `rowsim map` document (sim/report.hpp) with the simulated
+// The `rowsim simulate` report: the `rowsim map` document (sim/report/report.hpp) with the simulated
 // counts, cycles and energy in place of the analytical ones, plus per layer and in total
 // "analytical_cycles", "stall_cycles" (total and by cause), "bit_exact" and
 // "counts_match_analytical". Post-processing layers are costed, not simulated: their
@@ -6,14 +6,14 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
-#include "sim/physical.hpp"
-#include "sim/simulate_runner.hpp"
+#include "sim/report/physical.hpp"
+#include "sim/driver/simulate_runner.hpp"
 #include "workloads/util/table.hpp"
 
 namespace rowsim {
 
 nlohmann::json simulate_report_json(const SimulationResult& result);
-// `csv`: full-precision numbers and the technology columns by level (sim/report.hpp).
+// `csv`: full-precision numbers and the technology columns by level (sim/report/report.hpp).
 Table simulate_report_table(const SimulationResult& result, bool csv = false);
 // Physical figures: simulated cycles for array layers, modelled ones for post-processing layers.
 Physical simulated_layer_physical(const SimulationResult& result, const SimulatedLayer& layer);

@@ -1,4 +1,4 @@
-#include "sim/plot.hpp"
+#include "sim/report/plot.hpp"
 
 #include <cstdio>
 #include <cstdlib>

@@ -1,6 +1,6 @@
-#include "sim/sweep_cycle_level.hpp"
+#include "sim/studies/sweep_cycle_level.hpp"
 
-#include "sim/simulate_runner.hpp"
+#include "sim/driver/simulate_runner.hpp"
 #include "workloads/util/error.hpp"
 
 namespace rowsim {

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mapper/network_mapper.hpp"
-#include "sim/physical.hpp"
+#include "sim/report/physical.hpp"
 #include "workloads/util/table.hpp"
 
 namespace rowsim {

@@ -1,4 +1,4 @@
-#include "sim/compare.hpp"
+#include "sim/studies/compare.hpp"
 
 #include <cmath>
 #include <filesystem>
@@ -7,14 +7,14 @@
 #include <fmt/format.h>
 
 #include "mapper/network_mapper.hpp"
-#include "sim/network_data.hpp"
-#include "sim/network_values.hpp"
-#include "sim/accuracy.hpp"
+#include "sim/driver/network_data.hpp"
+#include "sim/driver/network_values.hpp"
+#include "sim/studies/accuracy.hpp"
 #include "workloads/weights_file.hpp"
-#include "sim/plot.hpp"
-#include "sim/report.hpp"
-#include "sim/simulate_report.hpp"
-#include "sim/simulate_runner.hpp"
+#include "sim/report/plot.hpp"
+#include "sim/report/report.hpp"
+#include "sim/report/simulate_report.hpp"
+#include "sim/driver/simulate_runner.hpp"
 #include "workloads/datasets.hpp"
 #include "workloads/distortions.hpp"
 #include "workloads/util/error.hpp"

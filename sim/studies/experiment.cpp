@@ -1,4 +1,4 @@
-#include "sim/experiment.hpp"
+#include "sim/studies/experiment.hpp"
 
 #include <filesystem>
 

@@ -1,11 +1,11 @@
-#include "sim/accuracy.hpp"
+#include "sim/studies/accuracy.hpp"
 
 #include <filesystem>
 #include <map>
 
 #include <fmt/format.h>
 
-#include "sim/plot.hpp"
+#include "sim/report/plot.hpp"
 #include "workloads/datasets.hpp"
 #include "workloads/distortions.hpp"
 #include "workloads/train/batch.hpp"

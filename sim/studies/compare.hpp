@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "models/arch/energy.hpp"
-#include "sim/experiment.hpp"
-#include "sim/physical.hpp"
+#include "sim/studies/experiment.hpp"
+#include "sim/report/physical.hpp"
 #include "workloads/network.hpp"
 
 namespace rowsim {
@@ -25,7 +25,7 @@ struct NetworkCost {
   Energy energy;       // per image
   int64_t cycles = 0;  // per image (batch cycles / batch)
   std::string source;  // "analytical" or "cycle-level"
-  Physical physical;   // the batch's latency (and technology figures): sim/physical.hpp
+  Physical physical;   // the batch's latency (and technology figures): sim/report/physical.hpp
 };
 
 // Routing of one distortion's mixed test set by its gate.

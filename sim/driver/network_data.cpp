@@ -1,4 +1,4 @@
-#include "sim/network_data.hpp"
+#include "sim/driver/network_data.hpp"
 
 #include <cmath>
 #include <cstring>

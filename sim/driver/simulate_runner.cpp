@@ -1,4 +1,4 @@
-#include "sim/simulate_runner.hpp"
+#include "sim/driver/simulate_runner.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -17,7 +17,7 @@
 
 #include "mapper/analytical.hpp"
 #include "mapper/brute_force.hpp"
-#include "sim/network_values.hpp"
+#include "sim/driver/network_values.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/progress.hpp"
 
