@@ -14,7 +14,7 @@ Objective parse_objective(const std::string& text) {
   if (text == "energy") return Objective::Energy;
   if (text == "cycles") return Objective::Cycles;
   if (text == "edp") return Objective::Edp;
-  fail("--objective {}: expected energy, cycles or edp", text);
+  fail("objective '{}': expected energy, cycles or edp", text);
 }
 
 const char* to_string(Objective objective) {
@@ -161,7 +161,7 @@ void run_parallel(int threads, Work&& work) {
 
 SearchResult search_mapping(const ConvShape& shape, const ArchSpec& arch, const SearchOptions& options,
                             const LayerTables* tables) {
-  if (!(options.energy_slack >= 0)) fail("--energy-slack {}: expected a fraction of at least 0", options.energy_slack);
+  if (!(options.energy_slack >= 0)) fail("energy slack {}: expected a fraction of at least 0", options.energy_slack);
   SearchResult result;
   Searcher searcher(shape, arch, options, tables);
 

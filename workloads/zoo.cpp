@@ -215,7 +215,7 @@ bool is_zoo_network(const std::string& name) {
 }
 
 Network zoo_network(const std::string& name, double width, int num_classes) {
-  if (!(width > 0.0 && width <= 4.0)) fail("--width {}: expected a width multiplier in (0, 4]", width);
+  if (!(width > 0.0 && width <= 4.0)) fail("width {}: expected a width multiplier in (0, 4]", width);
   if (num_classes < 0) fail("class count {}: expected a positive number", num_classes);
   if (name == "gate") return make_gate(width, num_classes);
   if (name == "vgg16") return make_vgg16(width, num_classes);
@@ -223,7 +223,7 @@ Network zoo_network(const std::string& name, double width, int num_classes) {
   if (name == "alexnet") return make_alexnet(width, num_classes);
   std::string list;
   for (const auto& n : zoo_names()) list += (list.empty() ? "" : ", ") + n;
-  fail("unknown network '{}'; the zoo has: {} (or describe your own with --net-file)", name, list);
+  fail("unknown network '{}'; the zoo has: {} (or describe your own in a network file: YAML or ONNX)", name, list);
 }
 
 }  // namespace rowsim

@@ -208,7 +208,7 @@ Top& model() {
 void enable_trace(const std::string& vcd_path) {
   Kernel& k = kernel();
   if (k.top) throw std::logic_error("enable_trace after the model was built");
-  if (vcd_path.empty()) fail("--trace: expected a file name");
+  if (vcd_path.empty()) fail("the VCD trace needs a file name");
   std::string dir = vcd_path.substr(0, vcd_path.find_last_of('/') == std::string::npos ? 0 : vcd_path.find_last_of('/'));
   if (!dir.empty()) make_directories(dir);
   k.trace_path = vcd_path;
@@ -227,7 +227,7 @@ void finish_trace() {
   if (!k.top || k.trace_path.empty()) return;
   k.top->close_trace();
   if (std::rename((k.trace_tmp + ".vcd").c_str(), k.trace_path.c_str()) != 0)
-    fail("--trace {}: cannot write the file", k.trace_path);
+    fail("{}: cannot write the VCD trace", k.trace_path);
   k.trace_path.clear();
 }
 

@@ -75,7 +75,7 @@ int cmd_map(const Args& args) {
     return 0;
   Format format = parse_format(vm["format"].as<std::string>());
   SearchOptions search;
-  search.objective = parse_objective(vm["objective"].as<std::string>());
+  search.objective = for_flag("objective", [&] { return parse_objective(vm["objective"].as<std::string>()); });
   search.energy_slack = vm["energy-slack"].as<double>();
   if (!(search.energy_slack >= 0 && search.energy_slack <= 10))
     fail("--energy-slack {}: expected a fraction between 0 and 10", search.energy_slack);

@@ -81,8 +81,9 @@ int cmd_prune(const Args& args) {
   c.max_layer_sparsity = vm["max-layer-sparsity"].as<double>();
   if (!(c.max_layer_sparsity > 0 && c.max_layer_sparsity < 1))
     fail("--max-layer-sparsity {}: expected a fraction above 0 and below 1", c.max_layer_sparsity);
-  c.schedule = train::parse_prune_schedule(vm["schedule"].as<std::string>());
-  c.threshold = train::parse_prune_threshold(vm["threshold"].as<std::string>());
+  c.schedule = for_flag("schedule", [&] { return train::parse_prune_schedule(vm["schedule"].as<std::string>()); });
+  c.threshold =
+      for_flag("threshold", [&] { return train::parse_prune_threshold(vm["threshold"].as<std::string>()); });
   c.steps = int(int_option(vm, "steps", 1, 1000));
   if (c.schedule == train::PruneSchedule::OneShot && !vm["steps"].defaulted() && c.steps != 1)
     fail("--steps {} with --schedule oneshot: a one-shot schedule has one step", c.steps);

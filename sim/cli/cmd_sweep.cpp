@@ -114,7 +114,8 @@ int cmd_sweep(const Args& args) {
       }
   }
   if (vm.count("batch")) spec.batch = positive_int_option(vm, "batch");
-  if (vm.count("objective")) spec.search.objective = parse_objective(vm["objective"].as<std::string>());
+  if (vm.count("objective"))
+    spec.search.objective = for_flag("objective", [&] { return parse_objective(vm["objective"].as<std::string>()); });
   if (vm.count("energy-slack")) {
     spec.search.energy_slack = vm["energy-slack"].as<double>();
     if (!(spec.search.energy_slack >= 0 && spec.search.energy_slack <= 10))
@@ -130,7 +131,7 @@ int cmd_sweep(const Args& args) {
   run.out_dir = vm.count("out") ? vm["out"].as<std::string>() : dated_run_dir("sweep");
   run.jobs = positive_int_option(vm, "jobs");
   run.resume = vm["resume"].as<bool>();
-  if (vm.count("shard")) run.shard = parse_shard(vm["shard"].as<std::string>());
+  if (vm.count("shard")) run.shard = for_flag("shard", [&] { return parse_shard(vm["shard"].as<std::string>()); });
 
   MpiSession mpi;
   if (mpi.active) {

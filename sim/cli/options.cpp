@@ -60,10 +60,10 @@ Workload resolve_workload(const po::variables_map& vm) {
     if (name == "gate") fail("--selective --net gate: the selective pair is the gate plus a dedicated network");
     w.name = "selective-" + name;
     w.parts.emplace_back("gate", zoo_network("gate", 1.0));
-    w.parts.emplace_back("dedicated", zoo_network(name, w.width));
+    w.parts.emplace_back("dedicated", for_flag("width", [&] { return zoo_network(name, w.width); }));
   } else {
     w.name = name;
-    w.parts.emplace_back(name, zoo_network(name, w.width));
+    w.parts.emplace_back(name, for_flag("width", [&] { return zoo_network(name, w.width); }));
   }
   return w;
 }

@@ -7,6 +7,7 @@
 
 #include "sim/cli/commands.hpp"
 #include "workloads/network.hpp"
+#include "workloads/util/error.hpp"
 
 namespace rowsim::cli {
 
@@ -15,6 +16,17 @@ namespace po = boost::program_options;
 // Parses `args`; prints help and returns false for --help. Unknown options are errors.
 bool parse_command_line(const std::string& usage, po::options_description& options, const Args& args,
                         po::variables_map& vm, const po::positional_options_description* positional = nullptr);
+
+// Runs `f` on a value the user gave as --FLAG; a UserError from the layers below (which name the
+// setting, not the flag, since a YAML file may set it too) is re-raised naming the flag.
+template <class F>
+auto for_flag(const std::string& flag, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const UserError& e) {
+    fail("--{}: {}", flag, e.what());
+  }
+}
 
 // --net NAME, --width W, --net-file F, and with `selective` also --selective.
 void add_network_options(po::options_description& options, bool selective);

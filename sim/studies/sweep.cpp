@@ -128,7 +128,7 @@ Shard parse_shard(const std::string& text) {
   double i = 0, n = 0;
   if (parts.size() != 2 || !parse_number(parts[0], i) || !parse_number(parts[1], n) || i != std::floor(i) ||
       n != std::floor(n) || n < 1 || i < 0 || i >= n || n > 1e6)
-    fail("--shard {}: expected i/n with 0 <= i < n (e.g. 0/4 for the first of four shards)", text);
+    fail("shard '{}': expected i/n with 0 <= i < n (e.g. 0/4 for the first of four shards)", text);
   s.index = int(i);
   s.count = int(n);
   return s;
@@ -268,19 +268,19 @@ std::string point_arch_text(const SweepSpec& spec, const SweepPoint& point) {
 }
 
 void validate_sweep(SweepSpec& spec) {
-  if (spec.networks.empty()) fail("a sweep needs at least one network (--net or networks: in the spec)");
+  if (spec.networks.empty()) fail("a sweep needs at least one network");
   spec.arch_text = arch_spec_text(spec.arch, &spec.arch_origin);
   parse_arch_spec(spec.arch_text, spec.arch_origin);
   YAML::Node root = YAML::Load(spec.arch_text);
   auto fields = scalar_fields(root, "");
   std::set<std::string> seen;
   for (const auto& axis : spec.axes) {
-    if (!seen.insert(axis.key).second) fail("--set {}: the field is set twice", axis.key);
+    if (!seen.insert(axis.key).second) fail("swept field {}: set twice", axis.key);
     std::vector<YAML::Node> keep;
     YAML::Node* field = find_field(root, axis.key, keep);
     if (!field || field->IsMap() || axis.key == "name") {
       std::string hint = closest_match(axis.key, fields);
-      fail("--set {}: not a field of the arch spec {}{}", axis.key, spec.arch_origin,
+      fail("swept field {}: not a field of the arch spec {}{}", axis.key, spec.arch_origin,
            hint.empty() ? std::string("") : fmt::format(" (did you mean {}?)", hint));
     }
   }
@@ -639,7 +639,7 @@ int64_t run_sweep(const SweepSpec& spec, const SweepRunOptions& options, const P
   if (file_exists(manifest_path(options.out_dir))) {
     nlohmann::json old = read_manifest(options.out_dir);
     if (old["fingerprint"] != fingerprint)
-      fail("{}: holds a sweep of a different spec; choose another --out or delete it", options.out_dir);
+      fail("{}: holds a sweep of a different spec; choose another output directory or delete it", options.out_dir);
   }
   std::map<int64_t, nlohmann::json> done;
   read_journals(options.out_dir, done);

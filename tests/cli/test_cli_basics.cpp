@@ -49,7 +49,7 @@ TEST_CASE("Bad CLI input exits non-zero with a clear message", "[cli][errors]") 
   CHECK_THAT(r.err, Catch::Contains("unknown network 'vgg19'"));
   r = run_rowsim("workload stats --net vgg16 --width 0");
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.err, Catch::Contains("--width 0"));
+  CHECK_THAT(r.err, Catch::Contains("--width: width 0"));
   r = run_rowsim("workload stats --net vgg16 --width -0.5");
   CHECK(r.exit_code == 2);
   r = run_rowsim("workload stats --net vgg16 --format xml");

@@ -64,7 +64,7 @@ TEST_CASE("map writes its report and plot to files", "[cli][map]") {
 TEST_CASE("map rejects bad input with clear errors", "[cli][map][errors]") {
   auto r = run_rowsim("map --net gate --objective speed");
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.err, Catch::Contains("--objective speed") && Catch::Contains("energy, cycles or edp"));
+  CHECK_THAT(r.err, Catch::Contains("--objective: objective 'speed'") && Catch::Contains("energy, cycles or edp"));
   r = run_rowsim("map --net gate --energy-slack -1");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("--energy-slack -1"));

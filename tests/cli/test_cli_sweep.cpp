@@ -141,7 +141,7 @@ TEST_CASE("sweep refuses bad ranges, fields and specs before any work", "[cli][s
   CHECK_THAT(r.err, Catch::Contains("pe_array.rows") && Catch::Contains("'eight'"));
   r = run_rowsim("sweep --arch eyeriss --net gate --shard 2/2 --out " + out);
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.err, Catch::Contains("--shard 2/2"));
+  CHECK_THAT(r.err, Catch::Contains("--shard: shard '2/2'"));
   std::string spec = out + ".yaml";
   std::ofstream(spec) << "arch: eyeriss\nnetworks:\n  - {net: gate}\nsett:\n  pe_array.rows: 8:16:4\n";
   r = run_rowsim("sweep --spec " + spec + " --out " + out);

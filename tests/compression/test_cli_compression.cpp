@@ -28,9 +28,10 @@ TEST_CASE("prune and quantize reject bad flags clearly", "[compression][cli]") {
   const std::string w = " --weights " + dir + "/w.safetensors";
   const std::string out = " -o " + dir + "/out.safetensors";
   for (const char* s : {"0", "1", "1.5", "-0.1"})
-    expect_error(std::string("prune") + w + out + " --sparsity " + s, std::string("--sparsity ") + s,
+    expect_error(std::string("prune") + w + out + " --sparsity " + s, std::string("sparsity ") + s,
                  "above 0 and below 1");
-  expect_error("prune" + w + out + " --schedule gradual", "--schedule gradual", "iterative or oneshot");
+  expect_error("prune" + w + out + " --schedule gradual", "--schedule: pruning schedule 'gradual'",
+               "iterative or oneshot");
   expect_error("prune" + w + out + " --schedule oneshot --steps 3", "--steps 3", "one step");
   expect_error("prune" + w + out + " --steps 0", "--steps 0");
   expect_error("prune" + w + " --sparsity 0.5", "-o");

@@ -61,8 +61,8 @@ TEST_CASE("sparsity schedules", "[compression][prune]") {
   CHECK(s[1] == Approx(0.7));
   CHECK(s[3] == 0.8);
   for (size_t i = 1; i < s.size(); ++i) CHECK(s[i] > s[i - 1]);
-  CHECK_THROWS_WITH(parse_prune_schedule("gradual"), Catch::Contains("--schedule gradual"));
-  CHECK_THROWS_WITH(parse_prune_threshold("local"), Catch::Contains("--threshold local"));
+  CHECK_THROWS_WITH(parse_prune_schedule("gradual"), Catch::Contains("pruning schedule 'gradual'"));
+  CHECK_THROWS_WITH(parse_prune_threshold("local"), Catch::Contains("pruning threshold 'local'"));
 }
 
 TEST_CASE("magnitude masks: global and per-layer thresholds, caps, never reviving", "[compression][prune]") {

@@ -132,6 +132,6 @@ TEST_CASE("The gate fits the window the paper's selective rows imply", "[zoo]") 
 
 TEST_CASE("Bad zoo requests are answered with clear errors", "[zoo][errors]") {
   CHECK_THROWS_WITH(zoo_network("vgg19"), Catch::Contains("unknown network 'vgg19'") && Catch::Contains("vgg16"));
-  CHECK_THROWS_WITH(zoo_network("vgg16", 0.0), Catch::Contains("--width 0"));
+  CHECK_THROWS_WITH(zoo_network("vgg16", 0.0), Catch::Contains("width 0"));
   CHECK_THROWS_WITH(zoo_network("vgg16", -1.0), Catch::Contains("expected a width multiplier in (0, 4]"));
 }

@@ -66,7 +66,7 @@ nlohmann::ordered_json layers_json(const std::vector<LayerPruning>& layers) {
 PruneSchedule parse_prune_schedule(const std::string& text) {
   if (text == "iterative") return PruneSchedule::Iterative;
   if (text == "oneshot") return PruneSchedule::OneShot;
-  fail("--schedule {}: expected iterative or oneshot", text);
+  fail("pruning schedule '{}': expected iterative or oneshot", text);
 }
 
 const char* to_string(PruneSchedule s) { return s == PruneSchedule::OneShot ? "oneshot" : "iterative"; }
@@ -74,7 +74,7 @@ const char* to_string(PruneSchedule s) { return s == PruneSchedule::OneShot ? "o
 PruneThreshold parse_prune_threshold(const std::string& text) {
   if (text == "global") return PruneThreshold::Global;
   if (text == "layer") return PruneThreshold::Layer;
-  fail("--threshold {}: expected global or layer", text);
+  fail("pruning threshold '{}': expected global or layer", text);
 }
 
 const char* to_string(PruneThreshold t) { return t == PruneThreshold::Layer ? "layer" : "global"; }
@@ -165,14 +165,14 @@ PruneResult prune(const Network& net, const SafeTensors& in, const std::string& 
     fail("{}: this is the gate (network '{}', task '{}'); the gate is never pruned: it must route clean and "
          "distorted images with close to 100% accuracy (the paper prunes only the dedicated networks)",
          origin, in.meta("network"), in.meta("task", to_string(c.data.task)));
-  if (!(c.sparsity > 0 && c.sparsity < 1)) fail("--sparsity {}: expected a fraction above 0 and below 1", c.sparsity);
+  if (!(c.sparsity > 0 && c.sparsity < 1)) fail("sparsity {}: expected a fraction above 0 and below 1", c.sparsity);
   if (!(c.max_layer_sparsity > 0 && c.max_layer_sparsity < 1))
-    fail("--max-layer-sparsity {}: expected a fraction above 0 and below 1", c.max_layer_sparsity);
-  if (c.steps < 1) fail("--steps {}: expected at least 1", c.steps);
-  if (c.retrain_epochs < 0) fail("--retrain-epochs {}: expected 0 or more", c.retrain_epochs);
+    fail("largest layer sparsity {}: expected a fraction above 0 and below 1", c.max_layer_sparsity);
+  if (c.steps < 1) fail("pruning steps {}: expected at least 1", c.steps);
+  if (c.retrain_epochs < 0) fail("retraining epochs {}: expected 0 or more", c.retrain_epochs);
   int classes = task_classes(c.data);
   if (net.output_layer().out.elements() != classes)
-    fail("{}: network '{}' ends in {} outputs, but --task {} on {} needs {}", origin, net.name,
+    fail("{}: network '{}' ends in {} outputs, but task {} on {} needs {}", origin, net.name,
          net.output_layer().out.elements(), to_string(c.data.task), c.data.dataset, classes);
 
   set_blas_threads(1);
@@ -222,7 +222,7 @@ PruneResult prune(const Network& net, const SafeTensors& in, const std::string& 
         const Tensor& logits = model.forward(pool, input, true);
         double loss = softmax_cross_entropy(logits, labels.data(), d_logits, nullptr);
         if (!std::isfinite(loss))
-          fail("retraining diverged at step {} epoch {} (loss {}); lower --lr (now {})", step.step, e + 1, loss, c.lr);
+          fail("retraining diverged at step {} epoch {} (loss {}); lower the learning rate (now {})", step.step, e + 1, loss, c.lr);
         model.backward(pool, d_logits);
         apply_masks(model.params(), masks);  // masked gradients: pruned weights get no update
         sgd_step(pool, model.params(), learning_rate(Schedule::Cosine, c.lr, e * steps_per_epoch + s, total),
