@@ -3,6 +3,8 @@
 // write nothing.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "run_command.hpp"
@@ -113,4 +115,43 @@ TEST_CASE("padding that differs between sides: simulated bit-exact, counts equal
     CHECK(l["counts_match_analytical"] == true);
   }
   CHECK(simulated == 2);
+}
+
+TEST_CASE("a sweep spec file names an ONNX model as its network", "[cli][onnx]") {
+  std::string dir = temp_dir("spec");
+  {
+    std::ofstream spec(dir + "/spec.yaml");
+    spec << "arch: eyeriss\nnetworks:\n  - {net_file: " << kDir << "/resnet_tiny.onnx}\nset:\n"
+         << "  pe_array.rows: [8, 12]\n";
+  }
+  auto r = run_rowsim("sweep --spec " + dir + "/spec.yaml --out " + dir + "/s");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(count_lines(dir + "/s/results.csv") == 3);
+}
+
+TEST_CASE("simulate an imported MobileNetV2 on its weights and a given image", "[cli][onnx]") {
+  std::string dir = temp_dir("input");
+  const std::string input = dir + "/image.bin";
+  {
+    // A raw int16 image in the feature-map format: 3x64x64 little-endian values.
+    std::ofstream out(input, std::ios::binary);
+    for (int i = 0; i < 3 * 64 * 64; ++i) {
+      int16_t v = int16_t((i * 37) % 512 - 256);
+      out.put(char(v & 0xff)).put(char((v >> 8) & 0xff));
+    }
+  }
+  const std::string model = kDir + "/mobilenet_v2_w025_64.onnx";
+  auto r = run_rowsim("simulate --net-file " + model + " --weights " + model + " --input " + input + " --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  int simulated = 0;
+  for (const auto& l : j["layers"]) {
+    if (!l["simulated"].get<bool>()) continue;
+    ++simulated;
+    CHECK(l["bit_exact"] == true);
+    CHECK(l["counts_match_analytical"] == true);
+  }
+  CHECK(simulated == 53);  // 52 convs (17 of them depthwise) and the classifier
 }
