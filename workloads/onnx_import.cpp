@@ -129,6 +129,8 @@ private:
   void binary(const onnx::NodeProto& node);
   void concat(const onnx::NodeProto& node);
   void reshape_like(const onnx::NodeProto& node);
+  Dims squeeze_or_unsqueeze(const onnx::NodeProto& node, const Dims& dims) const;
+  Dims reshape_target(const onnx::NodeProto& node, const Dims& dims) const;
   void fold_constant(const onnx::NodeProto& node);
   void not_costed(const onnx::NodeProto& node);
   void per_channel_affine(const onnx::NodeProto& node, const Value& x, std::vector<float> scale,
@@ -920,48 +922,9 @@ void Importer::reshape_like(const onnx::NodeProto& node) {
     if (axis != 1) node_fail(node, fmt::format("axis {}: rowsim flattens everything but the batch (axis 1)", axis));
     out = {N, per_image};
   } else if (op == "Reshape") {
-    std::vector<int64_t> target = ints_of(const_input(node, 1), node);
-    int64_t known = 1;
-    int infer = -1;
-    for (size_t i = 0; i < target.size(); ++i) {
-      if (target[i] == 0 && i < x.dims.size()) target[i] = x.dims[i];
-      if (target[i] == -1) {
-        if (infer >= 0) node_fail(node, "the target shape has two -1 entries");
-        infer = int(i);
-      } else if (target[i] < 1) {
-        node_fail(node, fmt::format("target shape {} has entry {}", dims_str(target), target[i]));
-      } else {
-        known *= target[i];
-      }
-    }
-    if (infer >= 0) target[size_t(infer)] = element_count(x.dims) / known;
-    if (element_count(target) != element_count(x.dims))
-      node_fail(node, fmt::format("reshape of {} to {} changes the element count", dims_str(x.dims), dims_str(target)));
-    out = target;
+    out = reshape_target(node, x.dims);
   } else if (op == "Squeeze" || op == "Unsqueeze") {
-    std::vector<int64_t> axes = attr_ints(node, "axes");
-    if (has_input(node, 1)) axes = ints_of(const_input(node, 1), node);
-    out = x.dims;
-    if (op == "Squeeze") {
-      Dims kept;
-      for (size_t i = 0; i < x.dims.size(); ++i) {
-        bool drop = axes.empty() ? x.dims[i] == 1
-                                 : std::count_if(axes.begin(), axes.end(), [&](int64_t a) {
-                                     return (a < 0 ? a + int64_t(x.dims.size()) : a) == int64_t(i);
-                                   }) > 0;
-        if (!drop) kept.push_back(x.dims[i]);
-      }
-      out = kept;
-    } else {
-      const int64_t rank = int64_t(x.dims.size() + axes.size());
-      std::vector<int64_t> norm;
-      for (int64_t a : axes) norm.push_back(a < 0 ? a + rank : a);
-      std::sort(norm.begin(), norm.end());
-      for (int64_t a : norm) {
-        if (a < 0 || a > int64_t(out.size())) node_fail(node, fmt::format("axis {} out of range", a));
-        out.insert(out.begin() + a, 1);
-      }
-    }
+    out = squeeze_or_unsqueeze(node, x.dims);
   } else {  // Transpose: only moves of size-1 dimensions, which keep the data in order
     std::vector<int64_t> perm = attr_ints(node, "perm");
     if (perm.empty())
@@ -997,6 +960,58 @@ void Importer::reshape_like(const onnx::NodeProto& node) {
   }
   v.dims = out;
   set_output(node, v);
+}
+
+// The dims a Reshape node asks for: 0 keeps the input's dimension, one -1 takes the rest.
+Dims Importer::reshape_target(const onnx::NodeProto& node, const Dims& dims) const {
+  std::vector<int64_t> target = ints_of(const_input(node, 1), node);
+  int64_t known = 1;
+  int infer = -1;
+  for (size_t i = 0; i < target.size(); ++i) {
+    if (target[i] == 0 && i < dims.size()) target[i] = dims[i];
+    if (target[i] == -1) {
+      if (infer >= 0) node_fail(node, "the target shape has two -1 entries");
+      infer = int(i);
+    } else if (target[i] < 1 || target[i] > kMaxElements) {
+      node_fail(node, fmt::format("target shape {} has entry {}", dims_str(target), target[i]));
+    } else {
+      known *= target[i];
+      if (known > kMaxElements) node_fail(node, fmt::format("target shape {} is too large", dims_str(target)));
+    }
+  }
+  if (infer >= 0) target[size_t(infer)] = element_count(dims) / known;
+  if (element_count(target) != element_count(dims))
+    node_fail(node, fmt::format("reshape of {} to {} changes the element count", dims_str(dims), dims_str(target)));
+  return target;
+}
+
+// The dims after a Squeeze or Unsqueeze node: axes from the attribute (opset < 13) or the second
+// input, negative ones counted from the end.
+Dims Importer::squeeze_or_unsqueeze(const onnx::NodeProto& node, const Dims& dims) const {
+  std::vector<int64_t> axes = attr_ints(node, "axes");
+  if (has_input(node, 1)) axes = ints_of(const_input(node, 1), node);
+  if (node.op_type() == "Squeeze") {
+    Dims kept;
+    for (size_t i = 0; i < dims.size(); ++i) {
+      bool listed = std::any_of(axes.begin(), axes.end(), [&](int64_t a) {
+        return (a < 0 ? a + int64_t(dims.size()) : a) == int64_t(i);
+      });
+      if (listed && dims[i] != 1)
+        node_fail(node, fmt::format("squeezes axis {} of {}, which is not 1", i, dims_str(dims)));
+      if (axes.empty() ? dims[i] != 1 : !listed) kept.push_back(dims[i]);
+    }
+    return kept;
+  }
+  Dims out = dims;
+  const int64_t rank = int64_t(dims.size() + axes.size());
+  std::vector<int64_t> norm;
+  for (int64_t a : axes) norm.push_back(a < 0 ? a + rank : a);
+  std::sort(norm.begin(), norm.end());
+  for (int64_t a : norm) {
+    if (a < 0 || a > int64_t(out.size())) node_fail(node, fmt::format("axis {} out of range", a));
+    out.insert(out.begin() + a, 1);
+  }
+  return out;
 }
 
 // Shape arithmetic on constants, evaluated at import.
@@ -1090,39 +1105,12 @@ void Importer::fold_constant(const onnx::NodeProto& node) {
   if (op == "Unsqueeze" || op == "Squeeze" || op == "Reshape" || op == "Flatten") {
     Dims out;
     if (op == "Reshape") {
-      std::vector<int64_t> t = ints_of(const_input(node, 1), node);
-      int64_t known = 1;
-      int infer = -1;
-      for (size_t i = 0; i < t.size(); ++i) {
-        if (t[i] == 0 && i < x.dims.size()) t[i] = x.dims[i];
-        if (t[i] == -1) infer = int(i);
-        else known *= std::max<int64_t>(t[i], 1);
-      }
-      if (infer >= 0) t[size_t(infer)] = int64_t(xv.size()) / std::max<int64_t>(known, 1);
-      out = t;
+      out = reshape_target(node, x.dims);
     } else if (op == "Flatten") {
       out = {int64_t(xv.size())};
       if (!x.dims.empty()) out = {x.dims[0], int64_t(xv.size()) / std::max<int64_t>(x.dims[0], 1)};
     } else {
-      std::vector<int64_t> axes = attr_ints(node, "axes");
-      if (has_input(node, 1)) axes = ints_of(const_input(node, 1), node);
-      out = x.dims;
-      if (op == "Unsqueeze") {
-        const int64_t rank = int64_t(x.dims.size() + axes.size());
-        std::vector<int64_t> norm;
-        for (int64_t a : axes) norm.push_back(a < 0 ? a + rank : a);
-        std::sort(norm.begin(), norm.end());
-        for (int64_t a : norm) {
-          if (a < 0 || a > int64_t(out.size())) node_fail(node, fmt::format("axis {} out of range", a));
-          out.insert(out.begin() + a, 1);
-        }
-      } else {
-        Dims kept;
-        for (size_t i = 0; i < x.dims.size(); ++i)
-          if (x.dims[i] != 1 || (!axes.empty() && std::find(axes.begin(), axes.end(), int64_t(i)) == axes.end()))
-            kept.push_back(x.dims[i]);
-        out = kept;
-      }
+      out = squeeze_or_unsqueeze(node, x.dims);
     }
     if (element_count(out) != int64_t(xv.size()))
       node_fail(node, fmt::format("{} of a constant {} to {} changes the element count", op, dims_str(x.dims),
