@@ -1,6 +1,7 @@
 #include "workloads/network.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>
@@ -53,7 +54,8 @@ int window_output_size(int in, int kernel, int stride, int pad_begin, int pad_en
 }
 
 int Layer::in_channels_per_group() const {
-  if (kind == LayerKind::FullyConnected) return static_cast<int>(in.elements());
+  // finalize() keeps in.elements() within kMaxTensorElements, so the features fit an int.
+  if (kind == LayerKind::FullyConnected) return static_cast<int>(std::min(in.elements(), kMaxTensorElements));
   return in.c / groups;
 }
 
@@ -126,12 +128,43 @@ Shape window_output(const Network& net, const Layer& l) {
   return out;
 }
 
+// a * b, or INT64_MAX when that overflows (the sizes below are then refused anyway).
+int64_t saturating_mul(int64_t a, int64_t b) {
+  int64_t product;
+  return __builtin_mul_overflow(a, b, &product) ? std::numeric_limits<int64_t>::max() : product;
+}
+
+// The limits of network.hpp, checked in 64 bits on a layer whose shapes are known.
+void check_sizes(const Network& net, const Layer& l) {
+  auto tensor = [&](const char* what, const std::string& shape, int64_t elements) {
+    if (elements > kMaxTensorElements)
+      fail("network '{}', layer '{}': {} {} holds {} elements, more than the {} (2^31-1) one tensor may hold for "
+           "one image (docs/workloads.md, size limits)",
+           net.name, l.name, what, shape, elements, kMaxTensorElements);
+  };
+  tensor(l.kind == LayerKind::FullyConnected ? "input (its features)" : "input", l.in.str(), l.in.elements());
+  tensor("output", l.out.str(), l.out.elements());
+  if (!l.has_weights()) return;
+  const int64_t in_per_group = l.kind == LayerKind::FullyConnected ? l.in.elements() : l.in.c / l.groups;
+  const int64_t weights = saturating_mul(saturating_mul(int64_t(l.kernel_h) * l.kernel_w, in_per_group), l.out_channels);
+  tensor("weights", fmt::format("{}x{}x{}x{}", l.out_channels, in_per_group, l.kernel_h, l.kernel_w), weights);
+  const int64_t macs = saturating_mul(weights, int64_t(l.out.h) * l.out.w);
+  if (macs > kMaxLayerMacs)
+    fail("network '{}', layer '{}': {} MACs per image, more than the {} (2^40) one layer may do (docs/workloads.md, "
+         "size limits)",
+         net.name, l.name, macs, kMaxLayerMacs);
+}
+
 }  // namespace
 
 void Network::finalize() {
   if (name.empty()) fail("a network needs a name");
   if (input.c < 1 || input.h < 1 || input.w < 1)
     fail("network '{}': input shape {} must be positive in every dimension", name, input.str());
+  if (input.elements() > kMaxTensorElements)
+    fail("network '{}': input {} holds {} elements, more than the {} (2^31-1) one tensor may hold for one image "
+         "(docs/workloads.md, size limits)",
+         name, input.str(), input.elements(), kMaxTensorElements);
   if (layers.empty()) fail("network '{}' has no layers", name);
   std::set<std::string> seen;
   for (size_t i = 0; i < layers.size(); ++i) {
@@ -222,6 +255,7 @@ void Network::finalize() {
     }
     if (l.out.h < 1 || l.out.w < 1)
       fail("network '{}', layer '{}': output shape {} is empty", name, l.name, l.out.str());
+    check_sizes(*this, l);
   }
 }
 
@@ -259,7 +293,7 @@ ConvShape conv_shape(const Layer& layer, int batch) {
   if (layer.kind == LayerKind::FullyConnected) {
     s.G = 1;
     s.M = layer.out_channels;
-    s.C = static_cast<int>(layer.in.elements());
+    s.C = layer.in_channels_per_group();
     s.H = s.W = s.R = s.S = s.E = s.F = 1;
     return s;
   }

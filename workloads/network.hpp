@@ -7,6 +7,15 @@
 
 namespace rowsim {
 
+// Sizes the mapper and the models take (docs/workloads.md, "Size limits"): their dimensions are
+// 32-bit, their counts 64-bit. Network::finalize() refuses a layer beyond these, before any work:
+// every tensor of a layer for one image (the network input, a layer's input and output, its
+// weights; a fully connected layer's input features are its C) holds at most kMaxTensorElements,
+// and one layer does at most kMaxLayerMacs multiply-accumulates per image, so that a batch of up
+// to 2^20 images keeps every count within 64 bits.
+inline constexpr int64_t kMaxTensorElements = 2147483647;  // 2^31 - 1
+inline constexpr int64_t kMaxLayerMacs = int64_t(1) << 40;
+
 struct Shape {
   int c = 0, h = 0, w = 0;
   int64_t elements() const { return int64_t(c) * h * w; }

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -223,8 +226,25 @@ SafeTensors parse_safetensors(const std::string& bytes, const std::string& origi
   std::string text = bytes.substr(8, n);
   if (text.empty() || text[0] != '{') fail("{}: header does not start with '{{' (not a safetensors file?)", origin);
   nlohmann::json header;
+  // A JSON parser keeps the last of two equal keys; two tensors (or entries) of one name would
+  // silently lose the first. Track the keys of every open object and refuse a repeat.
+  std::vector<std::set<std::string>> keys;
+  nlohmann::json::parser_callback_t unique_keys = [&](int, nlohmann::json::parse_event_t event,
+                                                      nlohmann::json& parsed) {
+    if (event == nlohmann::json::parse_event_t::object_start) keys.emplace_back();
+    if (event == nlohmann::json::parse_event_t::object_end) keys.pop_back();
+    if (event == nlohmann::json::parse_event_t::key) {
+      const std::string key = parsed.get<std::string>();
+      if (!keys.back().insert(key).second) {
+        if (keys.size() > 1) fail("{}: header: key '{}' appears twice in one entry", origin, key);
+        if (key == "__metadata__") fail("{}: header: '__metadata__' appears twice", origin);
+        fail("{}: header: tensor '{}' appears twice (names must be unique)", origin, key);
+      }
+    }
+    return true;
+  };
   try {
-    header = nlohmann::json::parse(text);
+    header = nlohmann::json::parse(text, unique_keys);
   } catch (const nlohmann::json::exception& e) {
     fail("{}: header is not valid JSON: {}", origin, e.what());
   }

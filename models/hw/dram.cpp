@@ -23,7 +23,7 @@ void Dram::wait_until(int64_t cycle) {
 
 void Dram::begin_layer(LayerContext* ctx) {
   ctx_ = ctx;
-  link_free_ = double(ctx->start_cycle);
+  link_free_ = 0;
   rng_ = Rng(ctx->job->dram_stalls.seed, RngPurpose::Test, 0x44524d);
   stores_.clear();
   writing_ = false;
@@ -37,8 +37,11 @@ void Dram::begin_layer(LayerContext* ctx) {
 }
 
 int64_t Dram::reserve(int64_t words, sc_core::sc_signal<bool>& engine) {
+  // Fractional link times are kept relative to the layer's start: in absolute cycles their
+  // rounding (and so the layer's cycles) would depend on how long the process ran before it.
+  const int64_t origin = ctx_->start_cycle;
   const double bandwidth = ctx_->job->arch.dram_words_per_cycle;
-  const double start = std::max(link_free_, double(now()));
+  const double start = std::max(link_free_, double(now() - origin));
   double busy = double(words) / bandwidth;
   const double p = ctx_->job->dram_stalls.probability;
   if (p > 0) {
@@ -51,7 +54,7 @@ int64_t Dram::reserve(int64_t words, sc_core::sc_signal<bool>& engine) {
   }
   link_free_ = start + busy;
   if (trace_) engine.write(true);
-  return int64_t(std::ceil(link_free_ - 1e-9));
+  return origin + int64_t(std::ceil(link_free_ - 1e-9));
 }
 
 void Dram::load_ifmaps(int block, sc_core::sc_signal<bool>& busy) {

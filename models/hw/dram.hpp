@@ -59,7 +59,7 @@ private:
   GlobalBuffer& glb_;
   const sc_core::sc_time period_;
   LayerContext* ctx_ = nullptr;
-  double link_free_ = 0;  // cycle (fractional) at which the link is next free
+  double link_free_ = 0;  // cycle (fractional, from the layer's start) at which the link is next free
   Rng rng_{0};
   std::deque<int> stores_;
   std::vector<DmaJob> fmap_jobs_, weight_jobs_;

@@ -382,8 +382,10 @@ std::string journal_path(const std::string& dir, const Shard& shard) {
 }
 std::string manifest_path(const std::string& dir) { return (std::filesystem::path(dir) / "sweep.json").string(); }
 
-// Rows from every journal in a directory, by point. A torn last line (a kill mid-write) is
-// ignored; its point simply runs again.
+// Rows from every journal in a directory, by point. Lines are appended whole, each with its
+// newline, so a kill can leave only a torn last line (no newline after it): that one is dropped
+// with a notice and its point counts as not done. Any other damaged line is refused, naming the
+// file and line: resuming past it would rerun or lose a point silently.
 void read_journals(const std::string& dir, std::map<int64_t, nlohmann::json>& rows) {
   if (!std::filesystem::is_directory(dir)) return;
   std::vector<std::string> files;
@@ -393,11 +395,31 @@ void read_journals(const std::string& dir, std::map<int64_t, nlohmann::json>& ro
   }
   std::sort(files.begin(), files.end());
   for (const auto& file : files) {
-    std::ifstream in(file);
-    std::string line;
-    while (std::getline(in, line)) {
+    const std::string text = read_file(file);
+    int64_t line_number = 0;
+    for (size_t begin = 0; begin < text.size();) {
+      ++line_number;
+      const size_t end = text.find('\n', begin);
+      if (end == std::string::npos) {
+        std::fprintf(stderr,
+                     "sweep: notice: %s:%lld: dropping a torn last line (a run killed while writing it); its point "
+                     "counts as not done\n",
+                     file.c_str(), static_cast<long long>(line_number));
+        break;
+      }
+      const std::string line = text.substr(begin, end - begin);
+      begin = end + 1;
       nlohmann::json row = nlohmann::json::parse(line, nullptr, false);
-      if (row.is_discarded() || !row.contains("point")) continue;
+      std::string damage;
+      if (row.is_discarded())
+        damage = "not valid JSON";
+      else if (!row.is_object() || !row.contains("point") || !row["point"].is_number_integer() ||
+               row["point"].get<int64_t>() < 0)
+        damage = "not a sweep row: no non-negative integer 'point'";
+      if (!damage.empty())
+        fail("{}:{}: damaged journal line ({}); a killed run can only tear the last line, so this journal is not "
+             "trusted. Delete the line to rerun its point, or the file to rerun its points",
+             file, line_number, damage);
       int64_t point = row["point"].get<int64_t>();
       auto it = rows.find(point);
       if (it != rows.end() && it->second != row)

@@ -103,6 +103,34 @@ TEST_CASE("a torn journal line from a kill is dropped on resume", "[cli][sweep]"
   std::system(("rm -rf " + whole + " " + torn).c_str());
 }
 
+TEST_CASE("a damaged journal line mid-file is reported and refuses the resume", "[cli][sweep][errors]") {
+  std::string torn = temp_dir("damaged"), merged = temp_dir("damaged_merged");
+  REQUIRE(run_rowsim("sweep " + kFlags + " --out " + torn).exit_code == 0);
+  // Damage the third of twelve rows: its point would silently run again, or a merge would pass it by.
+  std::string path = torn + "/points-0of1.jsonl";
+  std::string journal = slurp(path);
+  size_t pos = 0;
+  for (int i = 0; i < 2; ++i) pos = journal.find('\n', pos) + 1;
+  journal.replace(pos, 10, "#garbage#!");
+  std::ofstream(path) << journal;
+  auto r = run_rowsim("sweep " + kFlags + " --out " + torn + " --resume");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains(path + ":3") && Catch::Contains("damaged"));
+  CHECK(slurp(path) == journal);  // nothing was cut or appended
+  r = run_rowsim("sweep merge " + torn + " -o " + merged);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains(path + ":3"));
+  // A torn last line alone (no newline after it, as a kill leaves) is dropped with a notice.
+  std::system(("rm -rf " + torn).c_str());
+  REQUIRE(run_rowsim("sweep " + kFlags + " --out " + torn).exit_code == 0);
+  journal = slurp(path);
+  std::ofstream(path) << journal.substr(0, journal.size() - 30);
+  r = run_rowsim("sweep " + kFlags + " --out " + torn + " --resume");
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains(path + ":12") && Catch::Contains("torn"));
+  std::system(("rm -rf " + torn + " " + merged).c_str());
+}
+
 TEST_CASE("MPI with 2 ranks gives the unsharded result", "[cli][sweep][mpi]") {
   if (std::system("command -v mpirun >/dev/null 2>&1") != 0 || run_rowsim("--build-info").out.find("mpi: yes") == std::string::npos) {
     WARN("OpenMPI is not installed or rowsim was built without it: MPI path not tested");

@@ -104,3 +104,21 @@ TEST_CASE("damaged safetensors files are rejected with clear errors", "[train][s
                "'bits' must be a string");
   CHECK_THROWS_WITH(read_safetensors("/no/such/file.safetensors"), Catch::Contains("/no/such/file.safetensors"));
 }
+
+TEST_CASE("a safetensors header naming one tensor twice is refused", "[train][safetensors][errors]") {
+  std::string eight_floats(32, '\0');
+  // JSON parsers keep the last of two equal keys; the first tensor's bytes would be silently lost.
+  expect_error(raw_file(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},)"
+                        R"("a":{"dtype":"F32","shape":[4],"data_offsets":[16,32]}})",
+                        eight_floats),
+               "tensor 'a' appears twice");
+  expect_error(raw_file(R"({"__metadata__":{"x":"1"},"__metadata__":{"x":"2"},)"
+                        R"("a":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}})",
+                        eight_floats),
+               "'__metadata__' appears twice");
+  // Equal keys inside different entries are fine (every tensor has its own "dtype").
+  CHECK_NOTHROW(parse_safetensors(raw_file(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},)"
+                                           R"("b":{"dtype":"F32","shape":[4],"data_offsets":[16,32]}})",
+                                           eight_floats),
+                                  "ok.safetensors"));
+}

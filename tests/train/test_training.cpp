@@ -3,6 +3,7 @@
 // trained model computes, and `rowsim train` / `rowsim eval` reject bad input clearly.
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -144,6 +145,18 @@ TEST_CASE("rowsim train and eval on the command line, and their errors", "[train
   CHECK(j["routing"]["clean_images"].get<int>() + j["routing"]["distorted_images"].get<int>() == 100);
   CHECK(read_safetensors(out).get("conv1.weight", out).dtype == DType::F16);
 
+  // The same file with one weight NaN: the float path refuses it as map, simulate and the
+  // fixed-point path do, instead of reporting an accuracy.
+  std::string nan_weights = dir + "/nan.safetensors";
+  {
+    SafeTensors w = read_safetensors(out);
+    TensorData& t = w.tensors[0].second;
+    std::vector<float> v = t.to_floats();
+    v[1] = std::numeric_limits<float>::quiet_NaN();
+    t = TensorData::from_floats(v, t.shape, t.dtype);
+    write_safetensors(nan_weights, w);
+  }
+
   struct Bad {
     std::string args, message;
   };
@@ -163,6 +176,7 @@ TEST_CASE("rowsim train and eval on the command line, and their errors", "[train
       {"eval --weights /no/such.safetensors", "/no/such.safetensors"},
       {"eval --weights " + out + " --task classes", "needs 10"},
       {"eval --weights " + out + " --format xml", "--format xml"},
+      {"eval --weights " + nan_weights + " --limit 100", "holds a non-finite value"},
   };
   for (const auto& b : bad) {
     INFO("rowsim " << b.args);

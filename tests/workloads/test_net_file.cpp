@@ -74,3 +74,46 @@ TEST_CASE("Network file mistakes name file, line, key and value", "[netfile][err
 TEST_CASE("A missing network file is named", "[netfile][errors]") {
   CHECK_THROWS_WITH(load_network_file("/nonexistent/net.yaml"), Catch::Contains("/nonexistent/net.yaml"));
 }
+
+TEST_CASE("Layers larger than the mapper and models take are refused with the numbers and the limit",
+          "[netfile][errors]") {
+  auto error_of = [](const std::string& text) {
+    try {
+      parse_network_yaml(text, "big.yaml");
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  // 2 x 33025 x 65026 = 2^32 + 4 features: an int cast made this FC layer's C = 4.
+  std::string e = error_of(
+      "name: big\ninput: {channels: 2, height: 33025, width: 65026}\nclasses: 10\n"
+      "layers:\n  - {name: fc, type: fc, out_features: 10}\n");
+  CHECK_THAT(e, Catch::Contains("big.yaml") && Catch::Contains("2x33025x65026") && Catch::Contains("4294967300") &&
+                    Catch::Contains("2147483647"));
+  // A conv whose output tensor is too large (4 x 30000 x 30000).
+  e = error_of(
+      "name: big\ninput: {channels: 1, height: 30000, width: 30000}\nclasses: 10\n"
+      "layers:\n  - {name: c, type: conv, out_channels: 4, kernel: 3, pad: 1}\n");
+  CHECK_THAT(e, Catch::Contains("big.yaml") && Catch::Contains("layer 'c'") && Catch::Contains("output") &&
+                    Catch::Contains("3600000000") && Catch::Contains("2147483647"));
+  // An FC layer whose weights are too many (65536 inputs x 65536 outputs).
+  e = error_of(
+      "name: big\ninput: {channels: 1, height: 256, width: 256}\nclasses: 10\n"
+      "layers:\n  - {name: fc, type: fc, out_features: 65536}\n");
+  CHECK_THAT(e, Catch::Contains("layer 'fc'") && Catch::Contains("weights") && Catch::Contains("4294967296") &&
+                    Catch::Contains("2147483647"));
+  // A conv whose tensors fit but whose MACs per image pass 2^40.
+  e = error_of(
+      "name: big\ninput: {channels: 8192, height: 256, width: 256}\nclasses: 10\n"
+      "layers:\n  - {name: c, type: conv, out_channels: 16384, kernel: 3, pad: 1}\n");
+  CHECK_THAT(e, Catch::Contains("layer 'c'") && Catch::Contains("MACs") && Catch::Contains("79164837199872") &&
+                    Catch::Contains("1099511627776"));
+  // The largest FC input that fits still maps to C = its feature count.
+  Network ok = parse_network_yaml(
+      "name: ok\ninput: {channels: 2, height: 32768, width: 32767}\nclasses: 2\n"
+      "layers:\n  - {name: fc, type: fc, out_features: 1}\n",
+      "ok.yaml");
+  CHECK(conv_shape(ok.layer("fc"), 1).C == 2 * 32768 * 32767);
+  CHECK(ok.layer("fc").in_channels_per_group() == 2 * 32768 * 32767);
+}

@@ -9,6 +9,7 @@
 
 #include "workloads/util/error.hpp"
 #include "workloads/util/rng.hpp"
+#include "workloads/weights_file.hpp"
 
 namespace rowsim::train {
 
@@ -176,7 +177,9 @@ Model::Model(const Network& net, const SafeTensors& weights, const std::string& 
            net_.name, net_.width, shape_string(shape));
     used.insert(name);
     int id = add_param(name, std::move(shape), decay);
-    params_[size_t(id)].value = t->to_floats();
+    // As the fixed-point path, map and simulate do: a NaN or infinite weight makes every result
+    // meaningless (an evaluation would still report an accuracy).
+    params_[size_t(id)].value = finite_floats(*t, origin, name);
     return id;
   };
   for (auto& node : nodes_) {

@@ -1,5 +1,6 @@
 #include "workloads/util/file_io.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -8,18 +9,70 @@
 #include <sstream>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "workloads/util/error.hpp"
 
 namespace rowsim {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("{}: cannot open file: {}", path, std::strerror(errno));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+namespace {
+
+const char* file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// `at_least`: the file grew while it was read; `size` is what was read so far.
+[[noreturn]] void too_large(const std::string& path, uint64_t size, uint64_t max_bytes, bool at_least) {
+  fail("{}: the file holds {}{} bytes, more than the cap of {} bytes{} rowsim reads from one file", path,
+       at_least ? "at least " : "", size, max_bytes, max_bytes == kMaxReadFileBytes ? " (4 GiB, docs/workloads.md)" : "");
+}
+
+}  // namespace
+
+std::string read_file(const std::string& path) { return read_file(path, kMaxReadFileBytes); }
+
+std::string read_file(const std::string& path, uint64_t max_bytes) {
+  // Look before opening: opening a FIFO blocks until a writer comes, and a stream never ends.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) fail("{}: cannot open file: {}", path, std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    fail("{}: not a regular file ({}); rowsim reads its inputs from regular files only", path, file_kind(st.st_mode));
+  if (uint64_t(st.st_size) > max_bytes) too_large(path, uint64_t(st.st_size), max_bytes, false);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) fail("{}: cannot open file: {}", path, std::strerror(errno));
+  // The path may have been replaced between stat and open: check what was opened.
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    fail("{}: not a regular file ({}); rowsim reads its inputs from regular files only", path, file_kind(st.st_mode));
+  }
+  std::string out;
+  out.reserve(size_t(std::min<uint64_t>(uint64_t(st.st_size), max_bytes)));
+  // Read to the end, but never past the cap (a file may grow while it is read, or report size 0
+  // as files under /proc do).
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      fail("{}: read failed: {}", path, std::strerror(err));
+    }
+    if (n == 0) break;
+    if (out.size() + size_t(n) > max_bytes) {
+      ::close(fd);
+      too_large(path, out.size() + size_t(n), max_bytes, true);
+    }
+    out.append(buffer, size_t(n));
+  }
+  ::close(fd);
+  return out;
 }
 
 bool file_exists(const std::string& path) { return std::filesystem::exists(path); }

@@ -1,11 +1,19 @@
 // Whole-file reads and atomic writes: outputs appear complete or not at all, so a killed run
 // never leaves a half-written report that a resumed run would trust.
 #pragma once
+#include <cstdint>
 #include <string>
 
 namespace rowsim {
 
+// The most rowsim reads from one file (docs/workloads.md, "Files rowsim reads"): 4 GiB.
+inline constexpr uint64_t kMaxReadFileBytes = uint64_t(4) << 30;
+
+// Reads a whole regular file. Anything else (a directory, a device such as /dev/zero, a FIFO, a
+// socket) is refused by name before it is opened, and a file larger than `max_bytes` is refused
+// with its size and the cap, so that no file argument can make rowsim read without bound.
 std::string read_file(const std::string& path);
+std::string read_file(const std::string& path, uint64_t max_bytes);
 // Writes to PATH.tmp.PID, flushes, then renames over PATH. Creates missing parent directories.
 void write_file_atomic(const std::string& path, const std::string& content);
 // Appends one line and flushes it to disk, for logs that a resumed run reads back.

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "workloads/util/error.hpp"
+#include "workloads/util/file_io.hpp"
 
 namespace rowsim {
 namespace {
@@ -56,11 +57,7 @@ std::string closest_match(const std::string& word, const std::vector<std::string
 }
 
 YamlReader YamlReader::from_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fail("{}: cannot open file (does it exist and is it readable?)", path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return from_string(buffer.str(), path);
+  return from_string(read_file(path), path);
 }
 
 YamlReader YamlReader::from_string(const std::string& text, const std::string& origin) {
