@@ -15,6 +15,7 @@ namespace rowsim {
 // to 2^20 images keeps every count within 64 bits.
 inline constexpr int64_t kMaxTensorElements = 2147483647;  // 2^31 - 1
 inline constexpr int64_t kMaxLayerMacs = int64_t(1) << 40;
+inline constexpr int kMaxBatch = 1 << 20;  // images per batch, wherever a batch is given
 
 struct Shape {
   int c = 0, h = 0, w = 0;

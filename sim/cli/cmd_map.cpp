@@ -80,7 +80,7 @@ int cmd_map(const Args& args) {
   if (!(search.energy_slack >= 0 && search.energy_slack <= 10))
     fail("--energy-slack {}: expected a fraction between 0 and 10", search.energy_slack);
   search.threads = positive_int_option(vm, "jobs");
-  int batch = positive_int_option(vm, "batch");
+  int batch = batch_option(vm);
   ArchSpec arch = load_arch_spec(vm["arch"].as<std::string>());
   search.bits = DataBits::uniform(arch.word_bits);
   std::string weights = vm.count("weights") ? vm["weights"].as<std::string>() : "";

@@ -46,7 +46,7 @@ int cmd_simulate(const Args& args) {
     return 0;
   Format format = parse_format(vm["format"].as<std::string>());
   SimulateOptions opts;
-  opts.batch = positive_int_option(vm, "batch");
+  opts.batch = batch_option(vm);
   opts.jobs = positive_int_option(vm, "jobs");
   opts.layers = vm["layers"].as<std::string>();
   opts.data.seed = vm["seed"].as<uint64_t>();

@@ -113,7 +113,7 @@ int cmd_sweep(const Args& args) {
         spec.axes.push_back(parse_axis(item.substr(0, eq), item.substr(eq + 1), "--set"));
       }
   }
-  if (vm.count("batch")) spec.batch = positive_int_option(vm, "batch");
+  if (vm.count("batch")) spec.batch = batch_option(vm);
   if (vm.count("objective"))
     spec.search.objective = for_flag("objective", [&] { return parse_objective(vm["objective"].as<std::string>()); });
   if (vm.count("energy-slack")) {

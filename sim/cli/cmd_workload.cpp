@@ -23,7 +23,7 @@ int cmd_workload(const Args& args) {
   if (!vm.count("action") || vm["action"].as<std::string>() != "stats")
     fail("expected `rowsim workload stats ...` (the only workload action)");
   Format format = parse_format(vm["format"].as<std::string>());
-  int batch = positive_int_option(vm, "batch");
+  int batch = batch_option(vm);
   Workload workload = resolve_workload(vm);
   std::vector<NetworkPart> parts;
   for (const auto& [label, net] : workload.parts) parts.push_back({label, &net});

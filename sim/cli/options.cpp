@@ -88,6 +88,14 @@ Format parse_format(const std::string& text) {
   fail("--format {}: expected table, json or csv", text);
 }
 
+int batch_option(const po::variables_map& vm) {
+  int value = vm["batch"].as<int>();
+  if (value < 1 || value > kMaxBatch)
+    fail("--batch {}: expected a whole number from 1 to {} (larger batches could overflow a layer's 64-bit counts)",
+         value, kMaxBatch);
+  return value;
+}
+
 int positive_int_option(const po::variables_map& vm, const std::string& name) {
   int value = vm[name].as<int>();
   if (value < 1) fail("--{} {}: expected a positive whole number", name, value);

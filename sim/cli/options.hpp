@@ -47,6 +47,7 @@ std::string not_costed_text(const Workload& workload);
 enum class Format { Table, Json, Csv };
 Format parse_format(const std::string& text);  // UserError for anything else
 int positive_int_option(const po::variables_map& vm, const std::string& name);
+int batch_option(const po::variables_map& vm);  // --batch, 1..kMaxBatch
 
 // "runs/PREFIX-YYYYmmdd-HHMMSS": a new dated run directory name under runs/.
 std::string dated_run_dir(const std::string& prefix);

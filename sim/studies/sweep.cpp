@@ -203,7 +203,7 @@ SweepSpec load_sweep_spec(const std::string& path) {
   std::filesystem::path arch_path(spec.arch);
   if (arch_path.is_relative() && !embedded_arch_specs().count(spec.arch))
     spec.arch = (std::filesystem::path(path).parent_path() / arch_path).string();
-  spec.batch = root.has("batch") ? int(root.int_at("batch", 1, 1 << 20)) : 1;
+  spec.batch = root.has("batch") ? int(root.int_at("batch", 1, kMaxBatch)) : 1;
   if (root.has("objective")) spec.search.objective = parse_objective(root.require("objective").as_choice({"energy", "cycles", "edp"}));
   if (root.has("energy_slack")) spec.search.energy_slack = root.double_at("energy_slack", 0, 10);
   if (root.has("cycle_level")) spec.cycle_level = root.bool_at("cycle_level");

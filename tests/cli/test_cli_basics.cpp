@@ -52,6 +52,13 @@ TEST_CASE("Bad CLI input exits non-zero with a clear message", "[cli][errors]") 
   CHECK_THAT(r.err, Catch::Contains("--width: width 0"));
   r = run_rowsim("workload stats --net vgg16 --width -0.5");
   CHECK(r.exit_code == 2);
+  // A batch whose counts could overflow 64 bits on the largest layer rowsim accepts.
+  for (const char* cmd : {"workload stats", "map", "simulate"}) {
+    r = run_rowsim(std::string(cmd) + " --net gate --batch 1048577");
+    INFO(cmd);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--batch 1048577") && Catch::Contains("1 to 1048576"));
+  }
   r = run_rowsim("workload stats --net vgg16 --format xml");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("--format xml"));
