@@ -162,13 +162,7 @@ FixedTensor avg_pool(const FixedTensor& in, int kh, int kw, int stride, const Pa
 
 namespace {
 
-// The second operand of an element-wise op: the same shape, one value per channel, or one value.
-int16_t broadcast_at(const FixedTensor& t, int b, int c, int64_t i_in_channel, int64_t plane) {
-  if (t.shape.h * t.shape.w == plane) return t.data[size_t(b) * size_t(t.image_elements()) + size_t(c) * size_t(plane) + size_t(i_in_channel)];
-  if (t.shape.c == 1) return t.data[size_t(b) * size_t(t.image_elements())];
-  return t.data[size_t(b) * size_t(t.shape.c) + size_t(c)];
-}
-
+// `b` is the same shape as `a`, one value per channel, or one value (per image).
 template <class Op>
 FixedTensor elementwise(const FixedTensor& a, const FixedTensor& b, Op op) {
   require(a.n == b.n, "element-wise op on different batch sizes");
@@ -181,7 +175,10 @@ FixedTensor elementwise(const FixedTensor& a, const FixedTensor& b, Op op) {
   size_t i = 0;
   for (int n = 0; n < a.n; ++n)
     for (int c = 0; c < a.shape.c; ++c)
-      for (int64_t k = 0; k < plane; ++k, ++i) out.data[i] = op(a.data[i], broadcast_at(b, n, c, k, plane));
+      for (int64_t k = 0; k < plane; ++k, ++i) {
+        const size_t j = same ? i : per_channel ? size_t(n) * size_t(a.shape.c) + size_t(c) : size_t(n);
+        out.data[i] = op(a.data[i], b.data[j]);
+      }
   return out;
 }
 

@@ -131,3 +131,15 @@ TEST_CASE("Pooling, add and ReLU", "[fixed][reference]") {
   CHECK(divide_round(-7, 2) == -4);
   CHECK(divide_round(7, 3) == 2);
 }
+
+TEST_CASE("element-wise add and multiply broadcast one value per channel or one value", "[fixed][reference]") {
+  FixedTensor map = tensor(2, 1, 2, 0, {1, 2, 3, 4});
+  CHECK(add(map, tensor(2, 1, 2, 0, {10, 20, 30, 40}), false).data == std::vector<int16_t>{11, 22, 33, 44});
+  CHECK(add(map, tensor(2, 1, 1, 0, {10, 20}), false).data == std::vector<int16_t>{11, 12, 23, 24});
+  CHECK(add(map, tensor(1, 1, 1, 0, {-5}), true).data == std::vector<int16_t>{0, 0, 0, 0});
+  CHECK(multiply(map, tensor(1, 1, 1, 0, {3}), false).data == std::vector<int16_t>{3, 6, 9, 12});
+  // A vector of features (K x 1 x 1) with one value: every feature takes that value, not its neighbour's.
+  FixedTensor features = tensor(4, 1, 1, 0, {1, 2, 3, 4});
+  CHECK(add(features, tensor(1, 1, 1, 0, {100}), false).data == std::vector<int16_t>{101, 102, 103, 104});
+  CHECK(multiply(features, tensor(1, 1, 1, 0, {2}), false).data == std::vector<int16_t>{2, 4, 6, 8});
+}
