@@ -1,8 +1,7 @@
 #include "workloads/reference_ops.hpp"
 
-#include <cmath>
-
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 
@@ -15,6 +14,13 @@ void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument("reference op: " + what);
 }
 
+// The output of a window sliding over `in` with padding `p` (channels kept).
+Shape window_shape(const Shape& in, int kh, int kw, int stride, const Padding& p, bool ceil_mode) {
+  Shape out{in.c, window_output_size(in.h, kh, stride, p.top, p.bottom, ceil_mode),
+            window_output_size(in.w, kw, stride, p.left, p.right, ceil_mode)};
+  require(out.h >= 1 && out.w >= 1, "window larger than its padded input");
+  return out;
+}
 
 int16_t write_out(int64_t acc, int shift, const QFormat& q, bool relu) {
   int16_t v = requantize(acc, shift, q);
@@ -44,9 +50,8 @@ FixedTensor conv2d(const FixedTensor& in, const FixedLayerParams& params, const 
   const int C = in.shape.c / g.groups, M = g.out_channels / g.groups, R = g.kernel_h, S = g.kernel_w;
   const int H = in.shape.h, W = in.shape.w, U = g.stride;
   const int pad_h = p.top, pad_w = p.left;
-  Shape out_shape{g.out_channels, window_output_size(H, R, U, p.top, p.bottom, false),
-                  window_output_size(W, S, U, p.left, p.right, false)};
-  require(out_shape.h >= 1 && out_shape.w >= 1, "window larger than its padded input");
+  Shape out_shape = window_shape(in.shape, R, S, U, p, false);
+  out_shape.c = g.out_channels;
   const int E = out_shape.h, F = out_shape.w;
   require(params.weights.size() == size_t(g.out_channels) * C * R * S, "weight count does not match the layer");
   require(params.bias.empty() || params.bias.size() == size_t(g.out_channels), "bias count does not match");
@@ -108,10 +113,7 @@ FixedTensor max_pool(const FixedTensor& in, int kh, int kw, int stride, int pad,
 }
 
 FixedTensor max_pool(const FixedTensor& in, int kh, int kw, int stride, const Padding& p, bool ceil_mode) {
-  const Shape s{in.shape.c, window_output_size(in.shape.h, kh, stride, p.top, p.bottom, ceil_mode),
-                window_output_size(in.shape.w, kw, stride, p.left, p.right, ceil_mode)};
-  require(s.h >= 1 && s.w >= 1, "window larger than its padded input");
-  FixedTensor out(in.n, s, in.q);
+  FixedTensor out(in.n, window_shape(in.shape, kh, kw, stride, p, ceil_mode), in.q);
   for (int b = 0; b < in.n; ++b)
     for (int c = 0; c < in.shape.c; ++c)
       for (int y = 0; y < out.shape.h; ++y)
@@ -136,10 +138,7 @@ FixedTensor avg_pool(const FixedTensor& in, int kh, int kw, int stride, int pad,
 
 FixedTensor avg_pool(const FixedTensor& in, int kh, int kw, int stride, const Padding& p, bool ceil_mode,
                      bool count_include_pad) {
-  const Shape s{in.shape.c, window_output_size(in.shape.h, kh, stride, p.top, p.bottom, ceil_mode),
-                window_output_size(in.shape.w, kw, stride, p.left, p.right, ceil_mode)};
-  require(s.h >= 1 && s.w >= 1, "window larger than its padded input");
-  FixedTensor out(in.n, s, in.q);
+  FixedTensor out(in.n, window_shape(in.shape, kh, kw, stride, p, ceil_mode), in.q);
   const int H = in.shape.h, W = in.shape.w;
   for (int b = 0; b < in.n; ++b)
     for (int c = 0; c < in.shape.c; ++c)
