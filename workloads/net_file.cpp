@@ -95,8 +95,7 @@ Network parse_network_yaml(const std::string& text, const std::string& origin) {
 
 Network load_network_file(const std::string& path, const NetFileOptions& file_options) {
   std::string bytes = read_file(path);
-  const bool onnx_name = path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0;
-  if (looks_like_onnx(bytes) || onnx_name) {
+  if (is_onnx_file(path, bytes)) {
     OnnxImportOptions options;
     options.batch = file_options.batch;
     options.not_costed_ok = file_options.not_costed_ok;

@@ -4,9 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <memory>
 #include <set>
 
 #include <fmt/format.h>
@@ -38,6 +36,30 @@ const std::set<std::string>& supported_ops() {
   return ops;
 }
 
+bool is_standard_domain(const onnx::NodeProto& node) { return node.domain().empty() || node.domain() == "ai.onnx"; }
+
+bool is_supported(const onnx::NodeProto& node) {
+  return is_standard_domain(node) && supported_ops().count(node.op_type()) > 0;
+}
+
+// "a, b, c" for messages, the first 8 names and how many more.
+std::string name_list(const std::vector<std::string>& names) {
+  std::string shown;
+  for (size_t k = 0; k < names.size() && k < 8; ++k) shown += (k ? ", " : "") + names[k];
+  if (names.size() > 8) shown += fmt::format(", ... ({} more)", names.size() - 8);
+  return shown;
+}
+
+// The layer name a weight tensor implies ("features.0.weight" -> "features.0"); empty for names
+// the exporter made up ("onnx::Conv_123", after folding batch-norm).
+std::string layer_name_of_weight(const std::string& weight) {
+  const std::string suffix = ".weight";
+  if (weight.size() <= suffix.size() || weight.rfind("onnx::", 0) == 0 ||
+      weight.compare(weight.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return "";
+  return weight.substr(0, weight.size() - suffix.size());
+}
+
 // A tensor of the graph as the import sees it: a feature map produced by a layer, or a constant
 // (an initializer, a Constant node or a folded shape computation).
 struct Value {
@@ -62,12 +84,11 @@ std::string dims_str(const Dims& d) { return shape_string(d); }
 class Importer {
 public:
   Importer(const onnx::ModelProto& model, std::string path, OnnxImportOptions options)
-      : model_(model), graph_(model.graph()), path_(std::move(path)), options_(options) {}
+      : graph_(model.graph()), path_(std::move(path)), options_(options) {}
 
   OnnxModel run();
 
 private:
-  const onnx::ModelProto& model_;
   const onnx::GraphProto& graph_;
   std::string path_;
   OnnxImportOptions options_;
@@ -78,8 +99,8 @@ private:
   std::map<std::string, int> consumers_;  // tensor name -> number of node inputs that read it
   std::set<std::string> layer_names_;
   std::map<std::string, std::vector<std::string>> not_costed_;  // op type -> node names
-  // External data files, read once each.
-  std::map<std::string, std::string> external_files_;
+  // External data files, read once each (a cache: reading them changes no state of the import).
+  mutable std::map<std::string, std::string> external_files_;
 
   [[noreturn]] void node_fail(const onnx::NodeProto& node, const std::string& why) const {
     fail("{}: node '{}' ({}): {}", path_, node_label(node), node.op_type(), why);
@@ -117,6 +138,8 @@ private:
   // --- layers ----------------------------------------------------------------------------------
   Layer& add_layer(const onnx::NodeProto& node, LayerKind kind, const std::vector<std::string>& inputs,
                    const std::string& preferred_name = "");
+  void finalize_at(const onnx::NodeProto& node);
+  void output_like(const onnx::NodeProto& node, const Value& like);
   Value fmap_value(const Layer& layer, int64_t batch) const;
   void put_weights(const Layer& layer, const std::vector<float>& w, const std::vector<float>& b);
 
@@ -190,18 +213,13 @@ void Importer::check_supported(const std::vector<int>& order) {
   std::map<std::string, std::vector<std::string>> unsupported;
   for (int i : order) {
     const onnx::NodeProto& node = graph_.node(i);
-    bool standard = node.domain().empty() || node.domain() == "ai.onnx";
-    if (!standard || !supported_ops().count(node.op_type()))
-      unsupported[standard ? node.op_type() : node.domain() + "." + node.op_type()].push_back(node_label(node));
+    if (!is_supported(node))
+      unsupported[is_standard_domain(node) ? node.op_type() : node.domain() + "." + node.op_type()].push_back(
+          node_label(node));
   }
   if (unsupported.empty()) return;
   std::string list;
-  for (const auto& [op, names] : unsupported) {
-    std::string shown;
-    for (size_t k = 0; k < names.size() && k < 8; ++k) shown += (k ? ", " : "") + names[k];
-    if (names.size() > 8) shown += fmt::format(", ... ({} more)", names.size() - 8);
-    list += fmt::format("\n  - {} x {}: {}", op, names.size(), shown);
-  }
+  for (const auto& [op, names] : unsupported) list += fmt::format("\n  - {} x {}: {}", op, names.size(), name_list(names));
   if (!options_.not_costed_ok)
     fail("{}: rowsim cannot price these operators, so nothing was computed:{}", path_, list);
 }
@@ -294,8 +312,7 @@ std::string Importer::tensor_bytes(const onnx::TensorProto& t) const {
     if (!fs::is_regular_file(file, ec))
       fail("{}: initializer '{}' keeps its data in '{}' (resolved beside the model: {}), which does not exist", path_,
            t.name(), location, file.string());
-    auto* self = const_cast<Importer*>(this);  // a cache of file contents; the import's state is unchanged
-    it = self->external_files_.emplace(file.string(), read_file(file.string())).first;
+    it = external_files_.emplace(file.string(), read_file(file.string())).first;
   }
   const std::string& data = it->second;
   const int64_t need = element_count(tensor_dims(t, path_)) * dtype_size(t.data_type());
@@ -483,7 +500,7 @@ Layer& Importer::add_layer(const onnx::NodeProto& node, LayerKind kind, const st
   return net_.layers.back();
 }
 
-// Finalizes the network so far to learn the new layer's shape (layers are appended in order).
+// A feature map as `layer` outputs it, for a batch of `batch`.
 Value Importer::fmap_value(const Layer& layer, int64_t batch) const {
   Value v;
   v.fmap = true;
@@ -510,14 +527,21 @@ Layer* Importer::sole_producer_layer(const Value& x, const std::string& tensor) 
 
 // Runs `finalize` on the layers so far, so the newest layer's output shape is known; a UserError
 // is re-raised naming the node.
-#define ROWSIM_FINALIZE(node)                                  \
-  do {                                                         \
-    try {                                                      \
-      net_.finalize();                                         \
-    } catch (const UserError& e) {                             \
-      node_fail(node, e.what());                               \
-    }                                                          \
-  } while (0)
+void Importer::finalize_at(const onnx::NodeProto& node) {
+  try {
+    net_.finalize();
+  } catch (const UserError& e) {
+    node_fail(node, e.what());
+  }
+}
+
+// The node's output is the newest layer's, shaped like `like` (element-wise layers).
+void Importer::output_like(const onnx::NodeProto& node, const Value& like) {
+  finalize_at(node);
+  Value out = like;
+  out.layer = net_.layers.back().name;
+  set_output(node, out);
+}
 
 void Importer::conv(const onnx::NodeProto& node) {
   const Value& x = fmap_input(node, 0);
@@ -559,11 +583,7 @@ void Importer::conv(const onnx::NodeProto& node) {
   if (pads.size() != 4 || std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0 || p > kMaxDim; }))
     node_fail(node, fmt::format("pads {}: expected four sizes (top, left, bottom, right) of 0 or more", dims_str(pads)));
   bool bias = has_input(node, 2);
-  std::string prefix;
-  const std::string& wname = node.input(1);
-  if (wname.size() > 7 && wname.compare(wname.size() - 7, 7, ".weight") == 0 && wname.rfind("onnx::", 0) != 0)
-    prefix = wname.substr(0, wname.size() - 7);
-  Layer& l = add_layer(node, LayerKind::Conv, {x.layer}, prefix);
+  Layer& l = add_layer(node, LayerKind::Conv, {x.layer}, layer_name_of_weight(node.input(1)));
   l.out_channels = int(M);
   l.kernel_h = int(kh);
   l.kernel_w = int(kw);
@@ -571,8 +591,7 @@ void Importer::conv(const onnx::NodeProto& node) {
   set_padding(l, pads);
   l.groups = int(group);
   l.bias = bias;
-  const std::string name = l.name;
-  ROWSIM_FINALIZE(node);
+  finalize_at(node);
   const Layer& done = net_.layers.back();
   if (values_known(w) && (!bias || values_known(input(node, 2)))) {
     std::vector<float> b = bias ? floats_of(input(node, 2), node) : std::vector<float>{};
@@ -599,14 +618,10 @@ void Importer::gemm(const onnx::NodeProto& node, bool matmul) {
                                 trans_b ? " (transposed)" : "", K));
   const int64_t M = trans_b ? b.dims[0] : b.dims[1];
   bool bias = !matmul && has_input(node, 2);
-  std::string prefix;
-  const std::string& wname = node.input(1);
-  if (wname.size() > 7 && wname.compare(wname.size() - 7, 7, ".weight") == 0 && wname.rfind("onnx::", 0) != 0)
-    prefix = wname.substr(0, wname.size() - 7);
-  Layer& l = add_layer(node, LayerKind::FullyConnected, {a.layer}, prefix);
+  Layer& l = add_layer(node, LayerKind::FullyConnected, {a.layer}, layer_name_of_weight(node.input(1)));
   l.out_channels = int(M);
   l.bias = bias;
-  ROWSIM_FINALIZE(node);
+  finalize_at(node);
   const Layer& done = net_.layers.back();
   if (values_known(b) && (!bias || values_known(input(node, 2)))) {
     std::vector<float> src = floats_of(b, node), w(size_t(M * K));
@@ -638,7 +653,7 @@ void Importer::per_channel_affine(const onnx::NodeProto& node, const Value& x, s
   l.out_channels = int(C);
   l.groups = int(C);
   l.bias = true;
-  ROWSIM_FINALIZE(node);
+  finalize_at(node);
   const Layer& done = net_.layers.back();
   if (values) put_weights(done, scale, shift);
   else weight_values_ = false;
@@ -671,10 +686,7 @@ void Importer::batchnorm(const onnx::NodeProto& node) {
   if (prev && prev->has_weights()) {
     const int64_t per_out = prev->weights() / prev->out_channels;
     if (values && weight_values_) {
-      TensorData* w = nullptr;
-      for (auto& [name, t] : weights_.tensors)
-        if (name == prev->name + ".weight") w = &t;
-      if (w) {
+      if (const TensorData* w = weights_.find(prev->name + ".weight")) {
         std::vector<float> wv = w->to_floats();
         std::vector<float> bv(size_t(C), 0.0f);
         if (const TensorData* b = weights_.find(prev->name + ".bias")) bv = b->to_floats();
@@ -689,8 +701,7 @@ void Importer::batchnorm(const onnx::NodeProto& node) {
       prev->bias = true;
       weight_values_ = weight_values_ && values;
     }
-    Value out = x;
-    set_output(node, out);
+    set_output(node, x);
     return;
   }
   per_channel_affine(node, x, scale, shift, values);
@@ -734,7 +745,7 @@ void Importer::pool(const onnx::NodeProto& node, bool global) {
       l.count_include_pad = attr_int(node, "count_include_pad", 0) != 0;
     if (node.output_size() > 1 && !node.output(1).empty()) node_fail(node, "the Indices output is not supported");
   }
-  ROWSIM_FINALIZE(node);
+  finalize_at(node);
   set_output(node, fmap_value(net_.layers.back(), x.dims[0]));
 }
 
@@ -773,10 +784,7 @@ void Importer::activation(const onnx::NodeProto& node) {
       l.act_b = 0.5;
     }
   }
-  ROWSIM_FINALIZE(node);
-  Value out = x;
-  out.layer = net_.layers.back().name;
-  set_output(node, out);
+  output_like(node, x);
 }
 
 // Element-wise Add, Sub, Mul, Div: of two feature maps (a layer), of a feature map and a constant
@@ -793,12 +801,8 @@ void Importer::binary(const onnx::NodeProto& node) {
     // The full-size operand first; the other may broadcast.
     const Value& big = element_count(a.dims) >= element_count(b.dims) ? a : b;
     const Value& small = &big == &a ? b : a;
-    Layer& l = add_layer(node, op == "Add" ? LayerKind::Add : LayerKind::Mul, {big.layer, small.layer});
-    (void)l;
-    ROWSIM_FINALIZE(node);
-    Value out = big;
-    out.layer = net_.layers.back().name;
-    set_output(node, out);
+    add_layer(node, op == "Add" ? LayerKind::Add : LayerKind::Mul, {big.layer, small.layer});
+    output_like(node, big);
     return;
   }
   const Value& x = a.fmap ? a : b;
@@ -833,8 +837,7 @@ void Importer::binary(const onnx::NodeProto& node) {
       } else {
         weight_values_ = false;
       }
-      Value out = x;
-      set_output(node, out);
+      set_output(node, x);
       return;
     }
   }
@@ -849,10 +852,7 @@ void Importer::binary(const onnx::NodeProto& node) {
       if (v == 0) node_fail(node, "division by a constant zero");
       l.act_a = 1 / v, l.act_b = 0;
     }
-    ROWSIM_FINALIZE(node);
-    Value out = x;
-    out.layer = net_.layers.back().name;
-    set_output(node, out);
+    output_like(node, x);
     return;
   }
   bool known = values_known(c);
@@ -896,7 +896,7 @@ void Importer::concat(const onnx::NodeProto& node) {
     inputs.push_back(v.layer);
   }
   add_layer(node, LayerKind::Concat, inputs);
-  ROWSIM_FINALIZE(node);
+  finalize_at(node);
   Value v;
   v.fmap = true;
   v.layer = net_.layers.back().name;
@@ -1209,8 +1209,7 @@ void Importer::not_costed(const onnx::NodeProto& node) {
 
 void Importer::import_node(const onnx::NodeProto& node) {
   const std::string& op = node.op_type();
-  bool standard = node.domain().empty() || node.domain() == "ai.onnx";
-  if (!standard || !supported_ops().count(op)) return not_costed(node);
+  if (!is_supported(node)) return not_costed(node);
   if (op == "Conv") return conv(node);
   if (op == "Gemm") return gemm(node, false);
   if (op == "MatMul") {
@@ -1310,11 +1309,6 @@ OnnxModel Importer::run() {
          it->second.layer);
   net_.num_classes = int(std::min<int64_t>(element_count(it->second.dims) / std::max<int64_t>(1, it->second.dims[0]),
                                            int64_t(1) << 30));
-  try {
-    net_.finalize();
-  } catch (const UserError& e) {
-    fail("{}: {}", path_, e.what());
-  }
   OnnxModel m;
   m.net = net_;
   bool any_array = false;
@@ -1334,13 +1328,8 @@ OnnxModel Importer::run() {
     m.weights.metadata["bits"] = "32";
     m.weights.metadata["sparsity"] = fmt::format("{:.6f}", layer_weight_sparsity(m.weights));
   }
-  for (const auto& [op, names] : not_costed_) {
-    std::string shown;
-    for (size_t k = 0; k < names.size() && k < 8; ++k) shown += (k ? ", " : "") + names[k];
-    if (names.size() > 8) shown += fmt::format(", ... ({} more)", names.size() - 8);
-    m.not_costed.push_back(fmt::format("{} x {} ({})", op, names.size(), shown));
-  }
-  m.net.not_costed = m.not_costed;
+  for (const auto& [op, names] : not_costed_)
+    m.net.not_costed.push_back(fmt::format("{} x {} ({})", op, names.size(), name_list(names)));
   return m;
 }
 
@@ -1354,6 +1343,12 @@ bool looks_like_onnx(const std::string& bytes) {
   const uint8_t version = uint8_t(bytes[1]), tag = uint8_t(bytes[2]);
   if (version < 1 || version >= 0x40 || (tag & 7) != 2 || (tag >> 3) < 2 || (tag >> 3) > 14) return false;
   return !(bytes.size() > 8 && bytes[8] == '{');
+}
+
+bool is_onnx_file(const std::string& path, const std::string& bytes) {
+  const std::string suffix = ".onnx";
+  return looks_like_onnx(bytes) ||
+         (path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0);
 }
 
 OnnxModel import_onnx(const std::string& bytes, const std::string& path, const OnnxImportOptions& options) {

@@ -23,13 +23,15 @@ struct OnnxModel {
   // with export_params=False: its weights are graph inputs with shapes only).
   SafeTensors weights;
   bool has_weight_values = false;
-  // Operators priced at zero under not_costed_ok, one line each: "OpType x count (node, ...)".
-  std::vector<std::string> not_costed;
+  // Operators priced at zero under not_costed_ok are listed in net.not_costed.
 };
 
 // True when `bytes` start like a serialized ONNX ModelProto (a protobuf whose first field is
 // ir_version), so a model is recognised by content whatever its file name.
 bool looks_like_onnx(const std::string& bytes);
+// Whether a file read from `path` is to be imported as ONNX: by content, or by its .onnx name (so
+// a damaged model is reported as a damaged model, not as bad YAML or safetensors).
+bool is_onnx_file(const std::string& path, const std::string& bytes);
 
 // Imports the model in `bytes`, read from `path` (external data files are found beside it).
 // Every problem is a UserError naming the file, the node and the reason.

@@ -32,8 +32,7 @@ double number(const SafeTensors& f, const std::string& origin, const std::string
 
 SafeTensors read_weights_file(const std::string& path) {
   std::string bytes = read_file(path);
-  const bool onnx_name = path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0;
-  if (!looks_like_onnx(bytes) && !onnx_name) return parse_safetensors(bytes, path);
+  if (!is_onnx_file(path, bytes)) return parse_safetensors(bytes, path);
   OnnxModel model = import_onnx(bytes, path);
   if (!model.has_weight_values)
     fail("{}: the model carries no weight values (exported with export_params=False?); give a model with its "

@@ -59,7 +59,7 @@ TEST_CASE("Imported torchvision and custom models match the PyTorch hook counts 
       CHECK(convs == m["conv_layers"].as<int>() + scale_layers);
       CHECK(fcs == m["fc_layers"].as<int>());
       CHECK(model.has_weight_values == m["export_params"].as<bool>());
-      CHECK(model.not_costed.empty());
+      CHECK(model.net.not_costed.empty());
     }
   }
 }
