@@ -132,19 +132,13 @@ int cmd_map(const Args& args) {
   }
 
   std::string text;
-  if (format == Format::Json)
-    text = map_report_json(workload.name, arch, batch, to_string(search.objective), parts).dump(2) + "\n";
-  if (format == Format::Json && !not_costed_notes(workload).empty()) {
-    nlohmann::json j = nlohmann::json::parse(text);
-    j["not_costed"] = not_costed_notes(workload);
+  if (format == Format::Json) {
+    nlohmann::json j = map_report_json(workload.name, arch, batch, to_string(search.objective), parts);
+    if (!data_description.empty()) j["data"] = data_description;
+    add_not_costed(j, workload);
     text = j.dump(2) + "\n";
   }
   if (format == Format::Csv) text = map_report_table(arch, parts, true).to_csv();
-  if (format == Format::Json && !data_description.empty()) {
-    nlohmann::json j = nlohmann::json::parse(text);
-    j["data"] = data_description;
-    text = j.dump(2) + "\n";
-  }
   if (format == Format::Table)
     text = fmt::format("{} on {} ({}x{} PEs), batch {}, objective {}; energy in units of one 16-bit MAC{}\n\n",
                        workload.name, arch.name, arch.pe_rows, arch.pe_cols, batch, to_string(search.objective),

@@ -87,7 +87,7 @@ int cmd_simulate(const Args& args) {
   std::string text;
   if (format == Format::Json) {
     nlohmann::json j = simulate_report_json(result);
-    if (!not_costed_notes(workload).empty()) j["not_costed"] = not_costed_notes(workload);
+    add_not_costed(j, workload);
     text = j.dump(2) + "\n";
   }
   if (format == Format::Csv) text = simulate_report_table(result, true).to_csv();

@@ -31,7 +31,7 @@ int cmd_workload(const Args& args) {
   std::string text;
   if (format == Format::Json) {
     nlohmann::json j = stats_to_json(stats);
-    if (!not_costed_notes(workload).empty()) j["not_costed"] = not_costed_notes(workload);
+    add_not_costed(j, workload);
     text = j.dump(2) + "\n";
   }
   if (format == Format::Csv) text = stats_to_table(stats).to_csv();

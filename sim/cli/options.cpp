@@ -68,11 +68,20 @@ Workload resolve_workload(const po::variables_map& vm) {
   return w;
 }
 
+namespace {
+
 std::vector<std::string> not_costed_notes(const Workload& workload) {
   std::vector<std::string> notes;
   for (const auto& [label, net] : workload.parts)
     for (const auto& line : net.not_costed) notes.push_back(workload.parts.size() > 1 ? label + ": " + line : line);
   return notes;
+}
+
+}  // namespace
+
+void add_not_costed(nlohmann::json& report, const Workload& workload) {
+  std::vector<std::string> notes = not_costed_notes(workload);
+  if (!notes.empty()) report["not_costed"] = notes;
 }
 
 std::string not_costed_text(const Workload& workload) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
 
 #include "sim/cli/commands.hpp"
 #include "workloads/network.hpp"
@@ -39,9 +40,9 @@ struct Workload {
 // Builds the networks the options describe; errors name the option.
 Workload resolve_workload(const po::variables_map& vm);
 
-// Operators priced at zero (--not-costed), one line each, for a report's JSON ("not_costed") and
-// for the lines a table report ends with.
-std::vector<std::string> not_costed_notes(const Workload& workload);
+// Operators priced at zero (--not-costed): a JSON report's "not_costed" list, when there are any,
+// and the lines a table report ends with.
+void add_not_costed(nlohmann::json& report, const Workload& workload);
 std::string not_costed_text(const Workload& workload);
 
 enum class Format { Table, Json, Csv };
