@@ -6,9 +6,10 @@
 #include "workloads/fixed_point.hpp"
 #include "workloads/net_file.hpp"
 #include "workloads/onnx_import.hpp"
-#include "workloads/util/file_io.hpp"
 #include "workloads/safetensors_sparse.hpp"
 #include "workloads/util/error.hpp"
+#include "workloads/util/file_io.hpp"
+#include "workloads/util/parse.hpp"
 #include "workloads/zoo.hpp"
 
 namespace rowsim {
@@ -18,14 +19,9 @@ namespace {
 double number(const SafeTensors& f, const std::string& origin, const std::string& key, double fallback) {
   auto it = f.metadata.find(key);
   if (it == f.metadata.end()) return fallback;
-  try {
-    size_t used = 0;
-    double v = std::stod(it->second, &used);
-    if (used != it->second.size() || !std::isfinite(v)) throw std::invalid_argument("trailing");
-    return v;
-  } catch (const std::exception&) {
-    fail("{}: metadata '{}' is '{}', expected a number", origin, key, it->second);
-  }
+  double v = 0;
+  if (!parse_number(it->second, v)) fail("{}: metadata '{}' is '{}', expected a number", origin, key, it->second);
+  return v;
 }
 
 }  // namespace

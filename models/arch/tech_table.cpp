@@ -8,6 +8,7 @@
 
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
+#include "workloads/util/parse.hpp"
 #include "workloads/util/yaml_reader.hpp"
 
 namespace rowsim {
@@ -39,14 +40,8 @@ double quantity(const YamlNode& node, const Dimension& dim) {
   std::istringstream in(text);
   std::string number, unit, extra;
   in >> number >> unit >> extra;
-  size_t used = 0;
   double value = 0;
-  try {
-    value = std::stod(number, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != number.size() || !std::isfinite(value))
+  if (!parse_number(number, value))
     node.fail(fmt::format("got '{}', expected {}: a number and a unit ({})", text, dim.what, units));
   if (unit.empty())
     node.fail(fmt::format("got '{}' without a unit, expected {} in one of: {}", text, dim.what, units));

@@ -24,6 +24,7 @@
 #include "workloads/net_file.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
+#include "workloads/util/parse.hpp"
 #include "workloads/util/progress.hpp"
 #include "workloads/util/table.hpp"
 #include "workloads/util/yaml_reader.hpp"
@@ -47,16 +48,6 @@ std::vector<std::string> split(const std::string& s, char sep) {
   while (std::getline(in, item, sep)) parts.push_back(trim(item));
   if (!s.empty() && s.back() == sep) parts.push_back("");
   return parts;
-}
-
-bool parse_number(const std::string& s, double& value) {
-  size_t used = 0;
-  try {
-    value = std::stod(s, &used);
-  } catch (const std::exception&) {
-    return false;
-  }
-  return used == s.size() && std::isfinite(value);
 }
 
 // Numbers stay numbers in the JSON results; anything else stays text.

@@ -10,6 +10,7 @@
 
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
+#include "workloads/util/parse.hpp"
 
 namespace rowsim {
 namespace {
@@ -164,15 +165,8 @@ int64_t YamlNode::as_int(int64_t min, int64_t max) const {
 double YamlNode::as_double(double min, double max) const {
   if (!node_.IsScalar()) fail(fmt::format("got {}, expected a number in [{}, {}]", text(), min, max));
   const std::string& s = node_.Scalar();
-  size_t used = 0;
   double value = 0;
-  try {
-    value = std::stod(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != s.size() || !std::isfinite(value))
-    fail(fmt::format("got '{}', expected a number in [{}, {}]", s, min, max));
+  if (!parse_number(s, value)) fail(fmt::format("got '{}', expected a number in [{}, {}]", s, min, max));
   if (value < min || value > max) fail(fmt::format("got {}, expected a number in [{}, {}]", s, min, max));
   return value;
 }
