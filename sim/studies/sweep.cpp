@@ -581,29 +581,24 @@ void write_plots(const std::string& out_dir, const std::vector<nlohmann::json>& 
       auto ft = fastest.find(pes);
       if (ft == fastest.end() || o.latency < ft->second) fastest[pes] = o.latency;
     }
-    LineChart by_pes;
-    by_pes.title = name + ": least energy per image at each PE count";
-    by_pes.xlabel = "PEs";
-    by_pes.ylabel = energy_label;
-    LineSeries curve{name, {}, {}, false};
-    for (const auto& [pes, e] : least) {
-      curve.x.push_back(double(pes));
-      curve.y.push_back(e);
-    }
-    by_pes.series.push_back(curve);
-    write_line_chart(stem + "-energy_vs_pes.svg", by_pes);
-    LineChart latency_by_pes;
-    latency_by_pes.title = name + ": least latency per image at each PE count";
-    latency_by_pes.xlabel = "PEs";
-    latency_by_pes.ylabel = "latency per image (ms)";
-    latency_by_pes.log_y = true;
-    LineSeries speed{name, {}, {}, false};
-    for (const auto& [pes, c] : fastest) {
-      speed.x.push_back(double(pes));
-      speed.y.push_back(c);
-    }
-    latency_by_pes.series.push_back(speed);
-    write_line_chart(stem + "-latency_vs_pes.svg", latency_by_pes);
+    // The best value at each PE count, one line per network and quantity.
+    auto write_by_pes = [&](const std::string& file, const std::string& what, const std::string& ylabel, bool log_y,
+                            const std::map<int64_t, double>& best) {
+      LineChart chart;
+      chart.title = name + ": " + what + " at each PE count";
+      chart.xlabel = "PEs";
+      chart.ylabel = ylabel;
+      chart.log_y = log_y;
+      LineSeries line{name, {}, {}, false};
+      for (const auto& [pes, value] : best) {
+        line.x.push_back(double(pes));
+        line.y.push_back(value);
+      }
+      chart.series.push_back(line);
+      write_line_chart(stem + file, chart);
+    };
+    write_by_pes("-energy_vs_pes.svg", "least energy per image", energy_label, false, least);
+    write_by_pes("-latency_vs_pes.svg", "least latency per image", "latency per image (ms)", true, fastest);
   }
 }
 
