@@ -32,19 +32,6 @@ const char* to_string(LayerKind kind) {
   return "?";
 }
 
-const char* to_string(ActivationKind kind) {
-  switch (kind) {
-    case ActivationKind::Clip: return "clip";
-    case ActivationKind::LeakyRelu: return "leaky_relu";
-    case ActivationKind::Sigmoid: return "sigmoid";
-    case ActivationKind::Tanh: return "tanh";
-    case ActivationKind::HardSigmoid: return "hard_sigmoid";
-    case ActivationKind::HardSwish: return "hard_swish";
-    case ActivationKind::Affine: return "affine";
-  }
-  return "?";
-}
-
 int window_output_size(int in, int kernel, int stride, int pad_begin, int pad_end, bool ceil_mode) {
   const int64_t span = int64_t(in) + pad_begin + pad_end - kernel;
   if (span < 0 || stride < 1) return 0;

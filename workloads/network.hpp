@@ -35,7 +35,6 @@ enum class PoolKind { Max, Avg };
 enum class ActivationKind { Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Affine };
 
 const char* to_string(LayerKind kind);
-const char* to_string(ActivationKind kind);
 
 // Zero padding of a conv or pool window, per side.
 struct Padding {
