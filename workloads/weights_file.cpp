@@ -26,15 +26,17 @@ double number(const SafeTensors& f, const std::string& origin, const std::string
 
 }  // namespace
 
-SafeTensors read_weights_file(const std::string& path) {
+SafeTensors read_weights_file(const std::string& path) { return read_weights_source(path).file; }
+
+WeightsSource read_weights_source(const std::string& path) {
   std::string bytes = read_file(path);
-  if (!is_onnx_file(path, bytes)) return parse_safetensors(bytes, path);
+  if (!is_onnx_file(path, bytes)) return {parse_safetensors(bytes, path), std::nullopt};
   OnnxModel model = import_onnx(bytes, path);
   if (!model.has_weight_values)
     fail("{}: the model carries no weight values (exported with export_params=False?); give a model with its "
          "initializers, or leave out --weights to run on seeded random weights",
          path);
-  return std::move(model.weights);
+  return {std::move(model.weights), std::move(model.net)};
 }
 
 WeightsInfo weights_info(const SafeTensors& f, const std::string& origin) {
@@ -110,7 +112,9 @@ void check_weight_claims(const SafeTensors& f, const std::string& origin, const 
   }
 }
 
-Network network_for_weights(const WeightsInfo& info, const std::string& origin, const std::string& net_file_override) {
+Network network_for_weights(const WeightsInfo& info, const std::string& origin, const std::string& net_file_override,
+                            const WeightsSource* source) {
+  if (net_file_override.empty() && source && source->network) return *source->network;
   std::string file = net_file_override.empty() ? info.net_file : net_file_override;
   if (!file.empty()) return load_network_file(file);
   if (!is_zoo_network(info.network))

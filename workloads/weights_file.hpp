@@ -2,6 +2,7 @@
 // reading side the simulator shares with `rowsim eval`: which network a file is for, and its
 // recorded facts (dataset, distortion, task, accuracy, bits, sparsity).
 #pragma once
+#include <optional>
 #include <string>
 
 #include "workloads/fixed_point.hpp"
@@ -25,6 +26,14 @@ struct WeightsInfo {
 // A weights file: safetensors, or an ONNX model whose initializers become rowsim's layout
 // (told apart by content). UserError when an ONNX model carries no weight values.
 SafeTensors read_weights_file(const std::string& path);
+
+// A weights file read once: its tensors and, for an ONNX model, the network the model describes,
+// so a command that needs both imports the model once.
+struct WeightsSource {
+  SafeTensors file;
+  std::optional<Network> network;  // set for an ONNX model
+};
+WeightsSource read_weights_source(const std::string& path);
 
 // Validates the metadata of `file` (read from `origin`) and checks it against the tensors
 // (check_weight_claims); UserError names the key and value.
@@ -56,8 +65,9 @@ std::vector<FixedLayerParams> load_fixed_layer_params(const Network& net, const 
                                                       const QFormat& fmap_q);
 
 // The network the weights belong to: the zoo network at the recorded width and class count, or
-// the YAML network file (`net_file_override` when given, else the recorded path).
+// the network file (`net_file_override` when given, else the recorded path; an ONNX model's own
+// network when `source` carries it and no override is given).
 Network network_for_weights(const WeightsInfo& info, const std::string& origin,
-                            const std::string& net_file_override = "");
+                            const std::string& net_file_override = "", const WeightsSource* source = nullptr);
 
 }  // namespace rowsim

@@ -41,7 +41,8 @@ int cmd_eval(const Args& args) {
   Format format = parse_format(vm["format"].as<std::string>());
   if (format == Format::Csv) fail("--format csv: expected table or json");
   const std::string path = vm["weights"].as<std::string>();
-  SafeTensors file = read_weights_file(path);
+  WeightsSource source = read_weights_source(path);
+  SafeTensors& file = source.file;
   WeightsInfo info = weights_info(file, path);
 
   // Defaults from the file's metadata; flags override them.
@@ -50,7 +51,7 @@ int cmd_eval(const Args& args) {
   int batch = int(int_option(vm, "batch", 1, 65536));
   int threads = int(int_option(vm, "threads", 1, 64));
 
-  Network net = network_for_weights(info, path, vm.count("net-file") ? vm["net-file"].as<std::string>() : "");
+  Network net = network_for_weights(info, path, vm.count("net-file") ? vm["net-file"].as<std::string>() : "", &source);
   int classes = train::task_classes(spec);
   if (net.output_layer().out.elements() != classes)
     fail("{}: network '{}' has {} outputs but --task {} on {} needs {}", path, net.name,

@@ -88,9 +88,10 @@ int cmd_map(const Args& args) {
   Workload workload;
   bool compressed = false;
   std::string data_description;
+  WeightsSource source;
   if (!weights.empty() && weights != "random") {
-    SafeTensors file = read_weights_file(weights);
-    WeightsInfo info = weights_info(file, weights);
+    source = read_weights_source(weights);
+    WeightsInfo info = weights_info(source.file, weights);
     compressed = info.sparsity > 0;
     data_description = fmt::format("weights {} ({}{}-bit)", weights,
                                    compressed ? fmt::format("{:.0f}% zero, stored compressed, ", 100 * info.sparsity) : "",
@@ -98,7 +99,7 @@ int cmd_map(const Args& args) {
     if (!vm.count("net") && !vm.count("net-file")) {
       workload.name = info.network;
       workload.width = info.width;
-      workload.parts.emplace_back(info.network, network_for_weights(info, weights));
+      workload.parts.emplace_back(info.network, network_for_weights(info, weights, "", &source));
     }
   } else if (weights == "random") {
     data_description = fmt::format("seeded random weights (seed {})", vm["seed"].as<uint64_t>());
@@ -124,6 +125,7 @@ int cmd_map(const Args& args) {
     data_options.batch = batch;
     data_options.word_bits = arch.word_bits;
     data_options.weights_path = weights == "random" ? "" : weights;
+    if (!data_options.weights_path.empty()) data_options.weights_file = &source.file;
     data_options.input_path = vm.count("input") ? vm["input"].as<std::string>() : "";
     data_options.seed = vm["seed"].as<uint64_t>();
     NetworkData data = prepare_network_data(net, data_options);

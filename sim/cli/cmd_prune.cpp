@@ -95,7 +95,8 @@ int cmd_prune(const Args& args) {
   c.threads = int(int_option(vm, "threads", 1, 64));
   c.test_limit = size_t(int_option(vm, "test-limit", 0, INT64_MAX));
   const std::string path = vm["weights"].as<std::string>();
-  SafeTensors file = read_weights_file(path);
+  WeightsSource source = read_weights_source(path);
+  SafeTensors& file = source.file;
   WeightsInfo info = weights_info(file, path);
   c.data = resolve_data_options(vm, data_defaults_from(file, info, path), true);
   std::string augment = vm["augment"].as<std::string>();
@@ -117,7 +118,7 @@ int cmd_prune(const Args& args) {
     fail("--dtype {}: expected f16, f32 or auto", dtype);
   }
   const std::string out = vm["output"].as<std::string>();
-  Network net = network_for_weights(info, path, vm.count("net-file") ? vm["net-file"].as<std::string>() : "");
+  Network net = network_for_weights(info, path, vm.count("net-file") ? vm["net-file"].as<std::string>() : "", &source);
 
   train::PruneResult r = train::prune(net, file, path, c, [](const std::string& line) {
     std::fprintf(stderr, "%s\n", line.c_str());

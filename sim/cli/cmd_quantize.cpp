@@ -76,9 +76,10 @@ int cmd_quantize(const Args& args) {
   const int threads = int(int_option(vm, "threads", 1, 64));
 
   const std::string path = vm["weights"].as<std::string>();
-  SafeTensors file = read_weights_file(path);
+  WeightsSource source = read_weights_source(path);
+  SafeTensors& file = source.file;
   WeightsInfo info = weights_info(file, path);
-  Network net = network_for_weights(info, path, vm.count("net-file") ? vm["net-file"].as<std::string>() : "");
+  Network net = network_for_weights(info, path, vm.count("net-file") ? vm["net-file"].as<std::string>() : "", &source);
   train::TaskSpec spec = resolve_data_options(vm, data_defaults_from(file, info, path), true);
   MixedSet set;
   train::set_blas_threads(1);

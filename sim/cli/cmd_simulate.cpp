@@ -64,13 +64,15 @@ int cmd_simulate(const Args& args) {
 
   Network net;
   Workload workload;
+  WeightsSource source;
   if (vm.count("weights")) {
     opts.data.weights_path = vm["weights"].as<std::string>();
-    SafeTensors file = read_weights_file(opts.data.weights_path);
-    WeightsInfo info = weights_info(file, opts.data.weights_path);
+    source = read_weights_source(opts.data.weights_path);
+    opts.data.weights_file = &source.file;
+    WeightsInfo info = weights_info(source.file, opts.data.weights_path);
     // Pruned weights are stored compressed, as `rowsim map --weights` counts them.
     opts.compressed_weights = info.sparsity > 0;
-    if (!vm.count("net") && !vm.count("net-file")) net = network_for_weights(info, opts.data.weights_path);
+    if (!vm.count("net") && !vm.count("net-file")) net = network_for_weights(info, opts.data.weights_path, "", &source);
   }
   if (net.layers.empty()) {
     workload = resolve_workload(vm);

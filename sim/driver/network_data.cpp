@@ -107,15 +107,16 @@ NetworkData prepare_network_data(const Network& net, const DataOptions& o) {
   d.fmap_q = fmap_format(o.word_bits);
   int weight_bits = std::min(16, std::max(2, o.word_bits));
   // Read once: an ONNX model is imported on every read.
-  SafeTensors weights;
-  if (!o.weights_path.empty()) weights = read_weights_file(o.weights_path);
+  SafeTensors read;
+  const SafeTensors* weights = o.weights_file;
+  if (!weights && !o.weights_path.empty()) weights = &(read = read_weights_file(o.weights_path));
   // A quantized weights file (rowsim quantize) keeps its own width unless a width is asked for.
   if (!o.weights_path.empty() && o.weight_bits == 0)
-    weight_bits = std::min(weight_bits, weights_info(weights, o.weights_path).bits);
+    weight_bits = std::min(weight_bits, weights_info(*weights, o.weights_path).bits);
   if (o.weight_bits > 0) weight_bits = std::min(o.weight_bits, 16);
   d.params.resize(net.layers.size());
   if (o.weights_path.empty()) random_weights(net, o.seed, weight_bits, d);
-  else d.params = load_fixed_layer_params(net, weights, o.weights_path, weight_bits, d.fmap_q);
+  else d.params = load_fixed_layer_params(net, *weights, o.weights_path, weight_bits, d.fmap_q);
 
   if (o.input_tensor) {
     if (o.input_tensor->shape != net.input || o.input_tensor->n != o.batch || o.input_tensor->q != d.fmap_q)

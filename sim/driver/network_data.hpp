@@ -12,6 +12,7 @@
 
 #include "workloads/fixed_point.hpp"
 #include "workloads/network.hpp"
+#include "workloads/safetensors.hpp"
 
 namespace rowsim {
 
@@ -20,6 +21,7 @@ struct DataOptions {
   int word_bits = 16;        // the arch's word: feature maps and weights use at most 16 bits of it
   int weight_bits = 0;       // weights quantized to this many bits; 0: the word (or a file's own bits)
   std::string weights_path;  // safetensors (docs/weights-format.md); empty: seeded random weights
+  const SafeTensors* weights_file = nullptr;  // weights_path already read (so it is not read again)
   std::string input_path;    // safetensors or raw int16 (docs/fixed-point.md); empty: seeded random
   const FixedTensor* input_tensor = nullptr;  // an input already in memory (overrides input_path)
   uint64_t seed = 1;
