@@ -144,12 +144,11 @@ TEST_CASE("Counts from the loop nest written out: a padded, strided, folded laye
   // 2 images, 6 filters, 5 channels, 9x9 ifmap, 5x5 filters, stride 2, pad 2: a 5x5 ofmap. Every
   // loop has more than one tile, the last ones short: batch tiles of 1, strips of 2 rows (2+2+1),
   // m-tiles of 4 filters (4+2), folds of 3 filter rows (3+2), channel tiles of 2x2 (4+1), filter
-  // passes of 2x1 filters; ifmaps per tile, weights streamed.
+  // passes of 2x1 filters; each combination of resident or per-tile ifmaps and weights.
   ConvShape s;
   s.N = 2, s.M = 6, s.C = 5, s.H = s.W = 9, s.R = s.S = 5, s.U = 2, s.pad_h = s.pad_w = 2, s.E = s.F = 5;
   Mapping m;
   m.n = 1, m.e = 2, m.p = 2, m.q = 2, m.r = 2, m.t = 1, m.m = 4, m.row_fold = 3;
-  m.ifmap_resident = false, m.weights_resident = false;
   for (bool ifmap_resident : {false, true})
     for (bool weights_resident : {false, true}) {
       m.ifmap_resident = ifmap_resident, m.weights_resident = weights_resident;
