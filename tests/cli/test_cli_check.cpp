@@ -65,3 +65,15 @@ TEST_CASE("check rejects malformed golden files and missing paths", "[cli][check
   std::remove(missing.c_str());
   std::remove(typo.c_str());
 }
+
+TEST_CASE("check reruns a simulate golden and names a drifted stall cause", "[cli][check]") {
+  // The gate's conv1 spends 13824 cycles writing its last ofmaps back; one more is a drift.
+  std::string bad = golden_copy("simulate-gate.yaml", "by_cause.ofmap_writeback\", expected: 13824}",
+                                "by_cause.ofmap_writeback\", expected: 13825}");
+  auto r = run_rowsim("check --golden " + bad);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("1 of 51 values drifted") &&
+                        Catch::Contains("layers[name=conv1].stall_cycles.by_cause.ofmap_writeback") &&
+                        Catch::Contains("13825") && Catch::Contains("13824"));
+  std::remove(bad.c_str());
+}
