@@ -7,6 +7,7 @@
 #include "workloads/net_file.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
+#include "workloads/util/progress.hpp"
 #include "workloads/zoo.hpp"
 
 namespace rowsim::cli {
@@ -14,7 +15,8 @@ namespace rowsim::cli {
 bool parse_command_line(const std::string& usage, po::options_description& options, const Args& args,
                         po::variables_map& vm, const po::positional_options_description* positional,
                         const po::options_description* hidden) {
-  options.add_options()("help,h", "show this help");
+  options.add_options()("quiet,q", po::bool_switch(), "no progress on stderr (results and errors still print)")(
+      "help,h", "show this help");
   po::options_description all;
   all.add(options);
   if (hidden) all.add(*hidden);
@@ -27,6 +29,7 @@ bool parse_command_line(const std::string& usage, po::options_description& optio
     return false;
   }
   po::notify(vm);
+  Progress::set_quiet(vm["quiet"].as<bool>());
   return true;
 }
 

@@ -26,6 +26,7 @@ TEST_CASE("help shows placeholders, typed defaults and examples, and no internal
     CHECK_FALSE(std::regex_search(r.out, std::regex(R"(\(=-?[0-9]*\.[0-9]{7,}\))")));
     for (const char* internal : {"--action", "--stop-after-epoch", "--spec arg"}) CHECK_THAT(r.out, !Catch::Contains(internal));
     CHECK_THAT(r.out, Catch::Contains("examples:\n  rowsim " + std::string(command)));
+    CHECK_THAT(r.out, Catch::Contains("-q [ --quiet ]"));
   }
   auto map = run_rowsim("map --help");
   CHECK_THAT(map.out, Catch::Contains("--width W") && Catch::Contains("--energy-slack FRACTION (=0.1)"));
