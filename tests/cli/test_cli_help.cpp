@@ -41,11 +41,3 @@ TEST_CASE("every command that writes takes -o and --out alike", "[cli][help]") {
     CHECK_THAT(r.out, Catch::Contains("-o [ --out ] "));
   }
 }
-
-TEST_CASE("the hidden options still work", "[cli][help]") {
-  auto r = run_rowsim("arch show eyeriss");
-  CHECK(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Contains("pe_array"));
-  r = run_rowsim("workload stats --net gate --format csv");
-  CHECK(r.exit_code == 0);
-}
