@@ -94,6 +94,7 @@ NetworkResult map_network(const Network& net, int batch, const ArchSpec& arch, c
     result.dense_energy += lr.has_dense ? lr.dense_energy : lr.energy;
     result.layers.push_back(std::move(lr));
   }
+  progress.update(int64_t(net.layers.size()));  // the stage's end (a log's line says so)
   result.has_dense = values != nullptr;
   return result;
 }

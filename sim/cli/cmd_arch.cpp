@@ -8,12 +8,18 @@ namespace rowsim::cli {
 
 int cmd_arch(const Args& args) {
   po::options_description options("rowsim arch options");
-  options.add_options()("action", po::value<std::string>(), "show")(
-      "spec", po::value<std::string>(), "spec file, or an embedded name (eyeriss, eyeriss-isca)");
+  po::options_description hidden;
+  hidden.add_options()("action", po::value<std::string>(), "show")("spec", po::value<std::string>(), "spec");
   po::positional_options_description positional;
   positional.add("action", 1).add("spec", 1);
   po::variables_map vm;
-  if (!parse_command_line("usage: rowsim arch show FILE|NAME", options, args, vm, &positional)) return 0;
+  if (!parse_command_line("usage: rowsim arch show FILE|NAME\n\n"
+                          "  FILE|NAME  an arch spec file, or an embedded name (eyeriss, eyeriss-isca, eyeriss-65nm)\n\n"
+                          "examples:\n"
+                          "  rowsim arch show eyeriss\n"
+                          "  rowsim arch show eyeriss-65nm",
+                          options, args, vm, &positional, &hidden))
+    return 0;
   if (!vm.count("action") || vm["action"].as<std::string>() != "show")
     fail("expected `rowsim arch show FILE` (the only arch action)");
   if (!vm.count("spec")) fail("`rowsim arch show` needs a spec file or an embedded name (eyeriss, eyeriss-isca)");

@@ -23,14 +23,19 @@ std::string self_executable() {
 
 int cmd_check(const Args& args) {
   po::options_description options("rowsim check options");
-  options.add_options()("golden", po::value<std::vector<std::string>>()->multitoken(),
+  options.add_options()("golden", arg<std::vector<std::string>>("FILE")->multitoken(),
                         "golden files (tests/golden/*.yaml)")(
       "update", po::bool_switch(), "rewrite the expected values from this run (maintainers; review the diff)");
   po::variables_map vm;
-  if (!parse_command_line("usage: rowsim check --golden FILE... [--update]", options, args, vm)) return 0;
+  if (!parse_command_line("usage: rowsim check --golden FILE... [--update]\n\n"
+                          "examples:\n"
+                          "  rowsim check --golden tests/golden/*.yaml",
+                          options, args, vm))
+    return 0;
   if (!vm.count("golden")) fail("`rowsim check` needs --golden FILE...");
   std::string self = self_executable();
   int failures = 0;
+  int broken_paths = 0;  // paths the document does not have: the golden file is wrong, not the numbers
   for (const auto& path : vm["golden"].as<std::vector<std::string>>()) {
     GoldenFile g = load_golden(path);
     if (vm["update"].as<bool>()) {
@@ -46,17 +51,29 @@ int cmd_check(const Args& args) {
         ++ok;
         continue;
       }
-      drift.add_row({r.path, fmt::format("{}", r.expected), r.error.empty() ? fmt::format("{}", r.actual) : r.error,
-                     r.error.empty() ? fmt::format("{:.3g}", r.rel_diff) : "-", fmt::format("{:g}", r.tolerance)});
+      if (!r.error.empty()) {
+        std::fprintf(stderr, "rowsim check: error: %s: %s (a value path the report does not have: fix the golden file)\n",
+                     path.c_str(), r.error.c_str());
+        continue;
+      }
+      drift.add_row({r.path, fmt::format("{}", r.expected), fmt::format("{}", r.actual),
+                     fmt::format("{:.3g}", r.rel_diff), fmt::format("{:g}", r.tolerance)});
     }
-    if (drift.rows() == 0) {
-      std::printf("%s: %d values within tolerance (%s)\n", path.c_str(), ok, g.description.c_str());
-    } else {
+    int not_found = int(results.size()) - ok - int(drift.rows());
+    broken_paths += not_found;
+    if (drift.rows() > 0) {
       ++failures;
       std::printf("%s: %zu of %zu values drifted (%s)\n%s", path.c_str(), drift.rows(), results.size(),
                   g.description.c_str(), drift.to_text().c_str());
+    } else if (not_found > 0) {
+      std::printf("%s: %d values within tolerance, %d value paths not found (%s)\n", path.c_str(), ok, not_found,
+                  g.description.c_str());
+    } else {
+      std::printf("%s: %d values within tolerance (%s)\n", path.c_str(), ok, g.description.c_str());
     }
   }
+  // A broken golden file is a configuration error (2), reported before any drift (1).
+  if (broken_paths > 0) return 2;
   return failures == 0 ? 0 : 1;
 }
 

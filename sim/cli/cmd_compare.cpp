@@ -15,16 +15,19 @@ namespace rowsim::cli {
 
 int cmd_compare(const Args& args) {
   po::options_description options("rowsim compare options");
-  options.add_options()("experiment", po::value<std::string>()->default_value("paper"),
+  options.add_options()("experiment", arg<std::string>("FILE|NAME", "paper"),
                         "experiment file, or an embedded name (paper)")(
-      "out", po::value<std::string>(), "run directory (default runs/compare-DATE)")(
+      "out,o", arg<std::string>("DIR"), "run directory (default runs/compare-DATE)")(
       "cycle-level", po::bool_switch(), "cost every network with the SystemC model instead of the analytical one")(
-      "images", po::value<int>(), "test images routed per distortion and per accuracy point (overrides the experiment's dataset.images and "
+      "images", arg<int>("N"), "test images routed per distortion and per accuracy point (overrides the experiment's dataset.images and "
       "accuracy.images)")(
-      "jobs,j", po::value<int>()->default_value(int(std::max(1u, std::thread::hardware_concurrency()))),
+      "jobs,j", arg<int>("N", int(std::max(1u, std::thread::hardware_concurrency()))),
       "threads (mapping search) or worker processes (cycle-level)");
   po::variables_map vm;
-  if (!parse_command_line("usage: rowsim compare [--experiment FILE] [--out DIR] [--cycle-level] [--images N]",
+  if (!parse_command_line("usage: rowsim compare [--experiment FILE|NAME] [-o DIR] [--cycle-level] [--images N]\n\n"
+                          "examples:\n"
+                          "  rowsim compare --images 400 -o runs/paper\n"
+                          "  rowsim compare --experiment my-experiment.yaml --cycle-level",
                           options, args, vm))
     return 0;
   Experiment x = load_experiment(vm["experiment"].as<std::string>());

@@ -23,18 +23,21 @@ double fraction(size_t a, size_t b) { return b ? double(a) / double(b) : 0.0; }
 int cmd_eval(const Args& args) {
   po::options_description options("rowsim eval options");
   add_data_options(options);
-  options.add_options()("weights", po::value<std::string>(), "weights file (safetensors, from rowsim train)")(
-      "net-file", po::value<std::string>(), "the network's YAML file, for weights of a --net-file network")(
-      "batch", po::value<int64_t>()->default_value(256), "images per inference batch")(
-      "format", po::value<std::string>()->default_value("table"), "table or json")(
+  options.add_options()("weights", arg<std::string>("FILE"), "weights file (safetensors, from rowsim train)")(
+      "net-file", arg<std::string>("FILE"), "the network's YAML file, for weights of a --net-file network")(
+      "batch", arg<int64_t>("N", 256), "images per inference batch")(
+      "format", arg<std::string>("table|json", "table"), "table or json")(
       "fixed-point", po::bool_switch(),
       "the accelerator's arithmetic: weights quantized per layer as the simulator does (the file's bits, at most "
       "16), feature maps Q7.8; automatic for quantized files (rowsim quantize)")(
       "float", po::bool_switch(), "32-bit float arithmetic even for a quantized file")(
-      "output,o", po::value<std::string>()->default_value(""), "write to FILE instead of stdout");
+      "out,o", arg<std::string>("FILE", ""), "write to FILE instead of stdout");
   po::variables_map vm;
   if (!parse_command_line("usage: rowsim eval --weights FILE [--task classes|gate] [--dataset ...] [--distortion ...] "
-                          "[--ratio C:D] [--format table|json]",
+                          "[--ratio C:D] [--format table|json]\n\n"
+                          "examples:\n"
+                          "  rowsim eval --weights gate-noise.safetensors --task gate --distortion noise\n"
+                          "  rowsim eval --weights vgg16-0.125-clean.safetensors --fixed-point --format json",
                           options, args, vm))
     return 0;
   if (!vm.count("weights")) fail("give --weights FILE (a safetensors file from rowsim train)");
@@ -123,7 +126,7 @@ int cmd_eval(const Args& args) {
     }
     text = t.to_text();
   }
-  emit(text, vm["output"].as<std::string>());
+  emit(text, vm["out"].as<std::string>());
   return 0;
 }
 

@@ -50,27 +50,30 @@ void plot_energy_breakdown(const std::string& path, const std::string& title, co
 int cmd_map(const Args& args) {
   po::options_description options("rowsim map options");
   add_network_options(options, true);
-  options.add_options()("arch", po::value<std::string>()->default_value("eyeriss"),
+  options.add_options()("arch", arg<std::string>("FILE|NAME", "eyeriss"),
                         "arch spec file, or an embedded name (eyeriss, eyeriss-isca)")(
-      "batch", po::value<int>()->default_value(1), "images per batch")(
-      "objective", po::value<std::string>()->default_value("energy"), "energy, cycles or edp")(
-      "energy-slack", po::value<double>()->default_value(0.10),
+      "batch", arg<int>("N", 1), "images per batch")(
+      "objective", arg<std::string>("energy|cycles|edp", "energy"), "energy, cycles or edp")(
+      "energy-slack", arg<double>("FRACTION", 0.10),
       "objective energy: take the fastest mapping within this fraction of the least energy (0 = strict)")(
-      "mapping-file", po::value<std::string>(), "YAML of fixed mappings per layer name; other layers are searched")(
-      "weights", po::value<std::string>(),
+      "mapping-file", arg<std::string>("FILE"), "YAML of fixed mappings per layer name; other layers are searched")(
+      "weights", arg<std::string>("FILE"),
       "count with real data: a weights file (its sparsity and bit width; pruned files are stored compressed) "
       "or 'random' (seeded); the network comes from the file when --net is absent")(
-      "input", po::value<std::string>(), "with --weights: the input images (safetensors or raw int16; default seeded random)")(
-      "seed", po::value<uint64_t>()->default_value(1), "seed for random weights and input")(
-      "jobs,j", po::value<int>()->default_value(int(std::max(1u, std::thread::hardware_concurrency()))),
-      "threads for the mapping search")("format", po::value<std::string>()->default_value("table"),
+      "input", arg<std::string>("FILE"), "with --weights: the input images (safetensors or raw int16; default seeded random)")(
+      "seed", arg<uint64_t>("S", 1), "seed for random weights and input")(
+      "jobs,j", arg<int>("N", int(std::max(1u, std::thread::hardware_concurrency()))),
+      "threads for the mapping search")("format", arg<std::string>("table|json|csv", "table"),
                                          "table, json or csv")(
-      "output,o", po::value<std::string>()->default_value(""), "write the report to FILE instead of stdout")(
-      "plot", po::value<std::string>(), "also write a per-layer energy breakdown to FILE.svg (gnuplot)");
+      "out,o", arg<std::string>("FILE", ""), "write the report to FILE instead of stdout")(
+      "plot", arg<std::string>("FILE.svg"), "also write a per-layer energy breakdown to FILE.svg (gnuplot)");
   po::variables_map vm;
   if (!parse_command_line("usage: rowsim map --net NAME [--width W] [--net-file F] [--selective] [--arch FILE] "
                           "[--batch N] [--objective energy|cycles|edp] [--format table|json|csv] [-o FILE] "
-                          "[--plot FILE.svg]",
+                          "[--plot FILE.svg]\n\n"
+                          "examples:\n"
+                          "  rowsim map --net vgg16 --width 0.5\n"
+                          "  rowsim map --net alexnet --batch 4 --format json -o alexnet.json --plot alexnet.svg",
                           options, args, vm))
     return 0;
   Format format = parse_format(vm["format"].as<std::string>());
@@ -89,9 +92,10 @@ int cmd_map(const Args& args) {
   bool compressed = false;
   std::string data_description;
   WeightsSource source;
+  WeightsInfo info;
   if (!weights.empty() && weights != "random") {
     source = read_weights_source(weights);
-    WeightsInfo info = weights_info(source.file, weights);
+    info = weights_info(source.file, weights);
     compressed = info.sparsity > 0;
     data_description = fmt::format("weights {} ({}{}-bit)", weights,
                                    compressed ? fmt::format("{:.0f}% zero, stored compressed, ", 100 * info.sparsity) : "",
@@ -104,7 +108,8 @@ int cmd_map(const Args& args) {
   } else if (weights == "random") {
     data_description = fmt::format("seeded random weights (seed {})", vm["seed"].as<uint64_t>());
   }
-  if (workload.parts.empty()) workload = resolve_workload(vm);
+  // A --net given with a weights file takes the file's class count (a Fashion-MNIST VGG16 has 10).
+  if (workload.parts.empty()) workload = resolve_workload(vm, info.classes);
   if (!weights.empty() && workload.parts.size() > 1) fail("--weights applies to one network; drop --selective");
   if (!weights.empty())
     data_description += vm.count("input") ? ", input " + vm["input"].as<std::string>()
@@ -149,7 +154,7 @@ int cmd_map(const Args& args) {
                            (arch.rlc_dram ? "; DRAM fmaps run-length coded" : "")) +
            map_report_table(arch, parts).to_text() + physical_summary_text(arch, map_physical_total(arch, parts)) +
            not_costed_text(workload);
-  emit(text, vm["output"].as<std::string>());
+  emit(text, vm["out"].as<std::string>());
   if (vm.count("plot"))
     plot_energy_breakdown(vm["plot"].as<std::string>(),
                           fmt::format("{} on {}, batch {}: energy per layer", workload.name, arch.name, batch), parts);

@@ -9,6 +9,7 @@
 #include "sim/cli/train_options.hpp"
 #include "workloads/train/prune.hpp"
 #include "workloads/util/error.hpp"
+#include "workloads/util/file_io.hpp"
 #include "workloads/util/table.hpp"
 #include "workloads/weights_file.hpp"
 
@@ -43,34 +44,37 @@ std::string report_table(const train::PruneResult& r) {
 int cmd_prune(const Args& args) {
   po::options_description options("rowsim prune options");
   add_data_options(options);
-  options.add_options()("weights", po::value<std::string>(), "inference weights to prune (safetensors)")(
-      "net-file", po::value<std::string>(), "the network's YAML file, for weights of a --net-file network")(
-      "sparsity", po::value<double>()->default_value(0.8), "fraction of conv/FC weights to set to zero, in (0, 1)")(
-      "schedule", po::value<std::string>()->default_value("iterative"),
+  options.add_options()("weights", arg<std::string>("FILE"), "inference weights to prune (safetensors)")(
+      "net-file", arg<std::string>("FILE"), "the network's YAML file, for weights of a --net-file network")(
+      "sparsity", arg<double>("FRACTION", 0.8), "fraction of conv/FC weights to set to zero, in (0, 1)")(
+      "schedule", arg<std::string>("iterative|oneshot", "iterative"),
       "iterative (--steps steps toward the target, retraining after each) or oneshot")(
-      "steps", po::value<int64_t>()->default_value(4), "iterative steps")(
-      "retrain-epochs", po::value<int64_t>()->default_value(1), "retraining epochs after each step (0: none)")(
-      "threshold", po::value<std::string>()->default_value("global"),
+      "steps", arg<int64_t>("K", 4), "iterative steps")(
+      "retrain-epochs", arg<int64_t>("N", 1), "retraining epochs after each step (0: none)")(
+      "threshold", arg<std::string>("global|layer", "global"),
       "global (one magnitude threshold across all layers) or layer (the same fraction of every layer)")(
-      "max-layer-sparsity", po::value<double>()->default_value(0.99), "no layer is pruned beyond this fraction")(
-      "batch", po::value<int64_t>()->default_value(128), "images per mini-batch")(
-      "lr", po::value<double>()->default_value(0.001), "retraining learning rate (cosine decay within each step)")(
-      "momentum", po::value<double>()->default_value(0.9), "SGD momentum")(
-      "weight-decay", po::value<double>()->default_value(5e-4), "L2 weight decay on conv and FC weights")(
-      "augment", po::value<std::string>()->default_value("auto"),
+      "max-layer-sparsity", arg<double>("FRACTION", 0.99), "no layer is pruned beyond this fraction")(
+      "batch", arg<int64_t>("N", 128), "images per mini-batch")(
+      "lr", arg<double>("RATE", 0.001), "retraining learning rate (cosine decay within each step)")(
+      "momentum", arg<double>("M", 0.9), "SGD momentum")(
+      "weight-decay", arg<double>("L2", 5e-4), "L2 weight decay on conv and FC weights")(
+      "augment", arg<std::string>("on|off|auto", "auto"),
       "random crop + flip while retraining: on, off, or auto (on for classes)")(
-      "test-limit", po::value<int64_t>()->default_value(0), "evaluate on the first N test images only (0 = all)")(
-      "dtype", po::value<std::string>()->default_value("auto"), "written weight type: f16, f32, or auto (the input's)")(
-      "format", po::value<std::string>()->default_value("table"), "report on stdout: table or json")(
-      "output,o", po::value<std::string>(), "pruned weights (safetensors, compact sparse encoding)");
+      "test-limit", arg<int64_t>("N", 0), "evaluate on the first N test images only (0 = all)")(
+      "dtype", arg<std::string>("f16|f32|auto", "auto"), "written weight type: f16, f32, or auto (the input's)")(
+      "format", arg<std::string>("table|json", "table"), "report on stdout: table or json")(
+      "out,o", arg<std::string>("FILE"), "pruned weights (safetensors, compact sparse encoding)");
   po::variables_map vm;
   if (!parse_command_line("usage: rowsim prune --weights IN --sparsity 0.8 [--schedule iterative|oneshot] [--steps K]\n"
                           "         [--retrain-epochs N] [--dataset ...] [--data-dir D] [--distortion ...] [--limit N]\n"
-                          "         [--lr X] [--seed S] -o OUT",
+                          "         [--lr X] [--seed S] -o OUT\n\n"
+                          "examples:\n"
+                          "  rowsim prune --weights vgg16-0.50-noise.safetensors --sparsity 0.8 -o vgg16-0.50-noise-pruned80.safetensors",
                           options, args, vm))
     return 0;
   if (!vm.count("weights")) fail("give --weights FILE (an inference file from rowsim train)");
-  if (!vm.count("output")) fail("give -o FILE.safetensors for the pruned weights");
+  if (!vm.count("out")) fail("give -o FILE.safetensors for the pruned weights");
+  for_flag("out", [&] { check_writable(vm["out"].as<std::string>()); });  // before retraining
   Format format = parse_format(vm["format"].as<std::string>());
   if (format == Format::Csv) fail("--format csv: expected table or json");
   train::PruneConfig c;
@@ -117,7 +121,7 @@ int cmd_prune(const Args& args) {
   } else {
     fail("--dtype {}: expected f16, f32 or auto", dtype);
   }
-  const std::string out = vm["output"].as<std::string>();
+  const std::string out = vm["out"].as<std::string>();
   Network net = network_for_weights(info, path, vm.count("net-file") ? vm["net-file"].as<std::string>() : "", &source);
 
   train::PruneResult r = train::prune(net, file, path, c, [](const std::string& line) {

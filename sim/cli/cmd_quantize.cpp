@@ -11,6 +11,7 @@
 #include "workloads/train/prune.hpp"
 #include "workloads/train/quantize.hpp"
 #include "workloads/util/error.hpp"
+#include "workloads/util/file_io.hpp"
 #include "workloads/util/table.hpp"
 #include "workloads/weights_file.hpp"
 
@@ -36,23 +37,26 @@ std::string fmt_formats(const std::vector<train::QuantizedLayer>& layers) {
 int cmd_quantize(const Args& args) {
   po::options_description options("rowsim quantize options");
   add_data_options(options);
-  options.add_options()("weights", po::value<std::string>(), "inference weights to quantize (safetensors)")(
-      "net-file", po::value<std::string>(), "the network's YAML file, for weights of a --net-file network")(
-      "bits", po::value<int64_t>(), "weight bits, 2..16 (two's complement, sign included)")(
+  options.add_options()("weights", arg<std::string>("FILE"), "inference weights to quantize (safetensors)")(
+      "net-file", arg<std::string>("FILE"), "the network's YAML file, for weights of a --net-file network")(
+      "bits", arg<int64_t>("B"), "weight bits, 2..16 (two's complement, sign included)")(
       "per-layer-format", po::bool_switch(),
       "one Q-format per layer from its largest weight (the default, and what the simulator does)")(
       "global-format", po::bool_switch(), "one Q-format for the whole network, from its largest weight")(
-      "sweep", po::value<std::string>(),
+      "sweep", arg<std::string>("BITS"),
       "evaluate each width in fixed point instead of writing a file: FROM:TO:STEP (16:4:2) or a list (16,12,8)")(
       "no-eval", po::bool_switch(), "write the quantized file without measuring its fixed-point top-1")(
-      "batch", po::value<int64_t>()->default_value(256), "images per fixed-point inference batch")(
-      "plot", po::value<std::string>(), "with --sweep: an SVG of top-1 against the weight bits (gnuplot)")(
-      "format", po::value<std::string>()->default_value("table"), "report on stdout: table or json")(
-      "output,o", po::value<std::string>(),
+      "batch", arg<int64_t>("N", 256), "images per fixed-point inference batch")(
+      "plot", arg<std::string>("FILE.svg"), "with --sweep: an SVG of top-1 against the weight bits (gnuplot)")(
+      "format", arg<std::string>("table|json", "table"), "report on stdout: table or json")(
+      "out,o", arg<std::string>("FILE"),
       "quantized weights (safetensors); with --sweep, the report instead of stdout");
   po::variables_map vm;
   if (!parse_command_line("usage: rowsim quantize --weights IN --bits B [--per-layer-format | --global-format] -o OUT\n"
-                          "       rowsim quantize --weights IN --sweep 16:4:2 [--limit N] [--plot FILE.svg]",
+                          "       rowsim quantize --weights IN --sweep 16:4:2 [--limit N] [--plot FILE.svg]\n\n"
+                          "examples:\n"
+                          "  rowsim quantize --weights vgg16-0.125-clean.safetensors --bits 12 -o vgg16-12bit.safetensors\n"
+                          "  rowsim quantize --weights vgg16-0.125-clean.safetensors --sweep 16:4:2 --plot bits.svg",
                           options, args, vm))
     return 0;
   if (!vm.count("weights")) fail("give --weights FILE (an inference file from rowsim train or rowsim prune)");
@@ -66,7 +70,8 @@ int cmd_quantize(const Args& args) {
     bit_list = train::parse_bit_list(vm["sweep"].as<std::string>());
   } else {
     bit_list = {int(int_option(vm, "bits", 2, 16))};
-    if (!vm.count("output")) fail("give -o FILE.safetensors for the quantized weights");
+    if (!vm.count("out")) fail("give -o FILE.safetensors for the quantized weights");
+    for_flag("out", [&] { check_writable(vm["out"].as<std::string>()); });
     if (vm.count("plot")) fail("--plot goes with --sweep");
   }
   Format format = parse_format(vm["format"].as<std::string>());
@@ -109,7 +114,7 @@ int cmd_quantize(const Args& args) {
       m["accuracy_split"] = fmt::format("test ({} images, {} distorted), fixed point: {}-bit weights, feature maps {}",
                                         r.images, r.distorted, bits, model.fmap_q.str());
     }
-    const std::string out = vm["output"].as<std::string>();
+    const std::string out = vm["out"].as<std::string>();
     train::write_compact_weights(out, q.weights);
     weights_info(read_weights_file(out), out);  // the file must pass its own checks
     std::string text;
@@ -214,7 +219,7 @@ int cmd_quantize(const Args& args) {
     chart.series = {fixed, flt};
     write_line_chart(vm["plot"].as<std::string>(), chart);
   }
-  emit(text, vm.count("output") ? vm["output"].as<std::string>() : "");
+  emit(text, vm.count("out") ? vm["out"].as<std::string>() : "");
   return 0;
 }
 

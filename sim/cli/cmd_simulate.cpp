@@ -16,32 +16,35 @@ namespace rowsim::cli {
 int cmd_simulate(const Args& args) {
   po::options_description options("rowsim simulate options");
   add_network_options(options, false);
-  options.add_options()("arch", po::value<std::string>()->default_value("eyeriss"),
+  options.add_options()("arch", arg<std::string>("FILE|NAME", "eyeriss"),
                         "arch spec file, or an embedded name (eyeriss, eyeriss-isca)")(
-      "batch", po::value<int>()->default_value(1), "images per batch")(
-      "layers", po::value<std::string>()->default_value(""),
+      "batch", arg<int>("N", 1), "images per batch")(
+      "layers", arg<std::string>("A:B", ""),
       "A:B, A:, :B or A: the report rows to run (layer names or 1-based row numbers; default all)")(
-      "weights", po::value<std::string>(),
+      "weights", arg<std::string>("FILE"),
       "safetensors weights (docs/weights-format.md); without --net/--net-file the file names the network; "
       "default: seeded random weights")(
-      "input", po::value<std::string>(),
+      "input", arg<std::string>("FILE"),
       "input images: a .safetensors file (tensor 'input', N x C x H x W) or raw little-endian int16 "
       "(docs/fixed-point.md); default: seeded random")(
-      "seed", po::value<uint64_t>()->default_value(1), "seed for random weights and inputs")(
-      "mapping-file", po::value<std::string>(),
+      "seed", arg<uint64_t>("S", 1), "seed for random weights and inputs")(
+      "mapping-file", arg<std::string>("FILE"),
       "YAML of fixed mappings per layer name, as for rowsim map; other layers are searched")(
-      "jobs,j", po::value<int>()->default_value(1), "layers simulated in parallel (one process each)")(
-      "trace", po::value<std::string>(), "write a VCD of the model's signals for one layer to FILE.vcd")(
-      "trace-layer", po::value<std::string>(), "the layer --trace records (default: the first simulated one)")(
+      "jobs,j", arg<int>("N", 1), "layers simulated in parallel (one process each)")(
+      "trace", arg<std::string>("FILE.vcd"), "write a VCD of the model's signals for one layer to FILE.vcd")(
+      "trace-layer", arg<std::string>("LAYER"), "the layer --trace records (default: the first simulated one)")(
       "check", po::bool_switch(),
       "also compare counts with the brute-force counter, rerun each layer under random DRAM stalls, and "
       "re-derive the reference in double precision")(
-      "format", po::value<std::string>()->default_value("table"), "table, json or csv")(
-      "output,o", po::value<std::string>()->default_value(""), "write the report to FILE instead of stdout");
+      "format", arg<std::string>("table|json|csv", "table"), "table, json or csv")(
+      "out,o", arg<std::string>("FILE", ""), "write the report to FILE instead of stdout");
   po::variables_map vm;
   if (!parse_command_line("usage: rowsim simulate --net NAME [--width W] [--net-file F] [--arch FILE] [--batch N] "
                           "[--layers A:B] [--weights F] [--input F] [--seed S] [--mapping-file F] [--jobs N] [--trace FILE.vcd] "
-                          "[--check] [--format table|json|csv] [-o FILE]",
+                          "[--check] [--format table|json|csv] [-o FILE]\n\n"
+                          "examples:\n"
+                          "  rowsim simulate --net gate --check\n"
+                          "  rowsim simulate --net vgg16 --width 0.25 --layers 1:3 --jobs 2 -o sim.txt",
                           options, args, vm))
     return 0;
   Format format = parse_format(vm["format"].as<std::string>());
@@ -65,17 +68,18 @@ int cmd_simulate(const Args& args) {
   Network net;
   Workload workload;
   WeightsSource source;
+  WeightsInfo info;
   if (vm.count("weights")) {
     opts.data.weights_path = vm["weights"].as<std::string>();
     source = read_weights_source(opts.data.weights_path);
     opts.data.weights_file = &source.file;
-    WeightsInfo info = weights_info(source.file, opts.data.weights_path);
+    info = weights_info(source.file, opts.data.weights_path);
     // Pruned weights are stored compressed, as `rowsim map --weights` counts them.
     opts.compressed_weights = info.sparsity > 0;
     if (!vm.count("net") && !vm.count("net-file")) net = network_for_weights(info, opts.data.weights_path, "", &source);
   }
   if (net.layers.empty()) {
-    workload = resolve_workload(vm);
+    workload = resolve_workload(vm, info.classes);  // a --net takes the weights file's class count
     net = workload.parts.front().second;
   }
 
@@ -94,7 +98,7 @@ int cmd_simulate(const Args& args) {
   }
   if (format == Format::Csv) text = simulate_report_table(result, true).to_csv();
   if (format == Format::Table) text = simulate_report_text(result) + not_costed_text(workload);
-  emit(text, vm["output"].as<std::string>());
+  emit(text, vm["out"].as<std::string>());
   // A failed check is a finding, not a crash: the report says which; the exit status says whether.
   return result.bit_exact && result.counts_match ? 0 : 1;
 }

@@ -21,16 +21,16 @@ namespace {
 
 int merge(const Args& args) {
   po::options_description options("rowsim sweep merge options");
-  options.add_options()("dirs", po::value<std::vector<std::string>>()->multitoken(), "shard output directories")(
-      "output,o", po::value<std::string>(), "directory for the merged results");
+  options.add_options()("dirs", arg<std::vector<std::string>>("DIR")->multitoken(), "shard output directories")(
+      "out,o", arg<std::string>("DIR"), "directory for the merged results");
   po::positional_options_description positional;
   positional.add("dirs", -1);
   po::variables_map vm;
   if (!parse_command_line("usage: rowsim sweep merge DIR... -o DIR", options, args, vm, &positional)) return 0;
   if (!vm.count("dirs")) fail("`rowsim sweep merge` needs the shard directories to merge");
-  if (!vm.count("output")) fail("`rowsim sweep merge` needs -o DIR for the merged results");
-  int64_t rows = write_sweep_results(vm["dirs"].as<std::vector<std::string>>(), vm["output"].as<std::string>());
-  std::printf("merged %lld points into %s\n", static_cast<long long>(rows), vm["output"].as<std::string>().c_str());
+  if (!vm.count("out")) fail("`rowsim sweep merge` needs -o DIR for the merged results");
+  int64_t rows = write_sweep_results(vm["dirs"].as<std::vector<std::string>>(), vm["out"].as<std::string>());
+  std::printf("merged %lld points into %s\n", static_cast<long long>(rows), vm["out"].as<std::string>().c_str());
   return 0;
 }
 
@@ -66,26 +66,29 @@ struct MpiSession {
 int cmd_sweep(const Args& args) {
   if (!args.empty() && args[0] == "merge") return merge(Args(args.begin() + 1, args.end()));
   po::options_description options("rowsim sweep options");
-  options.add_options()("spec", po::value<std::string>(), "sweep spec YAML (see docs/sweeps.md)")(
-      "arch", po::value<std::string>(), "base arch spec (file or embedded name), without --spec")(
-      "net", po::value<std::vector<std::string>>(), "zoo network (repeatable), without --spec")(
-      "width", po::value<std::vector<double>>(), "width multiplier (repeatable; every --net at every --width)")(
-      "net-file", po::value<std::vector<std::string>>(), "network file, YAML or ONNX (repeatable)")(
+  options.add_options()("spec", arg<std::string>("FILE|NAME"), "sweep spec YAML (see docs/sweeps.md)")(
+      "arch", arg<std::string>("FILE|NAME"), "base arch spec (file or embedded name), without --spec")(
+      "net", arg<std::vector<std::string>>("NAME"), "zoo network (repeatable), without --spec")(
+      "width", arg<std::vector<double>>("W"), "width multiplier (repeatable; every --net at every --width)")(
+      "net-file", arg<std::vector<std::string>>("FILE"), "network file, YAML or ONNX (repeatable)")(
       "selective", po::bool_switch(), "sweep the selective pairs (gate + each --net) instead")(
       "cycle-level", po::bool_switch(), "run every point through the SystemC model (slow; cycles include stalls)")(
-      "set", po::value<std::vector<std::string>>(),
+      "set", arg<std::vector<std::string>>("FIELD=RANGE"),
       "FIELD=RANGE: an arch field and its values, start:stop:step (inclusive) or a,b,c (repeatable)")(
-      "batch", po::value<int>(), "images per batch (default 1)")(
-      "objective", po::value<std::string>(), "energy (default), cycles or edp")(
-      "energy-slack", po::value<double>(), "objective energy: fastest mapping within this fraction (default 0.1)")(
-      "out", po::value<std::string>(), "output directory (default runs/sweep-DATE)")(
-      "jobs,j", po::value<int>()->default_value(int(std::max(1u, std::thread::hardware_concurrency()))),
+      "batch", arg<int>("N"), "images per batch (default 1)")(
+      "objective", arg<std::string>("energy|cycles|edp"), "energy (default), cycles or edp")(
+      "energy-slack", arg<double>("FRACTION"), "objective energy: fastest mapping within this fraction (default 0.1)")(
+      "out,o", arg<std::string>("DIR"), "output directory (default runs/sweep-DATE)")(
+      "jobs,j", arg<int>("N", int(std::max(1u, std::thread::hardware_concurrency()))),
       "points evaluated in parallel")("resume", po::bool_switch(), "continue a killed sweep in --out")(
-      "shard", po::value<std::string>(), "i/n: run only every n-th point starting at i (Slurm arrays)");
+      "shard", arg<std::string>("i/n"), "i/n: run only every n-th point starting at i (Slurm arrays)");
   po::variables_map vm;
   if (!parse_command_line("usage: rowsim sweep --spec FILE [--out DIR] [--jobs N] [--resume] [--shard i/n]\n"
                           "       rowsim sweep --arch FILE --net NAME [--width W] --set FIELD=RANGE ... [options]\n"
-                          "       rowsim sweep merge DIR... -o DIR",
+                          "       rowsim sweep merge DIR... -o DIR\n\n"
+                          "examples:\n"
+                          "  rowsim sweep --spec sweep-array-size -o runs/array-size\n"
+                          "  rowsim sweep --arch eyeriss --net vgg16 --width 0.5 --set pe_array.rows=8:16:4",
                           options, args, vm))
     return 0;
 

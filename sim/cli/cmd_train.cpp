@@ -8,6 +8,7 @@
 #include "workloads/net_file.hpp"
 #include "workloads/train/trainer.hpp"
 #include "workloads/util/error.hpp"
+#include "workloads/util/file_io.hpp"
 #include "workloads/zoo.hpp"
 
 namespace rowsim::cli {
@@ -16,29 +17,34 @@ int cmd_train(const Args& args) {
   po::options_description options("rowsim train options");
   add_network_options(options, false);
   add_data_options(options);
-  options.add_options()("epochs", po::value<int64_t>()->default_value(10), "training epochs")(
-      "batch", po::value<int64_t>()->default_value(128), "images per mini-batch")(
-      "lr", po::value<double>()->default_value(0.05), "peak learning rate")(
-      "momentum", po::value<double>()->default_value(0.9), "SGD momentum")(
-      "weight-decay", po::value<double>()->default_value(5e-4), "L2 weight decay on conv and FC weights")(
-      "schedule", po::value<std::string>()->default_value("cosine"), "learning-rate schedule: cosine, step, constant")(
-      "augment", po::value<std::string>()->default_value("auto"),
+  options.add_options()("epochs", arg<int64_t>("N", 10), "training epochs")(
+      "batch", arg<int64_t>("N", 128), "images per mini-batch")(
+      "lr", arg<double>("RATE", 0.05), "peak learning rate")(
+      "momentum", arg<double>("M", 0.9), "SGD momentum")(
+      "weight-decay", arg<double>("L2", 5e-4), "L2 weight decay on conv and FC weights")(
+      "schedule", arg<std::string>("cosine|step|constant", "cosine"), "learning-rate schedule: cosine, step, constant")(
+      "augment", arg<std::string>("on|off|auto", "auto"),
       "random crop (pad 4) + horizontal flip: on, off, or auto (on for classes, off for the gate)")(
-      "test-limit", po::value<int64_t>()->default_value(0), "evaluate on the first N test images only (0 = all)")(
-      "blas-threads", po::value<int64_t>()->default_value(1), "OpenBLAS threads per GEMM (see docs/training.md)")(
-      "dtype", po::value<std::string>()->default_value("f32"), "exported weight type: f32 or f16")(
-      "checkpoint", po::value<std::string>(), "checkpoint file (default: OUT with .ckpt.safetensors)")(
+      "test-limit", arg<int64_t>("N", 0), "evaluate on the first N test images only (0 = all)")(
+      "blas-threads", arg<int64_t>("N", 1), "OpenBLAS threads per GEMM (see docs/training.md)")(
+      "dtype", arg<std::string>("f32|f16", "f32"), "exported weight type: f32 or f16")(
+      "checkpoint", arg<std::string>("FILE"), "checkpoint file (default: OUT with .ckpt.safetensors)")(
       "resume", po::bool_switch(), "continue from the checkpoint if there is one")(
-      "stop-after-epoch", po::value<int64_t>()->default_value(0), "stop after this epoch as if killed (for testing --resume)")(
-      "output,o", po::value<std::string>(), "trained weights (safetensors)");
+      "out,o", arg<std::string>("FILE"), "trained weights (safetensors)");
+  po::options_description hidden;
+  hidden.add_options()("stop-after-epoch", po::value<int64_t>()->default_value(0),
+                       "stop after this epoch as if killed (for testing --resume)");
   po::variables_map vm;
   if (!parse_command_line(
           "usage: rowsim train --net NAME [--width W] | --net-file F  --dataset fashion-mnist|cifar100|synthetic\n"
           "         [--data-dir D] [--distortion none|noise|blur|occlusion] [--task classes|gate] [--epochs N]\n"
-          "         [--batch N] [--lr X] [--seed S] [--limit N] [--resume] -o FILE.safetensors",
-          options, args, vm))
+          "         [--batch N] [--lr X] [--seed S] [--limit N] [--resume] -o FILE.safetensors\n\n"
+          "examples:\n"
+          "  rowsim train --net gate --dataset fashion-mnist --distortion noise --task gate -o gate-noise.safetensors\n"
+          "  rowsim train --net vgg16 --width 0.25 --dataset fashion-mnist --epochs 3 -o vgg16-0.25.safetensors",
+          options, args, vm, nullptr, &hidden))
     return 0;
-  if (!vm.count("output")) fail("give -o FILE.safetensors for the trained weights");
+  if (!vm.count("out")) fail("give -o FILE.safetensors for the trained weights");
   train::TrainConfig config;
   train::TaskSpec defaults;
   config.data = resolve_data_options(vm, defaults, false);
@@ -61,8 +67,11 @@ int cmd_train(const Args& args) {
   std::string dtype = vm["dtype"].as<std::string>();
   if (dtype != "f32" && dtype != "f16") fail("--dtype {}: expected f32 or f16", dtype);
   config.export_dtype = dtype == "f16" ? DType::F16 : DType::F32;
-  config.output = vm["output"].as<std::string>();
+  config.output = vm["out"].as<std::string>();
   if (vm.count("checkpoint")) config.checkpoint = vm["checkpoint"].as<std::string>();
+  // Before any training: a bad -o must not cost an hour of it.
+  for_flag("out", [&] { check_writable(config.output); });
+  if (!config.checkpoint.empty()) for_flag("checkpoint", [&] { check_writable(config.checkpoint); });
   config.resume = vm["resume"].as<bool>();
   config.stop_after_epoch = int(int_option(vm, "stop-after-epoch", 0, 100000));
 

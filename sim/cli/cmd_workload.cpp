@@ -9,16 +9,20 @@ namespace rowsim::cli {
 int cmd_workload(const Args& args) {
   po::options_description options("rowsim workload stats options");
   add_network_options(options, true);
-  options.add_options()("batch", po::value<int>()->default_value(1), "images per batch (multiplies MACs)")(
-      "format", po::value<std::string>()->default_value("table"), "table, json or csv")(
-      "output,o", po::value<std::string>()->default_value(""), "write to FILE instead of stdout");
-  options.add_options()("action", po::value<std::string>(), "stats");
+  options.add_options()("batch", arg<int>("N", 1), "images per batch (multiplies MACs)")(
+      "format", arg<std::string>("table|json|csv", "table"), "table, json or csv")(
+      "out,o", arg<std::string>("FILE", ""), "write to FILE instead of stdout");
+  po::options_description hidden;
+  hidden.add_options()("action", po::value<std::string>(), "stats");
   po::positional_options_description positional;
   positional.add("action", 1);
   po::variables_map vm;
   if (!parse_command_line("usage: rowsim workload stats --net NAME [--width W] [--net-file F] [--selective] "
-                          "[--batch N] [--format table|json|csv] [-o FILE]",
-                          options, args, vm, &positional))
+                          "[--batch N] [--format table|json|csv] [-o FILE]\n\n"
+                          "examples:\n"
+                          "  rowsim workload stats --net vgg16 --width 0.5\n"
+                          "  rowsim workload stats --net resnet50 --width 0.25 --selective --format csv -o stats.csv",
+                          options, args, vm, &positional, &hidden))
     return 0;
   if (!vm.count("action") || vm["action"].as<std::string>() != "stats")
     fail("expected `rowsim workload stats ...` (the only workload action)");
@@ -36,7 +40,7 @@ int cmd_workload(const Args& args) {
   }
   if (format == Format::Csv) text = stats_to_table(stats).to_csv();
   if (format == Format::Table) text = stats_to_table(stats).to_text() + not_costed_text(workload);
-  emit(text, vm["output"].as<std::string>());
+  emit(text, vm["out"].as<std::string>());
   return 0;
 }
 

@@ -3,12 +3,14 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include <boost/program_options/errors.hpp>
 #include <fmt/format.h>
 
 #include "sim/cli/commands.hpp"
 #include "workloads/util/error.hpp"
+#include "workloads/util/yaml_reader.hpp"
 
 namespace {
 
@@ -66,6 +68,13 @@ int main(int argc, char** argv) {
       return 3;
     }
   }
-  std::fprintf(stderr, "rowsim: error: unknown subcommand '%s' (see rowsim --help)\n", first.c_str());
+  std::vector<std::string> names;
+  for (const auto& c : rowsim::cli::commands()) names.push_back(c.name);
+  std::string hint = rowsim::closest_match(first, names);
+  if (!hint.empty())
+    std::fprintf(stderr, "rowsim: error: unknown subcommand '%s'; did you mean '%s'? (see rowsim --help)\n",
+                 first.c_str(), hint.c_str());
+  else
+    std::fprintf(stderr, "rowsim: error: unknown subcommand '%s' (see rowsim --help)\n", first.c_str());
   return 2;
 }

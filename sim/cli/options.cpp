@@ -7,15 +7,21 @@
 #include "workloads/net_file.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
+#include "workloads/util/progress.hpp"
 #include "workloads/zoo.hpp"
 
 namespace rowsim::cli {
 
 bool parse_command_line(const std::string& usage, po::options_description& options, const Args& args,
-                        po::variables_map& vm, const po::positional_options_description* positional) {
-  options.add_options()("help,h", "show this help");
+                        po::variables_map& vm, const po::positional_options_description* positional,
+                        const po::options_description* hidden) {
+  options.add_options()("quiet,q", po::bool_switch(), "no progress on stderr (results and errors still print)")(
+      "help,h", "show this help");
+  po::options_description all;
+  all.add(options);
+  if (hidden) all.add(*hidden);
   po::command_line_parser parser(args);
-  parser.options(options);
+  parser.options(all);
   if (positional) parser.positional(*positional);
   po::store(parser.run(), vm);
   if (vm.count("help")) {
@@ -23,13 +29,14 @@ bool parse_command_line(const std::string& usage, po::options_description& optio
     return false;
   }
   po::notify(vm);
+  Progress::set_quiet(vm["quiet"].as<bool>());
   return true;
 }
 
 void add_network_options(po::options_description& options, bool selective) {
-  options.add_options()("net", po::value<std::string>(), "zoo network: gate, vgg16, resnet50, alexnet")(
-      "width", po::value<double>(), "width multiplier w: channels become int(w*c) (default 1)")(
-      "net-file", po::value<std::string>(), "a network file: YAML or an ONNX model (see docs/workloads.md)")(
+  options.add_options()("net", arg<std::string>("NAME"), "zoo network: gate, vgg16, resnet50, alexnet")(
+      "width", arg<double>("W"), "width multiplier w: channels become int(w*c) (default 1)")(
+      "net-file", arg<std::string>("FILE"), "a network file: YAML or an ONNX model (see docs/workloads.md)")(
       "not-costed", po::bool_switch(),
       "price ONNX operators rowsim does not know at zero, listed in the report as not costed, instead of "
       "refusing the model");
@@ -38,7 +45,7 @@ void add_network_options(po::options_description& options, bool selective) {
                           "the selective pair: the gate plus one dedicated network of --net at --width");
 }
 
-Workload resolve_workload(const po::variables_map& vm) {
+Workload resolve_workload(const po::variables_map& vm, int classes) {
   bool has_net = vm.count("net") > 0, has_file = vm.count("net-file") > 0;
   bool selective = vm.count("selective") && vm["selective"].as<bool>();
   if (has_net == has_file) fail("give exactly one of --net NAME or --net-file FILE");
@@ -63,7 +70,7 @@ Workload resolve_workload(const po::variables_map& vm) {
     w.parts.emplace_back("dedicated", for_flag("width", [&] { return zoo_network(name, w.width); }));
   } else {
     w.name = name;
-    w.parts.emplace_back(name, for_flag("width", [&] { return zoo_network(name, w.width); }));
+    w.parts.emplace_back(name, for_flag("width", [&] { return zoo_network(name, w.width, classes); }));
   }
   return w;
 }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <boost/program_options.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "sim/cli/commands.hpp"
@@ -14,9 +15,23 @@ namespace rowsim::cli {
 
 namespace po = boost::program_options;
 
-// Parses `args`; prints help and returns false for --help. Unknown options are errors.
+// Parses `args`; prints help and returns false for --help. Unknown options are errors. `usage`
+// holds the synopsis and one or two examples; `hidden` options (positional words such as an
+// action) are parsed but not listed.
 bool parse_command_line(const std::string& usage, po::options_description& options, const Args& args,
-                        po::variables_map& vm, const po::positional_options_description* positional = nullptr);
+                        po::variables_map& vm, const po::positional_options_description* positional = nullptr,
+                        const po::options_description* hidden = nullptr);
+
+// An option's value, shown in --help as `--flag PLACEHOLDER` (what goes there, not "arg").
+template <class T>
+po::typed_value<T>* arg(const char* placeholder) {
+  return po::value<T>()->value_name(placeholder);
+}
+// ... with a default, shown as a user would type it (0.1, not 0.10000000000000001; nothing for "").
+template <class T>
+po::typed_value<T>* arg(const char* placeholder, const T& default_value) {
+  return arg<T>(placeholder)->default_value(default_value, fmt::format("{}", default_value));
+}
 
 // Runs `f` on a value the user gave as --FLAG; a UserError from the layers below (which name the
 // setting, not the flag, since a YAML file may set it too) is re-raised naming the flag.
@@ -37,8 +52,9 @@ struct Workload {
   double width = 1.0;
   std::vector<std::pair<std::string, Network>> parts;  // (label, network)
 };
-// Builds the networks the options describe; errors name the option.
-Workload resolve_workload(const po::variables_map& vm);
+// Builds the networks the options describe; errors name the option. `classes` > 0 sets a zoo
+// network's class count (the one a --weights file was trained for).
+Workload resolve_workload(const po::variables_map& vm, int classes = 0);
 
 // Operators priced at zero (--not-costed): a JSON report's "not_costed" list, when there are any,
 // and the lines a table report ends with.

@@ -9,17 +9,17 @@
 namespace rowsim::cli {
 
 void add_data_options(po::options_description& options) {
-  options.add_options()("dataset", po::value<std::string>(), "fashion-mnist, cifar100 or synthetic")(
-      "data-dir", po::value<std::string>(),
+  options.add_options()("dataset", arg<std::string>("NAME"), "fashion-mnist, cifar100 or synthetic")(
+      "data-dir", arg<std::string>("DIR"),
       "dataset folder (default for fashion-mnist: /usr/share/datasets/fashion-mnist; required for cifar100)")(
-      "distortion", po::value<std::string>(), "none, noise, blur or occlusion")(
-      "degree", po::value<double>(), "distortion degree: noise/blur sigma (0.25 / 1.0), occlusion block side (16)")(
-      "task", po::value<std::string>(), "classes (the dataset's labels) or gate (clean vs distorted)")(
-      "ratio", po::value<std::string>(), "clean:distorted mix, e.g. 1:1 (default 1:1 for the gate, 0:1 for classes)")(
-      "seed", po::value<int64_t>(), "random seed for distortions, shuffling, augmentation and initialisation")(
-      "limit", po::value<int64_t>(), "use only the first N images of the split")(
-      "cache-dir", po::value<std::string>(), "keep generated distorted sets here and reuse them")(
-      "threads", po::value<int64_t>()->default_value(2), "worker threads");
+      "distortion", arg<std::string>("NAME"), "none, noise, blur or occlusion")(
+      "degree", arg<double>("X"), "distortion degree: noise/blur sigma (0.25 / 1.0), occlusion block side (16)")(
+      "task", arg<std::string>("classes|gate"), "classes (the dataset's labels) or gate (clean vs distorted)")(
+      "ratio", arg<std::string>("C:D"), "clean:distorted mix, e.g. 1:1 (default 1:1 for the gate, 0:1 for classes)")(
+      "seed", arg<int64_t>("S"), "random seed for distortions, shuffling, augmentation and initialisation")(
+      "limit", arg<int64_t>("N"), "use only the first N images of the split")(
+      "cache-dir", arg<std::string>("DIR"), "keep generated distorted sets here and reuse them")(
+      "threads", arg<int64_t>("N", 2), "worker threads");
 }
 
 int64_t int_option(const po::variables_map& vm, const std::string& name, int64_t min, int64_t max) {

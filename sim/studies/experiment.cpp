@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "workloads/distortions.hpp"
+#include "workloads/util/data_dir.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
 #include "workloads/util/yaml_reader.hpp"
@@ -13,10 +14,16 @@
 namespace rowsim {
 namespace {
 
-// Paths in an experiment are relative to its file; in an embedded one, to the source tree.
-std::string resolve(const std::string& base_dir, const std::string& path) {
-  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
-  return (std::filesystem::path(base_dir) / path).lexically_normal().string();
+// A file the experiment reads: resolved, and checked to exist so a missing one is named with the
+// line that gave it and what it was relative to, before any work starts.
+std::string resolve_file(const ExperimentText& base, const YamlNode& node) {
+  std::string given = node.as_string();
+  std::string resolved = base.resolve(given);
+  if (!file_exists(resolved)) {
+    if (resolved == given) node.fail(fmt::format("{}: no such file", given));
+    node.fail(fmt::format("'{}' resolved to {} (relative to {}): no such file", given, resolved, base.dir_description()));
+  }
+  return resolved;
 }
 
 std::vector<double> widths_of(const YamlNode& node) {
@@ -28,33 +35,53 @@ std::vector<double> widths_of(const YamlNode& node) {
 
 }  // namespace
 
-Experiment load_experiment(const std::string& path_or_name) {
-  std::string text, origin, base_dir;
+ExperimentText read_experiment_text(const std::string& path_or_name) {
+  ExperimentText source;
   const auto& embedded = embedded_experiments();
   auto it = embedded.find(path_or_name);
   if (it != embedded.end() && !file_exists(path_or_name)) {
-    text = it->second;
-    origin = "<embedded " + path_or_name + ".yaml>";
-    base_dir = std::string(ROWSIM_SOURCE_DIR) + "/configs/experiments";
-  } else {
-    if (!file_exists(path_or_name)) {
-      std::string names;
-      for (const auto& [name, body] : embedded) names += (names.empty() ? "" : ", ") + name;
-      fail("{}: no such experiment file (embedded experiments: {})", path_or_name, names);
-    }
-    text = read_file(path_or_name);
-    origin = path_or_name;
-    base_dir = std::filesystem::path(path_or_name).parent_path().string();
+    source.text = it->second;
+    source.origin = "<embedded " + path_or_name + ".yaml>";
+    return source;
   }
-  YamlReader reader = YamlReader::from_string(text, origin);
+  if (!file_exists(path_or_name)) {
+    std::string names;
+    for (const auto& [name, body] : embedded) names += (names.empty() ? "" : ", ") + name;
+    fail("{}: no such file (embedded experiment files: {})", path_or_name, names);
+  }
+  source.text = read_file(path_or_name);
+  source.origin = path_or_name;
+  source.file = path_or_name;
+  return source;
+}
+
+std::string ExperimentText::dir() const {
+  if (file.empty()) return data_dir().path + "/configs/experiments";
+  return std::filesystem::path(file).parent_path().string();
+}
+
+std::string ExperimentText::dir_description() const {
+  if (!file.empty()) return "the experiment file " + file;
+  const DataDir& data = data_dir();
+  return fmt::format("configs/experiments in the data directory {}, found as {}", data.path, data.origin);
+}
+
+std::string ExperimentText::resolve(const std::string& path) const {
+  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(dir()) / path).lexically_normal().string();
+}
+
+Experiment load_experiment(const std::string& path_or_name) {
+  ExperimentText base = read_experiment_text(path_or_name);
+  YamlReader reader = YamlReader::from_string(base.text, base.origin);
   YamlNode root = reader.root();
   root.only_keys(
       {"name", "arch", "batch", "mapping", "dataset", "families", "distortions", "pruning", "accuracy", "paper"});
   Experiment x;
-  x.source = origin;
+  x.source = base.origin;
   x.name = root.string_at("name");
   x.arch = root.string_at("arch");
-  if (!x.arch.empty() && x.arch.find('/') != std::string::npos) x.arch = resolve(base_dir, x.arch);
+  if (!x.arch.empty() && x.arch.find('/') != std::string::npos) x.arch = base.resolve(x.arch);
   x.batch = int(root.int_at("batch", 1, 1 << 16));
 
   YamlNode mapping = root.require("mapping");
@@ -65,7 +92,7 @@ Experiment load_experiment(const std::string& path_or_name) {
   YamlNode data = root.require("dataset");
   data.only_keys({"name", "data_dir", "images", "ratio", "seed"});
   x.dataset = data.require("name").as_choice({"fashion-mnist", "cifar100", "synthetic"});
-  if (data.has("data_dir")) x.data_dir = resolve(base_dir, data.string_at("data_dir"));
+  if (data.has("data_dir")) x.data_dir = base.resolve(data.string_at("data_dir"));
   x.images = int(data.int_at("images", 1, 1000000));
   try {
     Ratio ratio = parse_ratio(data.string_at("ratio"), "dataset.ratio");
@@ -100,7 +127,7 @@ Experiment load_experiment(const std::string& path_or_name) {
     ExperimentDistortion distortion;
     distortion.name = d.require("name").as_choice({"noise", "blur", "occlusion"});
     distortion.degree = d.has("degree") ? d.double_at("degree", 1e-6, 1e6) : 0.0;
-    distortion.gate_weights = resolve(base_dir, d.string_at("gate_weights"));
+    distortion.gate_weights = resolve_file(base, d.require("gate_weights"));
     YamlNode widths = d.require("selective_width");
     for (const auto& net : widths.keys()) {
       if (!has_family(net)) widths.require(net).fail(fmt::format("'{}' is not one of the experiment's families", net));
@@ -115,7 +142,7 @@ Experiment load_experiment(const std::string& path_or_name) {
     x.pruning.net = p->string_at("net");
     if (!has_family(x.pruning.net)) p->require("net").fail("not one of the experiment's families");
     x.pruning.width = p->double_at("width", 1e-6, 4);
-    x.pruning.weights = p->has("weights") ? resolve(base_dir, p->string_at("weights")) : "";
+    x.pruning.weights = p->has("weights") ? resolve_file(base, p->require("weights")) : "";
     for (const auto& b : p->require("bits").elements()) x.pruning.bits.push_back(int(b.as_int(2, 16)));
   }
 
@@ -131,7 +158,7 @@ Experiment load_experiment(const std::string& path_or_name) {
       }
       x.accuracy.ratios.push_back(r.as_string());
     }
-    x.accuracy.clean = resolve(base_dir, a->string_at("clean"));
+    x.accuracy.clean = resolve_file(base, a->require("clean"));
     YamlNode ds = a->require("distortions");
     for (const auto& name : ds.keys()) {
       YamlNode d = ds.require(name);
@@ -142,8 +169,8 @@ Experiment load_experiment(const std::string& path_or_name) {
       for (const auto& dist : x.distortions) known = known || dist.name == name;
       if (!known) d.fail(fmt::format("'{}' is not one of the experiment's distortions", name));
       for (const auto& v : d.require("degrees").elements()) ad.degrees.push_back(v.as_double(1e-6, 1e6));
-      ad.dedicated = resolve(base_dir, d.string_at("dedicated"));
-      ad.baseline = resolve(base_dir, d.string_at("baseline"));
+      ad.dedicated = resolve_file(base, d.require("dedicated"));
+      ad.baseline = resolve_file(base, d.require("baseline"));
       x.accuracy.distortions.push_back(ad);
     }
   }

@@ -85,4 +85,18 @@ Experiment load_experiment(const std::string& path_or_name);
 // The experiment files compiled in (configs/experiments/*.yaml), by stem.
 const std::map<std::string, std::string>& embedded_experiments();
 
+// The text of a file in configs/experiments (an experiment or a sweep spec) given as a path or as
+// an embedded name, and where its relative paths start: the file's directory, or for an embedded
+// one configs/experiments in the data directory (workloads/util/data_dir.hpp, looked up only when
+// a path needs it). A missing file is a UserError listing the embedded names.
+struct ExperimentText {
+  std::string text;
+  std::string origin;  // the path, or "<embedded NAME.yaml>", for messages
+  std::string file;    // empty when embedded
+  std::string dir() const;
+  std::string dir_description() const;  // what relative paths are relative to, in words
+  std::string resolve(const std::string& path) const;  // relative to dir(), normalised
+};
+ExperimentText read_experiment_text(const std::string& path_or_name);
+
 }  // namespace rowsim

@@ -21,6 +21,7 @@
 #include "models/arch/arch_spec.hpp"
 #include "sim/report/physical.hpp"
 #include "sim/report/plot.hpp"
+#include "sim/studies/experiment.hpp"
 #include "workloads/net_file.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
@@ -185,15 +186,15 @@ std::string SweepSpec::fingerprint() const {
 int64_t SweepSpec::points() const { return arch_combinations(*this) * int64_t(networks.size()); }
 
 SweepSpec load_sweep_spec(const std::string& path) {
-  YamlReader reader = YamlReader::from_file(path);
+  // A file, or an embedded name from configs/experiments (sweep-array-size).
+  ExperimentText source = read_experiment_text(path);
+  YamlReader reader = YamlReader::from_string(source.text, source.origin);
   YamlNode root = reader.root();
   root.only_keys({"arch", "networks", "set", "batch", "objective", "energy_slack", "cycle_level"});
   SweepSpec spec;
   spec.arch = root.string_at("arch");
   // A relative arch path is relative to the spec file.
-  std::filesystem::path arch_path(spec.arch);
-  if (arch_path.is_relative() && !embedded_arch_specs().count(spec.arch))
-    spec.arch = (std::filesystem::path(path).parent_path() / arch_path).string();
+  if (!embedded_arch_specs().count(spec.arch)) spec.arch = source.resolve(spec.arch);
   spec.batch = root.has("batch") ? int(root.int_at("batch", 1, kMaxBatch)) : 1;
   if (root.has("objective")) spec.search.objective = parse_objective(root.require("objective").as_choice({"energy", "cycles", "edp"}));
   if (root.has("energy_slack")) spec.search.energy_slack = root.double_at("energy_slack", 0, 10);
@@ -207,7 +208,7 @@ SweepSpec load_sweep_spec(const std::string& path) {
     std::string file;
     if (n.has("net_file")) {
       file = n.string_at("net_file");
-      if (std::filesystem::path(file).is_relative()) file = (std::filesystem::path(path).parent_path() / file).string();
+      file = source.resolve(file);
     }
     try {
       spec.networks.push_back(make_sweep_network(n.has("net") ? n.string_at("net") : "", file,
@@ -226,7 +227,7 @@ SweepSpec load_sweep_spec(const std::string& path) {
       } else {
         text = value.as_string();
       }
-      spec.axes.push_back(parse_axis(key, text, fmt::format("{}:{}: set", path, value.line())));
+      spec.axes.push_back(parse_axis(key, text, fmt::format("{}:{}: set", source.origin, value.line())));
     }
   }
   return spec;

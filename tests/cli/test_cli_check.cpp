@@ -53,8 +53,10 @@ TEST_CASE("check honours relative tolerances", "[cli][check]") {
 TEST_CASE("check rejects malformed golden files and missing paths", "[cli][check][errors]") {
   std::string missing = golden_copy("workload-resnet50.yaml", "totals.weights", "totals.weight");
   auto r = run_rowsim("check --golden " + missing);
-  CHECK(r.exit_code == 1);
-  CHECK_THAT(r.out, Catch::Contains("'weight' not found after 'totals'"));
+  // A value path the report does not have is the golden file's mistake: a configuration error.
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("'weight' not found after 'totals'") && Catch::Contains("fix the golden file"));
+  CHECK_THAT(r.out, Catch::Contains("1 value paths not found"));
   std::string typo = golden_copy("workload-resnet50.yaml", "tolerance: 0\n", "tolerence: 0\n");
   r = run_rowsim("check --golden " + typo);
   CHECK(r.exit_code == 2);

@@ -125,6 +125,19 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   }
 }
 
+void check_writable(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    fail("{}: is a directory; give a file name for the output (e.g. {}/out.safetensors)", path,
+         std::filesystem::path(path).lexically_normal().string());
+  make_directories(std::filesystem::path(path).parent_path().string());
+  std::string temp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0) fail("{}: cannot write the output here: {}", path, std::strerror(errno));
+  ::close(fd);
+  ::unlink(temp.c_str());
+}
+
 void append_line_durable(const std::string& path, const std::string& line) {
   make_directories(std::filesystem::path(path).parent_path().string());
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);

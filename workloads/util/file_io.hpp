@@ -18,6 +18,10 @@ std::string read_file(const std::string& path, uint64_t max_bytes);
 void write_file_atomic(const std::string& path, const std::string& content);
 // Appends one line and flushes it to disk, for logs that a resumed run reads back.
 void append_line_durable(const std::string& path, const std::string& line);
+// For outputs written after long work (training, pruning): fails now, naming the path, if it is a
+// directory or nothing can be written there (by creating and removing PATH.tmp.PID; missing
+// parent directories are created, as write_file_atomic would).
+void check_writable(const std::string& path);
 bool file_exists(const std::string& path);
 void make_directories(const std::string& path);
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -41,6 +43,43 @@ std::string node_kind(const YAML::Node& node) {
   return fmt::format("'{}'", node.Scalar());
 }
 
+// A byte no YAML text holds: a control character other than tab, line feed and carriage return.
+// Named by its offset, never echoed, so a binary file does not put raw bytes on the terminal.
+void reject_binary(const std::string& text, const std::string& origin) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+      fail("{}: not a YAML text file (control byte 0x{:02x} at offset {})", origin, c, i);
+  }
+}
+
+// yaml-cpp keeps the first of two equal keys and drops the other silently; rowsim refuses them.
+// Each collection is visited once (by its place in the text), so aliases cannot multiply the walk.
+void reject_duplicate_keys(const YAML::Node& root, const std::string& origin) {
+  std::vector<YAML::Node> pending{root};
+  std::set<int> visited;
+  while (!pending.empty()) {
+    YAML::Node node = pending.back();
+    pending.pop_back();
+    if (!node.IsMap() && !node.IsSequence()) continue;
+    if (!visited.insert(node.Mark().pos).second) continue;
+    if (node.IsSequence()) {
+      for (const auto& child : node) pending.push_back(child);
+      continue;
+    }
+    std::map<std::string, int> first_line;
+    for (const auto& entry : node) {
+      if (entry.first.IsScalar()) {
+        int line = entry.first.Mark().line + 1;
+        auto [it, fresh] = first_line.emplace(entry.first.Scalar(), line);
+        if (!fresh) fail("{}:{}: duplicate key '{}' (first given on line {})", origin, line, it->first, it->second);
+      }
+      pending.push_back(entry.first);
+      pending.push_back(entry.second);
+    }
+  }
+}
+
 }  // namespace
 
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
@@ -62,9 +101,11 @@ YamlReader YamlReader::from_file(const std::string& path) {
 }
 
 YamlReader YamlReader::from_string(const std::string& text, const std::string& origin) {
+  reject_binary(text, origin);
   try {
     YAML::Node root = YAML::Load(text);
     if (!root.IsDefined() || root.IsNull()) fail("{}: the file is empty; expected a YAML mapping", origin);
+    reject_duplicate_keys(root, origin);
     return YamlReader(root, origin);
   } catch (const YAML::ParserException& e) {
     fail("{}:{}:{}: YAML syntax error: {}", origin, e.mark.line + 1, e.mark.column + 1, e.msg);

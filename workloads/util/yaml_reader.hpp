@@ -70,7 +70,8 @@ class YamlReader {
 public:
   // Reads and parses a file; a missing file or a syntax error is a UserError naming it.
   static YamlReader from_file(const std::string& path);
-  // Parses text; `origin` names it in messages (e.g. "<embedded eyeriss.yaml>").
+  // Parses text; `origin` names it in messages (e.g. "<embedded eyeriss.yaml>"). Text with control
+  // bytes (a binary file) and a key given twice in one mapping are errors, as a syntax error is.
   static YamlReader from_string(const std::string& text, const std::string& origin);
 
   YamlNode root() const;
