@@ -57,6 +57,7 @@ int cmd_compare(const Args& args) {
   o.cycle_level = vm["cycle-level"].as<bool>();
   o.jobs = positive_int_option(vm, "jobs");
   if (vm.count("images")) o.images = positive_int_option(vm, "images");
+  check_compare_inputs(x, o);
   if (vm.count("out")) {
     o.out_dir = vm["out"].as<std::string>();
     prepare_out_dir(o.out_dir, vm["force"].as<bool>());

@@ -232,8 +232,9 @@ std::string explain(const PaperFigure& f, double rowsim_value, Context& ctx) {
 Dataset test_images(const Experiment& x, int count, bool overridden) {
   Dataset test = load_dataset(x.dataset, Split::Test, x.data_dir, size_t(count));
   if (test.size() < size_t(count))
-    fail("{}: {} {} test images asked for, but the {} test split holds {}; ask for at most {}", x.source,
-         count, overridden ? "(the run's image count)" : "(dataset.images)", x.dataset, test.size(), test.size());
+    fail("{}: {} test images asked for ({}), but the {} test split holds {}; ask for at most {}", x.source, count,
+         overridden ? "the run's image count" : "dataset.images or accuracy.images", x.dataset, test.size(),
+         test.size());
   return test;
 }
 
@@ -286,6 +287,24 @@ PruningResult compute_pruning(Context& ctx) {
 }
 
 }  // namespace
+
+// What a run needs before any work: the test images it asks for and every gate and classifier
+// file, so bad input fails before the run directory is made.
+void check_compare_inputs(const Experiment& x, const CompareOptions& options) {
+  for (const auto& d : x.distortions)
+    if (!file_exists(d.gate_weights))
+      fail("{}: the gate weights for distortion '{}' are missing (see docs/training.md to train them)", d.gate_weights,
+           d.name);
+  int images = options.images > 0 ? options.images : x.images;
+  if (x.accuracy.enabled) {
+    images = std::max(images, options.images > 0 ? options.images : x.accuracy.images);
+    for (const auto& ad : x.accuracy.distortions)
+      for (const auto& file : {x.accuracy.clean, ad.dedicated, ad.baseline})
+        if (!file_exists(file))
+          fail("{}: the classifier for the accuracy figure is missing (docs/compression.md)", file);
+  }
+  test_images(x, images, options.images > 0);
+}
 
 CompareResult compute_compare(const Experiment& x, const CompareOptions& options) {
   Context ctx{x, options, load_arch_spec(x.arch), {}};

@@ -98,6 +98,10 @@ struct CompareOptions {
   int images = 0;  // > 0 overrides the experiment's image counts
 };
 
+// What a run needs before any work: the test images it asks for (never silently fewer) and every
+// gate and classifier file. A UserError before anything is written.
+void check_compare_inputs(const Experiment& experiment, const CompareOptions& options);
+
 // Prices every network, routes the test images and compares with the paper. Fig. 3's plots are
 // drawn into options.out_dir as the accuracy study runs.
 CompareResult compute_compare(const Experiment& experiment, const CompareOptions& options);
