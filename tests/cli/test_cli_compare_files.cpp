@@ -12,19 +12,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Scratch {
-  std::string dir;
-  explicit Scratch(const std::string& name) : dir("/tmp/rowsim_" + name + "_" + std::to_string(::getpid())) {
-    fs::remove_all(dir);
-    fs::create_directories(dir + "/nets");
-  }
-  ~Scratch() { fs::remove_all(dir); }
-};
 
 // A family "mine": the committed tiny_allops ONNX export as the baseline, tiny_view (ONNX) and a
 // YAML network as dedicated networks; noise routes to the YAML one.
 std::string write_file_experiment(const std::string& dir, const std::string& baseline = "nets/base.onnx",
                                   const std::string& selective = "small") {
+  fs::create_directories(dir + "/nets");
   fs::copy_file(std::string(ROWSIM_ONNX_FIXTURES) + "/tiny_allops.onnx", dir + "/nets/base.onnx",
                 fs::copy_options::overwrite_existing);
   fs::copy_file(std::string(ROWSIM_ONNX_FIXTURES) + "/tiny_view.onnx", dir + "/nets/view.onnx",
@@ -55,7 +48,7 @@ double map_weights_only(const std::string& net_file) {
 }  // namespace
 
 TEST_CASE("compare prices a family of network files (ONNX and YAML) as map does", "[cli][compare]") {
-  Scratch s("compare_files");
+  ScratchDir s("compare_files");
   std::string x = write_file_experiment(s.dir);
   auto r = run_rowsim("compare --experiment " + x + " --out " + s.dir + "/run");
   INFO(r.err);
@@ -97,7 +90,7 @@ TEST_CASE("compare prices a family of network files (ONNX and YAML) as map does"
 }
 
 TEST_CASE("compare names the experiment file and key of a missing or bad network file", "[cli][compare][errors]") {
-  Scratch s("compare_files_bad");
+  ScratchDir s("compare_files_bad");
   std::string x = write_file_experiment(s.dir, "nets/missing.onnx");
   auto r = run_rowsim("compare --experiment " + x + " --out " + s.dir + "/run");
   CHECK(r.exit_code == 2);

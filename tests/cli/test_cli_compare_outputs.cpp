@@ -16,14 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Scratch {
-  std::string dir;
-  explicit Scratch(const std::string& name) : dir("/tmp/rowsim_" + name + "_" + std::to_string(::getpid())) {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~Scratch() { fs::remove_all(dir); }
-};
 
 // A small experiment in `dir`, with the shipped noise gate copied beside it (so every path in it
 // is relative to the experiment file).
@@ -90,7 +82,7 @@ void check_numbers_only(const std::string& path, const std::set<std::string>& te
 
 TEST_CASE("compare writes number-only CSV and a Markdown report with tables, plots and relative paths",
           "[cli][compare]") {
-  Scratch s("compare_outputs");
+  ScratchDir s("compare_outputs");
   std::string x = write_small_experiment(s.dir, 30);
   auto r = run_rowsim("compare --experiment " + x + " --out " + s.dir + "/run");
   INFO(r.err);
@@ -128,7 +120,7 @@ TEST_CASE("compare writes number-only CSV and a Markdown report with tables, plo
 }
 
 TEST_CASE("compare refuses more images than the test split holds, before writing anything", "[cli][compare][errors]") {
-  Scratch s("compare_images");
+  ScratchDir s("compare_images");
   std::string x = write_small_experiment(s.dir, 20000);
   auto r = run_rowsim("compare --experiment " + x + " --out " + s.dir + "/run");
   CHECK(r.exit_code == 2);
@@ -143,7 +135,7 @@ TEST_CASE("compare refuses more images than the test split holds, before writing
 }
 
 TEST_CASE("compare --out refuses a non-empty directory unless --force replaces an earlier run", "[cli][compare]") {
-  Scratch s("compare_force");
+  ScratchDir s("compare_force");
   std::string x = write_small_experiment(s.dir, 10);
   const std::string run = s.dir + "/run";
   REQUIRE(run_rowsim("compare --experiment " + x + " --out " + run).exit_code == 0);
@@ -166,7 +158,7 @@ TEST_CASE("compare --out refuses a non-empty directory unless --force replaces a
 }
 
 TEST_CASE("a killed compare leaves its directory marked INCOMPLETE", "[cli][compare]") {
-  Scratch s("compare_killed");
+  ScratchDir s("compare_killed");
   // Killed as soon as its directory appears: the paper's experiment then prices ResNet50 at four
   // widths, seconds of work before any report file.
   std::system(("cd " + s.dir + " && (CI=1 " + ROWSIM_BINARY +
@@ -179,7 +171,7 @@ TEST_CASE("a killed compare leaves its directory marked INCOMPLETE", "[cli][comp
 }
 
 TEST_CASE("compare runs started in the same second get their own run directories", "[cli][compare]") {
-  Scratch s("compare_same_second");
+  ScratchDir s("compare_same_second");
   std::string x = write_small_experiment(s.dir, 10);
   // Three at once from one working directory: each takes a runs/compare-DATE[-k] of its own.
   std::string one = std::string("CI=1 ") + ROWSIM_BINARY + " compare --experiment " + x + " >/dev/null 2>&1";
