@@ -68,10 +68,10 @@ int cmd_sweep(const Args& args) {
   po::options_description options("rowsim sweep options");
   options.add_options()("spec", arg<std::string>("FILE|NAME"), "sweep spec YAML (see docs/sweeps.md)")(
       "arch", arg<std::string>("FILE|NAME"), "base arch spec (file or embedded name), without --spec")(
-      "net", arg<std::vector<std::string>>("NAME"), "zoo network (repeatable), without --spec")(
-      "width", arg<std::vector<double>>("W"), "width multiplier (repeatable; every --net at every --width)")(
+      "net", arg<std::vector<std::string>>("NET@W"),
+      "zoo network with its width, NET@W (vgg16@0.25; NET alone is width 1), or a selective pair gate+NET@W "
+      "(repeatable), without --spec")(
       "net-file", arg<std::vector<std::string>>("FILE"), "network file, YAML or ONNX (repeatable)")(
-      "selective", po::bool_switch(), "sweep the selective pairs (gate + each --net) instead")(
       "cycle-level", po::bool_switch(), "run every point through the SystemC model (slow; cycles include stalls)")(
       "set", arg<std::vector<std::string>>("FIELD=RANGE"),
       "FIELD=RANGE: an arch field and its values, start:stop:step (inclusive) or a,b,c (repeatable)")(
@@ -84,28 +84,25 @@ int cmd_sweep(const Args& args) {
       "shard", arg<std::string>("i/n"), "i/n: run only every n-th point starting at i (Slurm arrays)");
   po::variables_map vm;
   if (!parse_command_line("usage: rowsim sweep --spec FILE [--out DIR] [--jobs N] [--resume] [--shard i/n]\n"
-                          "       rowsim sweep --arch FILE --net NAME [--width W] --set FIELD=RANGE ... [options]\n"
+                          "       rowsim sweep --arch FILE --net NET@W ... --set FIELD=RANGE ... [options]\n"
                           "       rowsim sweep merge DIR... -o DIR\n\n"
                           "examples:\n"
                           "  rowsim sweep --spec sweep-array-size -o runs/array-size\n"
-                          "  rowsim sweep --arch eyeriss --net vgg16 --width 0.5 --set pe_array.rows=8:16:4",
+                          "  rowsim sweep --arch eyeriss --net vgg16@0.5 --net gate+vgg16@0.5 --set pe_array.rows=8:16:4",
                           options, args, vm))
     return 0;
 
   SweepSpec spec;
   if (vm.count("spec")) {
-    for (const char* flag : {"arch", "net", "width", "net-file", "set"})
+    for (const char* flag : {"arch", "net", "net-file", "set"})
       if (vm.count(flag)) fail("--{} goes in the spec file when --spec is given", flag);
-    if (vm["selective"].as<bool>()) fail("--selective goes in the spec file (selective: true) when --spec is given");
     spec = load_sweep_spec(vm["spec"].as<std::string>());
   } else {
     if (!vm.count("arch")) fail("give --spec FILE, or --arch with --net/--net-file and --set");
     spec.arch = vm["arch"].as<std::string>();
-    std::vector<double> widths = vm.count("width") ? vm["width"].as<std::vector<double>>() : std::vector<double>{1.0};
-    bool selective = vm["selective"].as<bool>();
     if (vm.count("net"))
       for (const auto& net : vm["net"].as<std::vector<std::string>>())
-        for (double w : widths) spec.networks.push_back(make_sweep_network(net, "", w, selective));
+        spec.networks.push_back(for_flag("net", [&] { return parse_sweep_network(net); }));
     if (vm.count("net-file"))
       for (const auto& file : vm["net-file"].as<std::vector<std::string>>())
         spec.networks.push_back(make_sweep_network("", file, 1.0, false));

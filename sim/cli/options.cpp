@@ -1,6 +1,10 @@
 #include "sim/cli/options.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 
@@ -122,7 +126,16 @@ std::string dated_run_dir(const std::string& prefix) {
   std::time_t now = std::time(nullptr);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  return "runs/" + prefix + "-" + stamp;
+  const std::string base = "runs/" + prefix + "-" + stamp;
+  make_directories("runs");
+  // mkdir either creates the directory or fails: two runs started in the same second take
+  // different names, the second with a suffix.
+  for (int k = 1; k < 1000; ++k) {
+    std::string dir = k == 1 ? base : fmt::format("{}-{}", base, k);
+    if (::mkdir(dir.c_str(), 0777) == 0) return dir;
+    if (errno != EEXIST) fail("{}: cannot create the run directory: {}", dir, std::strerror(errno));
+  }
+  fail("{}: a thousand run directories of this second exist already; give an output directory", base);
 }
 
 void emit(const std::string& text, const std::string& path) {

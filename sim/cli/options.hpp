@@ -66,7 +66,8 @@ Format parse_format(const std::string& text);  // UserError for anything else
 int positive_int_option(const po::variables_map& vm, const std::string& name);
 int batch_option(const po::variables_map& vm);  // --batch, 1..kMaxBatch
 
-// "runs/PREFIX-YYYYmmdd-HHMMSS": a new dated run directory name under runs/.
+// Creates and returns a new, empty run directory "runs/PREFIX-YYYYmmdd-HHMMSS" (with "-2", "-3"...
+// when a run of the same second has it already).
 std::string dated_run_dir(const std::string& prefix);
 
 // Writes to stdout, or atomically to `path` when it is non-empty.

@@ -1,5 +1,6 @@
 #include "sim/report/plot.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -77,6 +78,8 @@ void write_bar_chart(const std::string& svg_path, const BarChart& chart) {
   for (size_t i = 0; i < chart.categories.size(); ++i) {
     data += gp_quote(chart.categories[i]);
     for (const auto& s : chart.series) data += fmt::format(" {:.10g}", i < s.values.size() ? s.values[i] : 0.0);
+    for (const auto& m : chart.markers)
+      data += i < m.values.size() && !std::isnan(m.values[i]) ? fmt::format(" {:.10g}", m.values[i]) : " NaN";
     data += "\n";
   }
   write_file_atomic(files.path(".dat"), data);
@@ -92,6 +95,10 @@ void write_bar_chart(const std::string& svg_path, const BarChart& chart) {
     script += fmt::format("{}{} using {}{} title {}{}", k ? ", " : "", k ? "''" : gp_quote(files.stem + ".dat"), k + 2,
                           k ? "" : ":xtic(1)", gp_quote(series.name), color);
   }
+  // Markers at the bars' x positions (category i sits at x = i), over the bars.
+  for (size_t k = 0; k < chart.markers.size(); ++k)
+    script += fmt::format(", '' using 0:{} with points pt {} ps 1.6 lc rgb {} title {}", chart.series.size() + k + 2,
+                          k % 2 ? 7 : 9, gp_quote(chart.markers[k].color), gp_quote(chart.markers[k].name));
   script += "\n";
   run_gnuplot(svg_path, files, script);
 }

@@ -13,11 +13,20 @@ struct BarSeries {
   std::string color = "";      // "#rrggbb"; empty: gnuplot's next colour
 };
 
+// Reference values drawn as points over the bars (e.g. a paper's figures beside the simulated
+// ones), one per category; NaN where a category has none.
+struct BarMarker {
+  std::string name;
+  std::vector<double> values;
+  std::string color = "#000000";
+};
+
 struct BarChart {
   std::string title;
   std::string ylabel;
   std::vector<std::string> categories;  // x axis
   std::vector<BarSeries> series;
+  std::vector<BarMarker> markers;
   bool stacked = true;  // false: clustered side by side
   bool log_y = false;
 };

@@ -83,6 +83,10 @@ nlohmann::json run_accuracy(const Experiment& x, const std::string& dir, int thr
   nlohmann::json out;
   train::ThreadPool pool(threads);
   Dataset test = load_dataset(x.dataset, Split::Test, x.data_dir, size_t(x.accuracy.images));
+  if (test.size() < size_t(x.accuracy.images))
+    fail("{}: {} test images asked for per accuracy point (accuracy.images or the run's image count), but the {} test "
+         "split holds {}; ask for at most {}",
+         x.source, x.accuracy.images, x.dataset, test.size(), test.size());
   Classifier clean = load_classifier(x.accuracy.clean);
   md += fmt::format(
       "## Accuracy against the clean:distorted ratio and the distortion degree (Fig. 3)\n\n"
@@ -90,7 +94,7 @@ nlohmann::json run_accuracy(const Experiment& x, const std::string& dir, int thr
       "selective = the gate routing to a network trained on clean images or on the distortion, "
       "oracle = perfect routing (selective minus oracle is the cost of routing mistakes). Classifiers: "
       "`{}` and the files below.\n\n",
-      x.accuracy.images, x.dataset, x.accuracy.clean);
+      x.accuracy.images, x.dataset, x.shown_path(x.accuracy.clean));
   int64_t points = 0, done = 0;
   for (const auto& ad : x.accuracy.distortions) points += int64_t(x.accuracy.ratios.size() + ad.degrees.size());
   Progress progress("compare: accuracy points", points, "points");
@@ -142,10 +146,17 @@ nlohmann::json run_accuracy(const Experiment& x, const std::string& dir, int thr
                      fmt::format("{:.4f}", p.selective), fmt::format("{:.4f}", p.oracle),
                      fmt::format("{:.4f}", p.routing)});
     }
-    j["classifiers"] = {{"clean", x.accuracy.clean}, {"dedicated", ad.dedicated}, {"baseline", ad.baseline}};
+    j["classifiers"] = {{"clean", x.shown_path(x.accuracy.clean)},
+                        {"dedicated", x.shown_path(ad.dedicated)},
+                        {"baseline", x.shown_path(ad.baseline)}};
     out["distortions"][ad.name] = j;
-    md += fmt::format("### {}\n\nDedicated `{}`, baseline `{}`.\n\n```\n{}```\n\n", ad.name, ad.dedicated, ad.baseline,
-                      table.to_text());
+    md += fmt::format(
+        "### {0}\n\nDedicated `{1}`, baseline `{2}`.\n\n{3}\n"
+        "![Fig. 3 style ({0}): top-1 against the distorted share](fig3-{0}-ratio.svg)\n\n"
+        "*Fig. 3 style ({0}): top-1 accuracy against the distorted share of the images, at the distortion's degree.*\n\n"
+        "![Fig. 3 style ({0}): top-1 against the degree](fig3-{0}-degree.svg)\n\n"
+        "*Fig. 3 style ({0}): top-1 accuracy against the distortion degree, clean:distorted 1:1.*\n\n",
+        ad.name, x.shown_path(ad.dedicated), x.shown_path(ad.baseline), table.to_markdown());
     write_line_chart((std::filesystem::path(dir) / ("fig3-" + ad.name + "-ratio.svg")).string(), by_ratio);
     write_line_chart((std::filesystem::path(dir) / ("fig3-" + ad.name + "-degree.svg")).string(), by_degree);
   }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "workloads/distortions.hpp"
+#include "workloads/net_file.hpp"
 #include "workloads/util/data_dir.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
@@ -12,6 +13,21 @@
 #include "workloads/zoo.hpp"
 
 namespace rowsim {
+
+// Two decimals as the paper writes widths (0.50), more only when the width needs them (0.125).
+std::string width_label(double width) {
+  std::string two = fmt::format("{:.2f}", width);
+  return std::stod(two) == width ? two : fmt::format("{:g}", width);
+}
+
+ExperimentNetwork zoo_network_entry(const std::string& net, double width) {
+  ExperimentNetwork n;
+  n.label = net == "gate" ? "gate" : width_label(width) + "-" + net;
+  n.net = net;
+  n.width = width;
+  return n;
+}
+
 namespace {
 
 // A file the experiment reads: resolved, and checked to exist so a missing one is named with the
@@ -33,7 +49,82 @@ std::vector<double> widths_of(const YamlNode& node) {
   return widths;
 }
 
+// A network file named at `node`: loaded now, so a missing or bad file is an error naming the
+// experiment file and the key before any work starts.
+ExperimentNetwork file_entry(const YamlNode& node, const ExperimentText& base, const std::string& label) {
+  ExperimentNetwork n;
+  n.label = label;
+  n.file_shown = node.as_string();
+  n.file = resolve_file(base, node);
+  try {
+    load_network_file(n.file);
+  } catch (const UserError& e) {
+    node.fail(e.what());
+  }
+  return n;
+}
+
+ExperimentFamily load_family(const YamlNode& f, const ExperimentText& base) {
+  ExperimentFamily family;
+  if (f.has("net")) {
+    f.only_keys({"net", "baseline_width", "widths"});
+    family.net = family.name = f.string_at("net");
+    try {
+      zoo_network(family.net);
+    } catch (const UserError& e) {
+      f.require("net").fail(e.what());
+    }
+    family.baseline_width = f.double_at("baseline_width", 1e-6, 4);
+    family.widths = widths_of(f.require("widths"));
+    family.baseline = zoo_network_entry(family.net, family.baseline_width);
+    for (double w : family.widths) family.dedicated.push_back(zoo_network_entry(family.net, w));
+    return family;
+  }
+  if (!f.has("name"))
+    f.fail("a family needs 'net' (a zoo network with baseline_width and widths) or 'name' with baseline_file and "
+           "dedicated_files");
+  f.only_keys({"name", "baseline_file", "dedicated_files"});
+  family.name = f.string_at("name");
+  if (is_zoo_network(family.name))
+    f.require("name").fail(fmt::format("'{}' is a zoo network; give a family of files another name", family.name));
+  family.baseline = file_entry(f.require("baseline_file"), base, family.name + ":baseline");
+  YamlNode files = f.require("dedicated_files");
+  if (!files.is_map()) files.fail("expected a map from a name to a network file, e.g. {half: half.onnx}");
+  for (const auto& key : files.keys())
+    family.dedicated.push_back(file_entry(files.require(key), base, family.name + ":" + key));
+  if (family.dedicated.empty()) files.fail("the map is empty; expected at least one dedicated network file");
+  return family;
+}
+
 }  // namespace
+
+const char* to_string(FigureKind kind) {
+  switch (kind) {
+    case FigureKind::GateShare: return "gate_share";
+    case FigureKind::Reduction: return "reduction";
+    case FigureKind::PrunedShare: return "pruned_share";
+  }
+  return "?";
+}
+
+const ExperimentNetwork* ExperimentFamily::dedicated_named(const std::string& key) const {
+  for (const auto& d : dedicated)
+    if (d.label == name + ":" + key) return &d;
+  return nullptr;
+}
+
+const ExperimentFamily* Experiment::family(const std::string& name) const {
+  for (const auto& f : families)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+std::string Experiment::shown_path(const std::string& path) const {
+  if (path.empty() || !std::filesystem::path(path).is_absolute() || base_dir.empty()) return path;
+  std::filesystem::path base = std::filesystem::absolute(base_dir).lexically_normal();
+  std::filesystem::path rel = std::filesystem::path(path).lexically_normal().lexically_relative(base);
+  return rel.empty() ? path : rel.string();
+}
 
 ExperimentText read_experiment_text(const std::string& path_or_name) {
   ExperimentText source;
@@ -79,6 +170,7 @@ Experiment load_experiment(const std::string& path_or_name) {
       {"name", "arch", "batch", "mapping", "dataset", "families", "distortions", "pruning", "accuracy", "paper"});
   Experiment x;
   x.source = base.origin;
+  x.base_dir = base.dir();
   x.name = root.string_at("name");
   x.arch = root.string_at("arch");
   if (!x.arch.empty() && x.arch.find('/') != std::string::npos) x.arch = base.resolve(x.arch);
@@ -104,35 +196,41 @@ Experiment load_experiment(const std::string& path_or_name) {
   x.seed = uint64_t(data.int_at("seed", 0, int64_t(1) << 40));
 
   for (const auto& f : root.require("families").elements()) {
-    f.only_keys({"net", "baseline_width", "widths"});
-    ExperimentFamily family;
-    family.net = f.string_at("net");
-    try {
-      zoo_network(family.net);
-    } catch (const UserError& e) {
-      f.require("net").fail(e.what());
-    }
-    family.baseline_width = f.double_at("baseline_width", 1e-6, 4);
-    family.widths = widths_of(f.require("widths"));
+    ExperimentFamily family = load_family(f, base);
+    if (x.family(family.name)) f.fail(fmt::format("family '{}' is given twice", family.name));
     x.families.push_back(family);
   }
-  auto has_family = [&](const std::string& net) {
-    for (const auto& f : x.families)
-      if (f.net == net) return true;
-    return false;
+  auto zoo_family = [&](const std::string& name, const YamlNode& node) {
+    const ExperimentFamily* fam = x.family(name);
+    if (!fam) node.fail(fmt::format("'{}' is not one of the experiment's families", name));
+    if (fam->net.empty()) node.fail(fmt::format("'{}' is a family of network files; this names zoo families only", name));
+    return fam;
   };
 
   for (const auto& d : root.require("distortions").elements()) {
-    d.only_keys({"name", "degree", "gate_weights", "selective_width"});
+    d.only_keys({"name", "degree", "gate_weights", "selective_width", "selective_file"});
     ExperimentDistortion distortion;
     distortion.name = d.require("name").as_choice({"noise", "blur", "occlusion"});
     distortion.degree = d.has("degree") ? d.double_at("degree", 1e-6, 1e6) : 0.0;
     distortion.gate_weights = resolve_file(base, d.require("gate_weights"));
-    YamlNode widths = d.require("selective_width");
-    for (const auto& net : widths.keys()) {
-      if (!has_family(net)) widths.require(net).fail(fmt::format("'{}' is not one of the experiment's families", net));
-      distortion.selective_width[net] = widths.double_at(net, 1e-6, 4);
-    }
+    if (!d.has("selective_width") && !d.has("selective_file"))
+      d.fail("give selective_width (zoo families: the dedicated width) or selective_file (file families: the name "
+             "of a dedicated file)");
+    if (auto widths = d.optional("selective_width"))
+      for (const auto& net : widths->keys()) {
+        const ExperimentFamily* fam = zoo_family(net, widths->require(net));
+        distortion.selective[net] = zoo_network_entry(fam->net, widths->double_at(net, 1e-6, 4));
+      }
+    if (auto files = d.optional("selective_file"))
+      for (const auto& name : files->keys()) {
+        YamlNode node = files->require(name);
+        const ExperimentFamily* fam = x.family(name);
+        if (!fam) node.fail(fmt::format("'{}' is not one of the experiment's families", name));
+        if (!fam->net.empty()) node.fail(fmt::format("'{}' is a zoo family; give its width under selective_width", name));
+        const ExperimentNetwork* ded = fam->dedicated_named(node.as_string());
+        if (!ded) node.fail(fmt::format("'{}' is not one of family {}'s dedicated_files", node.as_string(), name));
+        distortion.selective[name] = *ded;
+      }
     x.distortions.push_back(distortion);
   }
 
@@ -140,7 +238,7 @@ Experiment load_experiment(const std::string& path_or_name) {
     p->only_keys({"net", "width", "weights", "bits"});
     x.pruning.enabled = true;
     x.pruning.net = p->string_at("net");
-    if (!has_family(x.pruning.net)) p->require("net").fail("not one of the experiment's families");
+    zoo_family(x.pruning.net, p->require("net"));
     x.pruning.width = p->double_at("width", 1e-6, 4);
     x.pruning.weights = p->has("weights") ? resolve_file(base, p->require("weights")) : "";
     for (const auto& b : p->require("bits").elements()) x.pruning.bits.push_back(int(b.as_int(2, 16)));
@@ -181,15 +279,18 @@ Experiment load_experiment(const std::string& path_or_name) {
       PaperFigure fig;
       fig.figure = f.string_at("figure");
       fig.quantity = f.string_at("quantity");
-      fig.kind = f.require("kind").as_choice({"gate_share", "reduction", "pruned_share"});
+      std::string kind = f.require("kind").as_choice({"gate_share", "reduction", "pruned_share"});
+      fig.kind = kind == "gate_share" ? FigureKind::GateShare
+                 : kind == "reduction" ? FigureKind::Reduction
+                                       : FigureKind::PrunedShare;
       fig.net = f.string_at("net");
-      if (!has_family(fig.net)) f.require("net").fail("not one of the experiment's families");
+      zoo_family(fig.net, f.require("net"));
       if (f.has("width")) fig.width = f.double_at("width", 1e-6, 4);
       if (f.has("distortion")) fig.distortion = f.string_at("distortion");
       if (f.has("bits")) fig.bits = int(f.int_at("bits", 2, 16));
       fig.value = f.require("value").as_positive_double();
-      if (fig.kind != "gate_share" && fig.width == 0) f.fail(fmt::format("a {} figure needs a width", fig.kind));
-      if (fig.kind == "pruned_share" && !x.pruning.enabled) f.fail("a pruned_share figure needs a pruning section");
+      if (fig.kind != FigureKind::GateShare && fig.width == 0) f.fail(fmt::format("a {} figure needs a width", kind));
+      if (fig.kind == FigureKind::PrunedShare && !x.pruning.enabled) f.fail("a pruned_share figure needs a pruning section");
       x.paper.push_back(fig);
     }
   }

@@ -10,19 +10,36 @@
 
 namespace rowsim {
 
-// A network family: the baseline and the widths of its dedicated (thinner) networks.
+// One network the experiment prices: a zoo network at a width, or a network file (YAML or ONNX,
+// as `--net-file` reads them) that a researcher brings.
+struct ExperimentNetwork {
+  std::string label;  // "0.50-vgg16", "gate", or for a file "<family>:<name>"
+  std::string net;    // zoo name; empty for a file
+  double width = 1.0;
+  std::string file;   // resolved path; empty for the zoo
+  std::string file_shown;  // the path as the experiment file wrote it (for reports)
+  bool from_file() const { return !file.empty(); }
+};
+
+// A network family: the baseline and its dedicated (thinner) networks, either a zoo net at a
+// baseline width and dedicated widths, or network files.
 struct ExperimentFamily {
-  std::string net;  // zoo name
+  std::string name;  // the zoo net, or the name a file family is given
+  std::string net;   // zoo name; empty for a file family
   double baseline_width = 1.0;
-  std::vector<double> widths;
+  std::vector<double> widths;  // zoo family only
+  ExperimentNetwork baseline;
+  std::vector<ExperimentNetwork> dedicated;
+  // The dedicated network a distortion picks: by width (zoo family) or by name (file family).
+  const ExperimentNetwork* dedicated_named(const std::string& key) const;
 };
 
 struct ExperimentDistortion {
   std::string name;     // noise, blur, occlusion
   double degree = 0;    // sigma or block side; 0 = the paper's default
   std::string gate_weights;  // trained gate for this distortion (path, resolved)
-  // The dedicated width the paper picks for this distortion, per family.
-  std::map<std::string, double> selective_width;
+  // The dedicated network the gate routes distorted images to, per family name.
+  std::map<std::string, ExperimentNetwork> selective;
 };
 
 // Fig. 4: the selective network with pruned weights at several bit widths.
@@ -51,11 +68,16 @@ struct ExperimentAccuracy {
   std::vector<AccuracyDistortion> distortions;
 };
 
+// What a paper figure measures: the gate's share of the baseline's energy, the selective
+// scheme's reduction, or the pruned selective network's share (all weights-only).
+enum class FigureKind { GateShare, Reduction, PrunedShare };
+const char* to_string(FigureKind kind);
+
 // One number the paper prints, for the side-by-side comparison in report.json.
 struct PaperFigure {
   std::string figure;    // "Fig. 2(a)"
   std::string quantity;  // what it is, in words
-  std::string kind;      // gate_share | reduction | pruned_share
+  FigureKind kind = FigureKind::GateShare;
   std::string net;       // family
   double width = 0;      // dedicated width (reduction, pruned_share)
   std::string distortion;
@@ -66,6 +88,7 @@ struct PaperFigure {
 struct Experiment {
   std::string name;
   std::string source;
+  std::string base_dir;  // the experiment file's directory: report paths are relative to it
   std::string arch;
   int batch = 1;
   SearchOptions search;
@@ -79,9 +102,16 @@ struct Experiment {
   ExperimentPruning pruning;
   ExperimentAccuracy accuracy;
   std::vector<PaperFigure> paper;
+
+  // The family of that name; nullptr when none (names are checked at load).
+  const ExperimentFamily* family(const std::string& name) const;
+  // A path as a report shows it: relative to the experiment file's directory.
+  std::string shown_path(const std::string& path) const;
 };
 
 Experiment load_experiment(const std::string& path_or_name);
+std::string width_label(double width);  // 0.5 -> "0.50"
+ExperimentNetwork zoo_network_entry(const std::string& net, double width);  // labelled "0.50-vgg16", "gate"
 // The experiment files compiled in (configs/experiments/*.yaml), by stem.
 const std::map<std::string, std::string>& embedded_experiments();
 

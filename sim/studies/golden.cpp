@@ -105,24 +105,26 @@ std::string shell_quote(const std::string& s) {
   return out + "'";
 }
 
-// "{out}" is a fresh temporary directory, "{here}" the golden file's directory.
+// "{out}" is a fresh, empty temporary directory (the command's stdout and stderr go beside it),
+// "{here}" the golden file's directory.
 nlohmann::json run_document(const GoldenFile& g, const std::string& self) {
   std::string here = std::filesystem::absolute(g.source).parent_path().string();
   std::string dir = (std::filesystem::temp_directory_path() /
                      fmt::format("rowsim-check-{}-{}", ::getpid(), std::rand()))
                         .string();
-  make_directories(dir);
+  const std::string out = dir + "/out";
+  make_directories(out);
   std::string cmd = "CI=1 " + shell_quote(self);
   for (const auto& arg : g.command) {
     std::string a = arg;
-    for (size_t at; (at = a.find("{out}")) != std::string::npos;) a.replace(at, 5, dir);
+    for (size_t at; (at = a.find("{out}")) != std::string::npos;) a.replace(at, 5, out);
     for (size_t at; (at = a.find("{here}")) != std::string::npos;) a.replace(at, 6, here);
     cmd += " " + shell_quote(a);
   }
   cmd += " >" + shell_quote(dir + "/stdout") + " 2>" + shell_quote(dir + "/stderr");
   int status = std::system(cmd.c_str());
   std::string text = g.output.empty() ? read_file(dir + "/stdout")
-                                      : (file_exists(dir + "/" + g.output) ? read_file(dir + "/" + g.output) : "");
+                                      : (file_exists(out + "/" + g.output) ? read_file(out + "/" + g.output) : "");
   std::string err = read_file(dir + "/stderr");
   std::filesystem::remove_all(dir);
   if (status != 0) fail("{}: `rowsim {}` failed: {}", g.source, fmt::join(g.command, " "), err);

@@ -51,14 +51,6 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return parts;
 }
 
-// Numbers stay numbers in the JSON results; anything else stays text.
-nlohmann::json value_json(const std::string& text) {
-  double v = 0;
-  if (!parse_number(text, v)) return text;
-  if (v == std::floor(v) && std::fabs(v) < 9e15) return static_cast<int64_t>(v);
-  return v;
-}
-
 YAML::Node* find_field(YAML::Node& root, const std::string& key, std::vector<YAML::Node>& keep) {
   keep.clear();
   keep.push_back(root);
@@ -166,9 +158,34 @@ SweepNetwork make_sweep_network(const std::string& net, const std::string& net_f
   } else {
     zoo_network(net, width);  // validates name and width now
     if (selective && net == "gate") fail("a selective pair needs a dedicated network, not the gate");
-    n.label = fmt::format("{}{}@{}", selective ? "selective-" : "", net, width);
+    n.label = fmt::format("{}{}@{}", selective ? "gate+" : "", net, width);
   }
   return n;
+}
+
+SweepNetwork parse_sweep_network(const std::string& text) {
+  const std::string usage = "expected NET, NET@WIDTH or gate+NET@WIDTH, e.g. vgg16@0.25 or gate+vgg16@0.5";
+  std::string name = trim(text);
+  if (name.empty()) fail("'{}': no network named; {}", text, usage);
+  bool selective = false;
+  if (size_t plus = name.find('+'); plus != std::string::npos) {
+    std::string first = name.substr(0, plus);
+    if (first != "gate") fail("'{}': a selective pair starts with the gate ('{}' is not); {}", text, first, usage);
+    selective = true;
+    name = name.substr(plus + 1);
+  }
+  double width = 1.0;
+  if (size_t at = name.find('@'); at != std::string::npos) {
+    std::string w = name.substr(at + 1);
+    if (!parse_number(w, width)) fail("'{}': the width '{}' is not a number; {}", text, w, usage);
+    name = name.substr(0, at);
+  }
+  if (name.empty()) fail("'{}': no network named before the width; {}", text, usage);
+  try {
+    return make_sweep_network(name, "", width, selective);
+  } catch (const UserError& e) {
+    fail("'{}': {}", text, e.what());
+  }
 }
 
 std::string SweepSpec::fingerprint() const {
@@ -203,6 +220,14 @@ SweepSpec load_sweep_spec(const std::string& path) {
   auto elements = nets.elements();
   if (elements.empty()) nets.fail("the list is empty; expected at least one network");
   for (const auto& n : elements) {
+    if (n.is_scalar()) {
+      try {
+        spec.networks.push_back(parse_sweep_network(n.as_string()));
+      } catch (const UserError& e) {
+        n.fail(e.what());
+      }
+      continue;
+    }
     n.only_keys({"net", "net_file", "width", "selective"});
     if (n.has("net") == n.has("net_file")) n.fail("give exactly one of 'net' (a zoo name) or 'net_file'");
     std::string file;
@@ -298,57 +323,53 @@ std::vector<std::pair<std::string, Network>> sweep_point_networks(const SweepSpe
   return networks_of(spec.networks[point.network]);
 }
 
-nlohmann::json sweep_row(const SweepSpec& spec, const SweepPoint& point, const ArchSpec& arch,
-                         const AccessCounts* totals, const Energy* energy, const std::string& failure) {
-  nlohmann::json row = {{"point", point.index}, {"network", spec.networks[point.network].label}};
-  for (size_t a = 0; a < spec.axes.size(); ++a) row["arch"][spec.axes[a].key] = value_json(point.values[a]);
-  row["pes"] = arch.pes();
-  row["storage_bytes"] = arch.storage_bytes();
+SweepRow sweep_row(const SweepSpec& spec, const SweepPoint& point, const ArchSpec& arch, const AccessCounts* totals,
+                   const Energy* energy, const std::string& failure) {
+  SweepRow row;
+  row.point = point.index;
+  row.network = spec.networks[point.network].label;
+  for (size_t a = 0; a < spec.axes.size(); ++a) row.arch.emplace_back(spec.axes[a].key, point.values[a]);
+  row.pes = arch.pes();
+  row.storage_bytes = arch.storage_bytes();
   if (arch.energy_model == EnergyModel::Technology) {
     AreaBreakdown a = TechRates(arch, DataBits::uniform(arch.word_bits)).area;
-    row["area_mm2"] = {{"pe_array", a.pe_array}, {"glb", a.glb}, {"noc", a.noc}, {"total", a.total()}};
+    row.area_mm2 = SweepRow::Area{a.pe_array, a.glb, a.noc, a.total()};
   }
   if (!totals) {
-    row["status"] = "infeasible";
-    row["reason"] = failure;
+    row.reason = failure;
     return row;
   }
   Energy per_image = energy->scaled(1.0 / spec.batch);
-  row["status"] = "ok";
-  row["energy_per_image"] = {{"total", per_image.total()},
-                             {"weights_only", per_image.weights_only()},
-                             {"dram", per_image.level(Level::DRAM)},
-                             {"glb", per_image.level(Level::GLB)},
-                             {"array", per_image.level(Level::Array)},
-                             {"rf", per_image.level(Level::RF)},
-                             {"mac", per_image.mac}};
-  row["cycles"] = totals->cycles;
-  row["utilization"] =
-      totals->cycles > 0 ? double(totals->macs) / (double(arch.pes()) * double(totals->cycles)) : 0.0;
+  row.ok = true;
+  row.energy_per_image = {per_image.total(),          per_image.weights_only(),    per_image.level(Level::DRAM),
+                          per_image.level(Level::GLB), per_image.level(Level::Array), per_image.level(Level::RF),
+                          per_image.mac};
+  row.cycles = totals->cycles;
+  row.utilization = totals->cycles > 0 ? double(totals->macs) / (double(arch.pes()) * double(totals->cycles)) : 0.0;
   // Physical figures (sim/report/physical.hpp): uniform word bits, as the sweep maps with them.
   Physical p = physical_of(arch, *totals, DataBits::uniform(arch.word_bits), spec.batch, totals->cycles,
                            spec.cycle_level ? "simulated" : "analytical");
-  row["cycles_source"] = p.cycles_source;
-  row["latency_ms"] = p.latency_ms();
-  row["latency_ms_per_image"] = p.latency_ms_per_image();
-  row["frames_per_s"] = p.frames_per_s();
+  row.cycles_source = p.cycles_source;
+  row.latency_ms = p.latency_ms();
+  row.latency_ms_per_image = p.latency_ms_per_image();
+  row.frames_per_s = p.frames_per_s();
   if (p.technology) {
     double scale = 1.0 / spec.batch;
-    row["pj_per_image"] = {{"total", p.energy_pj() * scale},
-                           {"dram", p.dynamic.level(Level::DRAM) * scale},
-                           {"glb", p.dynamic.level(Level::GLB) * scale},
-                           {"array", p.dynamic.level(Level::Array) * scale},
-                           {"rf", p.dynamic.level(Level::RF) * scale},
-                           {"mac", p.dynamic.mac * scale},
-                           {"leakage", p.leakage_pj * scale}};
-    row["power_mw"] = p.power_mw();
-    row["chip_power_mw"] = p.chip_power_mw();
-    row["tops_per_w"] = p.tops_per_w();
+    row.pj_per_image = SweepRow::Picojoules{p.energy_pj() * scale,
+                                            p.dynamic.level(Level::DRAM) * scale,
+                                            p.dynamic.level(Level::GLB) * scale,
+                                            p.dynamic.level(Level::Array) * scale,
+                                            p.dynamic.level(Level::RF) * scale,
+                                            p.dynamic.mac * scale,
+                                            p.leakage_pj * scale};
+    row.power_mw = p.power_mw();
+    row.chip_power_mw = p.chip_power_mw();
+    row.tops_per_w = p.tops_per_w();
   }
   return row;
 }
 
-nlohmann::json evaluate_point_analytical(const SweepSpec& spec, const SweepPoint& point) {
+SweepRow evaluate_point_analytical(const SweepSpec& spec, const SweepPoint& point) {
   ArchSpec arch = sweep_point_arch(spec, point);
   SearchOptions search = spec.search;
   search.threads = 1;  // points run in parallel instead
@@ -378,7 +399,7 @@ std::string manifest_path(const std::string& dir) { return (std::filesystem::pat
 // newline, so a kill can leave only a torn last line (no newline after it): that one is dropped
 // with a notice and its point counts as not done. Any other damaged line is refused, naming the
 // file and line: resuming past it would rerun or lose a point silently.
-void read_journals(const std::string& dir, std::map<int64_t, nlohmann::json>& rows) {
+void read_journals(const std::string& dir, std::map<int64_t, SweepRow>& rows) {
   if (!std::filesystem::is_directory(dir)) return;
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -401,22 +422,22 @@ void read_journals(const std::string& dir, std::map<int64_t, nlohmann::json>& ro
       }
       const std::string line = text.substr(begin, end - begin);
       begin = end + 1;
-      nlohmann::json row = nlohmann::json::parse(line, nullptr, false);
+      nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
       std::string damage;
-      if (row.is_discarded())
+      std::optional<SweepRow> row;
+      if (j.is_discarded())
         damage = "not valid JSON";
-      else if (!row.is_object() || !row.contains("point") || !row["point"].is_number_integer() ||
-               row["point"].get<int64_t>() < 0)
-        damage = "not a sweep row: no non-negative integer 'point'";
-      if (!damage.empty())
+      else
+        row = SweepRow::from_json(j, damage);
+      if (!row)
         fail("{}:{}: damaged journal line ({}); a killed run can only tear the last line, so this journal is not "
              "trusted. Delete the line to rerun its point, or the file to rerun its points",
              file, line_number, damage);
-      int64_t point = row["point"].get<int64_t>();
-      auto it = rows.find(point);
-      if (it != rows.end() && it->second != row)
-        fail("{}: point {} appears twice with different results; the journals come from different runs", file, point);
-      rows[point] = row;
+      auto it = rows.find(row->point);
+      if (it != rows.end() && it->second.to_json() != j)
+        fail("{}: point {} appears twice with different results; the journals come from different runs", file,
+             row->point);
+      rows[row->point] = *row;
     }
   }
 }
@@ -430,27 +451,13 @@ nlohmann::json read_manifest(const std::string& dir) {
   return j;
 }
 
-// The objectives a point is judged on, all minimised: energy per image (pJ with the technology
-// model, else units of one 16-bit MAC), latency per image (ms), and area (mm2 with the technology
-// model; else two proxies, PEs and storage bytes).
 struct Objectives {
   double energy = 0, latency = 0;
   std::vector<double> area;
 };
 
-bool technology_row(const nlohmann::json& r) { return r.contains("pj_per_image"); }
-
-Objectives objectives_of(const nlohmann::json& r) {
-  Objectives o;
-  bool tech = technology_row(r);
-  o.energy = tech ? r["pj_per_image"]["total"].get<double>() : r["energy_per_image"]["total"].get<double>();
-  o.latency = r.contains("latency_ms_per_image") ? r["latency_ms_per_image"].get<double>() : r["cycles"].get<double>();
-  if (tech) {
-    o.area = {r["area_mm2"]["total"].get<double>()};
-  } else {
-    o.area = {r["pes"].get<double>(), r["storage_bytes"].get<double>()};
-  }
-  return o;
+Objectives objectives_of(const SweepRow& r) {
+  return {r.energy_objective(), r.latency_ms_per_image, r.area_objective()};
 }
 
 bool dominates(const Objectives& a, const Objectives& b) {
@@ -467,7 +474,7 @@ bool dominates(const Objectives& a, const Objectives& b) {
 }
 
 // Indices (into `rows`) of the points no other point of the same network dominates.
-std::vector<size_t> pareto_front(const std::vector<const nlohmann::json*>& rows) {
+std::vector<size_t> pareto_front(const std::vector<const SweepRow*>& rows) {
   std::vector<Objectives> obj;
   for (const auto* r : rows) obj.push_back(objectives_of(*r));
   std::vector<size_t> order(rows.size());
@@ -499,20 +506,20 @@ std::string file_label(const std::string& name) {
   return out;
 }
 
-std::map<std::string, std::vector<const nlohmann::json*>> ok_rows_by_network(const std::vector<nlohmann::json>& rows) {
-  std::map<std::string, std::vector<const nlohmann::json*>> by_network;
+std::map<std::string, std::vector<const SweepRow*>> ok_rows_by_network(const std::vector<SweepRow>& rows) {
+  std::map<std::string, std::vector<const SweepRow*>> by_network;
   for (const auto& r : rows)
-    if (r["status"] == "ok") by_network[r["network"].get<std::string>()].push_back(&r);
+    if (r.ok) by_network[r.network].push_back(&r);
   return by_network;
 }
 
 // Per network: energy against latency (every point, the Pareto front over energy, latency and
 // area, split by area when the front has few distinct areas), and the least energy and latency at
 // each PE count.
-void write_plots(const std::string& out_dir, const std::vector<nlohmann::json>& rows,
+void write_plots(const std::string& out_dir, const std::vector<SweepRow>& rows,
                  const std::map<std::string, std::vector<size_t>>& fronts) {
   for (const auto& [name, points] : ok_rows_by_network(rows)) {
-    bool tech = technology_row(*points.front());
+    bool tech = points.front()->pj_per_image.has_value();
     std::string energy_label = tech ? "energy per image (uJ, technology model)" : "energy per image (units of one 16-bit MAC)";
     const double escale = tech ? 1e-6 : 1.0;  // pJ to uJ on the plots
     std::string stem = (std::filesystem::path(out_dir) / file_label(name)).string();
@@ -576,7 +583,7 @@ void write_plots(const std::string& out_dir, const std::vector<nlohmann::json>& 
     std::map<int64_t, double> least, fastest;
     for (const auto* r : points) {
       Objectives o = objectives_of(*r);
-      int64_t pes = (*r)["pes"].get<int64_t>();
+      int64_t pes = r->pes;
       auto it = least.find(pes);
       if (it == least.end() || o.energy * escale < it->second) least[pes] = o.energy * escale;
       auto ft = fastest.find(pes);
@@ -605,16 +612,16 @@ void write_plots(const std::string& out_dir, const std::vector<nlohmann::json>& 
 
 // Swept fields whose values changed no result: at every setting of the other fields and every
 // network, all of the field's values give the same row (apart from the point number and settings).
-std::vector<std::string> unused_fields(const std::vector<std::string>& axes, const std::vector<nlohmann::json>& rows) {
+std::vector<std::string> unused_fields(const std::vector<std::string>& axes, const std::vector<SweepRow>& rows) {
   std::vector<std::string> unused;
   for (const auto& axis : axes) {
     std::map<std::string, std::set<std::string>> values_by_group, results_by_group;
     for (const auto& r : rows) {
-      std::string group = r["network"].get<std::string>();
+      std::string group = r.network;
       for (const auto& other : axes)
-        if (other != axis) group += "|" + r["arch"][other].dump();
-      values_by_group[group].insert(r["arch"][axis].dump());
-      nlohmann::json result = r;
+        if (other != axis) group += "|" + r.arch_value(other);
+      values_by_group[group].insert(r.arch_value(axis));
+      nlohmann::json result = r.to_json();
       result.erase("point");
       result.erase("arch");
       if (result.contains("reason")) result.erase("reason");  // names the point's settings
@@ -630,11 +637,91 @@ std::vector<std::string> unused_fields(const std::vector<std::string>& axes, con
   return unused;
 }
 
-std::string number_cell(const nlohmann::json& v) {
-  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
-  if (v.is_number()) return fmt::format("{}", v.get<double>());
-  if (v.is_string()) return v.get<std::string>();
-  return "";
+std::string num(double v) { return fmt::format("{}", v); }
+std::string num(int64_t v) { return std::to_string(v); }
+
+// results.csv: one row per point, every value a plain number with its unit in the column name
+// (energy per image in units of one 16-bit MAC, pJ, mm2, ms), text only in the naming columns
+// (network, status, cycles_source, reason).
+std::string results_csv(const std::vector<std::string>& axes, const std::vector<SweepRow>& rows) {
+  bool tech = false;
+  for (const auto& r : rows) tech = tech || r.area_mm2;
+  std::vector<std::string> header = {"point", "network"};
+  header.insert(header.end(), axes.begin(), axes.end());
+  for (const char* h : {"pes", "storage_bytes", "status", "energy_total_mac_units", "energy_weights_only_mac_units",
+                        "energy_dram_mac_units", "energy_glb_mac_units", "energy_array_mac_units",
+                        "energy_rf_mac_units", "energy_macs_mac_units", "cycles", "utilization", "cycles_source",
+                        "latency_ms", "latency_ms_per_image", "frames_per_s"})
+    header.push_back(h);
+  if (tech) {
+    for (const char* f : {"total", "dram", "glb", "array", "rf", "mac", "leakage"})
+      header.push_back(std::string("pj_per_image_") + f);
+    for (const char* h : {"power_mw", "chip_power_mw", "tops_per_w"}) header.push_back(h);
+    for (const char* f : {"pe_array", "glb", "noc", "total"}) header.push_back(std::string("area_mm2_") + f);
+  }
+  header.push_back("reason");
+  Table csv(header);
+  for (const auto& r : rows) {
+    std::vector<std::string> cells = {num(r.point), r.network};
+    for (const auto& a : axes) cells.push_back(r.arch_value(a));
+    cells.push_back(num(r.pes));
+    cells.push_back(num(r.storage_bytes));
+    cells.push_back(r.ok ? "ok" : "infeasible");
+    const auto& e = r.energy_per_image;
+    for (double v : {e.total, e.weights_only, e.dram, e.glb, e.array, e.rf, e.mac}) cells.push_back(r.ok ? num(v) : "");
+    cells.push_back(r.ok ? num(r.cycles) : "");
+    cells.push_back(r.ok ? num(r.utilization) : "");
+    cells.push_back(r.ok ? r.cycles_source : "");
+    for (double v : {r.latency_ms, r.latency_ms_per_image, r.frames_per_s}) cells.push_back(r.ok ? num(v) : "");
+    if (tech) {
+      const bool pj = r.ok && r.pj_per_image;
+      const SweepRow::Picojoules p = r.pj_per_image.value_or(SweepRow::Picojoules{});
+      for (double v : {p.total, p.dram, p.glb, p.array, p.rf, p.mac, p.leakage}) cells.push_back(pj ? num(v) : "");
+      for (double v : {r.power_mw, r.chip_power_mw, r.tops_per_w}) cells.push_back(pj ? num(v) : "");
+      const SweepRow::Area a = r.area_mm2.value_or(SweepRow::Area{});
+      for (double v : {a.pe_array, a.glb, a.noc, a.total}) cells.push_back(r.area_mm2 ? num(v) : "");
+    }
+    cells.push_back(r.reason);
+    csv.add_row(cells);
+  }
+  return csv.to_csv();
+}
+
+// pareto.csv: each network's front; the energy column carries its unit (pJ with the technology
+// model, else units of one 16-bit MAC).
+std::string pareto_csv(const std::vector<std::string>& axes, const std::vector<SweepRow>& rows,
+                       const std::map<std::string, std::vector<size_t>>& fronts) {
+  bool tech = false;
+  for (const auto& r : rows) tech = tech || r.area_mm2;
+  std::vector<std::string> header = {"network", "point"};
+  header.insert(header.end(), axes.begin(), axes.end());
+  header.push_back(tech ? "energy_per_image_pj" : "energy_per_image_mac_units");
+  for (const char* h : {"latency_ms_per_image", "frames_per_s"}) header.push_back(h);
+  if (tech) {
+    for (const char* h : {"power_mw", "tops_per_w", "area_mm2"}) header.push_back(h);
+  } else {
+    for (const char* h : {"pes", "storage_bytes"}) header.push_back(h);
+  }
+  Table csv(header);
+  for (const auto& [name, points] : ok_rows_by_network(rows))
+    for (size_t i : fronts.at(name)) {
+      const SweepRow& r = *points[i];
+      std::vector<std::string> cells = {name, num(r.point)};
+      for (const auto& a : axes) cells.push_back(r.arch_value(a));
+      cells.push_back(num(r.energy_objective()));
+      cells.push_back(num(r.latency_ms_per_image));
+      cells.push_back(num(r.frames_per_s));
+      if (tech) {
+        cells.push_back(num(r.power_mw));
+        cells.push_back(num(r.tops_per_w));
+        cells.push_back(r.area_mm2 ? num(r.area_mm2->total) : "");
+      } else {
+        cells.push_back(num(r.pes));
+        cells.push_back(num(r.storage_bytes));
+      }
+      csv.add_row(cells);
+    }
+  return csv.to_csv();
 }
 
 }  // namespace
@@ -650,7 +737,7 @@ int64_t run_sweep(const SweepSpec& spec, const SweepRunOptions& options, const P
     if (old["fingerprint"] != fingerprint)
       fail("{}: holds a sweep of a different spec; choose another output directory or delete it", options.out_dir);
   }
-  std::map<int64_t, nlohmann::json> done;
+  std::map<int64_t, SweepRow> done;
   read_journals(options.out_dir, done);
   if (!done.empty() && !options.resume)
     fail("{}: holds {} finished points of this sweep; add --resume to continue it, or choose another --out",
@@ -676,10 +763,10 @@ int64_t run_sweep(const SweepSpec& spec, const SweepRunOptions& options, const P
       size_t k = next.fetch_add(1);
       if (k >= pending.size()) return;
       try {
-        nlohmann::json row = evaluate(spec, sweep_point(spec, pending[k]));
+        SweepRow row = evaluate(spec, sweep_point(spec, pending[k]));
         std::lock_guard<std::mutex> lock(mutex);
-        append_line_durable(journal, row.dump());
-        progress.update(++finished, row["network"].get<std::string>());
+        append_line_durable(journal, row.to_json().dump());
+        progress.update(++finished, row.network);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex);
         if (!error) error = std::current_exception();
@@ -701,7 +788,7 @@ int64_t run_sweep(const SweepSpec& spec, const SweepRunOptions& options, const P
 int64_t write_sweep_results(const std::vector<std::string>& dirs, const std::string& out_dir) {
   if (dirs.empty()) fail("no sweep directories given");
   nlohmann::json manifest = read_manifest(dirs[0]);
-  std::map<int64_t, nlohmann::json> rows;
+  std::map<int64_t, SweepRow> rows;
   for (const auto& dir : dirs) {
     nlohmann::json m = read_manifest(dir);
     if (m["fingerprint"] != manifest["fingerprint"])
@@ -720,90 +807,24 @@ int64_t write_sweep_results(const std::vector<std::string>& dirs, const std::str
     make_directories(out_dir);
     write_file_atomic(manifest_path(out_dir), manifest.dump(2) + "\n");
     std::string journal;
-    for (const auto& [i, row] : rows) journal += row.dump() + "\n";
+    for (const auto& [i, row] : rows) journal += row.to_json().dump() + "\n";
     write_file_atomic((std::filesystem::path(out_dir) / "points-merged.jsonl").string(), journal);
   }
-  std::vector<nlohmann::json> ordered;
+  std::vector<SweepRow> ordered;
   for (const auto& [i, row] : rows) ordered.push_back(row);
 
   std::vector<std::string> axes;
   for (const auto& a : manifest["axes"]) axes.push_back(a.get<std::string>());
-  std::vector<std::string> header = {"point", "network"};
-  header.insert(header.end(), axes.begin(), axes.end());
-  bool tech = false;
-  for (const auto& r : ordered) tech = tech || r.contains("area_mm2");
-  for (const char* h : {"pes", "storage_bytes", "status", "energy_total", "energy_weights_only", "energy_dram",
-                        "energy_glb", "energy_array", "energy_rf", "energy_mac", "cycles", "utilization",
-                        "cycles_source", "latency_ms", "latency_ms_per_image", "frames_per_s"})
-    header.push_back(h);
-  const std::vector<std::string> pj_fields = {"total", "dram", "glb", "array", "rf", "mac", "leakage"};
-  const std::vector<std::string> area_fields = {"pe_array", "glb", "noc", "total"};
-  if (tech) {
-    for (const auto& f : pj_fields) header.push_back("pj_per_image_" + f);
-    for (const char* h : {"power_mw", "chip_power_mw", "tops_per_w"}) header.push_back(h);
-    for (const auto& f : area_fields) header.push_back("area_mm2_" + f);
-  }
-  header.push_back("reason");
-  Table csv(header);
-  for (const auto& r : ordered) {
-    std::vector<std::string> cells = {std::to_string(r["point"].get<int64_t>()), r["network"].get<std::string>()};
-    for (const auto& a : axes) cells.push_back(number_cell(r["arch"][a]));
-    cells.push_back(number_cell(r["pes"]));
-    cells.push_back(number_cell(r["storage_bytes"]));
-    cells.push_back(r["status"].get<std::string>());
-    bool ok = r["status"] == "ok";
-    for (const char* e : {"total", "weights_only", "dram", "glb", "array", "rf", "mac"})
-      cells.push_back(ok ? number_cell(r["energy_per_image"][e]) : "");
-    cells.push_back(ok ? number_cell(r["cycles"]) : "");
-    cells.push_back(ok ? number_cell(r["utilization"]) : "");
-    for (const char* f : {"cycles_source", "latency_ms", "latency_ms_per_image", "frames_per_s"})
-      cells.push_back(ok && r.contains(f) ? number_cell(r[f]) : "");
-    if (tech) {
-      for (const auto& f : pj_fields) cells.push_back(ok && r.contains("pj_per_image") ? number_cell(r["pj_per_image"][f]) : "");
-      for (const char* f : {"power_mw", "chip_power_mw", "tops_per_w"})
-        cells.push_back(ok && r.contains(f) ? number_cell(r[f]) : "");
-      for (const auto& f : area_fields) cells.push_back(r.contains("area_mm2") ? number_cell(r["area_mm2"][f]) : "");
-    }
-    cells.push_back(r.contains("reason") ? r["reason"].get<std::string>() : "");
-    csv.add_row(cells);
-  }
-  write_file_atomic((std::filesystem::path(out_dir) / "results.csv").string(), csv.to_csv());
+  write_file_atomic((std::filesystem::path(out_dir) / "results.csv").string(), results_csv(axes, ordered));
   // The Pareto front of each network over (energy, latency, area), beside the results.
   std::map<std::string, std::vector<size_t>> fronts;
+  for (const auto& [name, points] : ok_rows_by_network(ordered)) fronts[name] = pareto_front(points);
+  write_file_atomic((std::filesystem::path(out_dir) / "pareto.csv").string(), pareto_csv(axes, ordered, fronts));
+  bool tech = false;
+  for (const auto& r : ordered) tech = tech || r.area_mm2;
   nlohmann::json front_rows = nlohmann::json::array();
-  std::vector<std::string> front_header = {"network", "point"};
-  front_header.insert(front_header.end(), axes.begin(), axes.end());
-  for (const char* h : {"energy_per_image", "energy_unit", "latency_ms_per_image", "frames_per_s"}) front_header.push_back(h);
-  if (tech) {
-    for (const char* h : {"power_mw", "tops_per_w", "area_mm2"}) front_header.push_back(h);
-  } else {
-    for (const char* h : {"pes", "storage_bytes"}) front_header.push_back(h);
-  }
-  Table front_csv(front_header);
-  for (const auto& [name, points] : ok_rows_by_network(ordered)) {
-    fronts[name] = pareto_front(points);
-    for (size_t i : fronts[name]) {
-      const nlohmann::json& r = *points[i];
-      front_rows.push_back(r);
-      Objectives o = objectives_of(r);
-      std::vector<std::string> cells = {name, std::to_string(r["point"].get<int64_t>())};
-      for (const auto& a : axes) cells.push_back(number_cell(r["arch"][a]));
-      cells.push_back(fmt::format("{}", o.energy));
-      cells.push_back(technology_row(r) ? "pJ" : "one 16-bit MAC");
-      cells.push_back(fmt::format("{}", o.latency));
-      cells.push_back(r.contains("frames_per_s") ? number_cell(r["frames_per_s"]) : "");
-      if (tech) {
-        cells.push_back(number_cell(r["power_mw"]));
-        cells.push_back(number_cell(r["tops_per_w"]));
-        cells.push_back(number_cell(r["area_mm2"]["total"]));
-      } else {
-        cells.push_back(number_cell(r["pes"]));
-        cells.push_back(number_cell(r["storage_bytes"]));
-      }
-      front_csv.add_row(cells);
-    }
-  }
-  write_file_atomic((std::filesystem::path(out_dir) / "pareto.csv").string(), front_csv.to_csv());
+  for (const auto& [name, points] : ok_rows_by_network(ordered))
+    for (size_t i : fronts[name]) front_rows.push_back(points[i]->to_json());
   nlohmann::json front_doc = {
       {"objectives", tech ? std::vector<std::string>{"pj_per_image.total", "latency_ms_per_image", "area_mm2.total"}
                           : std::vector<std::string>{"energy_per_image.total", "latency_ms_per_image", "pes",
@@ -818,11 +839,13 @@ int64_t write_sweep_results(const std::vector<std::string>& dirs, const std::str
                  "sweep: warning: the swept field %s changed no result: every network gives the same energy, "
                  "cycles and area for each of its values (see docs/arch-spec.md for what each field changes)\n",
                  field.c_str());
+  nlohmann::json rows_json = nlohmann::json::array();
+  for (const auto& r : ordered) rows_json.push_back(r.to_json());
   nlohmann::json results = {{"points", points},
                              {"complete", int64_t(ordered.size()) == points},
                              {"energy_unit", "one 16-bit MAC, per image"},
                              {"unchanged_by", unused},
-                             {"rows", ordered}};
+                             {"rows", rows_json}};
   write_file_atomic((std::filesystem::path(out_dir) / "results.json").string(), results.dump(2) + "\n");
   write_plots(out_dir, ordered, fronts);
   return int64_t(ordered.size());

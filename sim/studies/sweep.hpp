@@ -12,6 +12,7 @@
 
 #include "mapper/search.hpp"
 #include "models/arch/arch_spec.hpp"
+#include "sim/studies/sweep_row.hpp"
 #include "workloads/network.hpp"
 
 namespace rowsim {
@@ -22,7 +23,7 @@ struct SweepAxis {
 };
 
 struct SweepNetwork {
-  std::string label;     // "vgg16@1", "selective-resnet50@0.25", or the file's network name
+  std::string label;     // "vgg16@1", "gate+resnet50@0.25" (a selective pair), or the file's network name
   std::string net;       // zoo name, empty for a file
   std::string net_file;  // path, empty for the zoo
   double width = 1.0;
@@ -45,6 +46,9 @@ struct SweepSpec {
 // "8:32:4" (inclusive start:stop:step), "8,14,16", or a single value. `where` names the source.
 SweepAxis parse_axis(const std::string& key, const std::string& text, const std::string& where);
 SweepNetwork make_sweep_network(const std::string& net, const std::string& net_file, double width, bool selective);
+// A network named with its width: "vgg16" (width 1), "vgg16@0.25", or "gate+vgg16@0.5" for the
+// selective pair (the gate, then the dedicated network). UserError naming the text otherwise.
+SweepNetwork parse_sweep_network(const std::string& text);
 SweepSpec load_sweep_spec(const std::string& path);
 // Resolves the base arch and checks every axis names a field and every point's arch is valid;
 // throws UserError before any work starts.
@@ -58,15 +62,15 @@ struct SweepPoint {
 SweepPoint sweep_point(const SweepSpec& spec, int64_t index);
 std::string point_arch_text(const SweepSpec& spec, const SweepPoint& point);
 
-// Evaluates one point into a result row (JSON). Infeasible points give a row with the reason.
-using PointEvaluator = std::function<nlohmann::json(const SweepSpec&, const SweepPoint&)>;
-nlohmann::json evaluate_point_analytical(const SweepSpec& spec, const SweepPoint& point);
+// Evaluates one point into a result row. Infeasible points give a row with the reason.
+using PointEvaluator = std::function<SweepRow(const SweepSpec&, const SweepPoint&)>;
+SweepRow evaluate_point_analytical(const SweepSpec& spec, const SweepPoint& point);
 
 // The pieces an evaluator needs: the point's arch, its networks (the gate and the dedicated one
 // for a selective pair), and the row for the totals it measured (or the reason it failed).
 ArchSpec sweep_point_arch(const SweepSpec& spec, const SweepPoint& point);
 std::vector<std::pair<std::string, Network>> sweep_point_networks(const SweepSpec& spec, const SweepPoint& point);
-nlohmann::json sweep_row(const SweepSpec& spec, const SweepPoint& point, const ArchSpec& arch,
+SweepRow sweep_row(const SweepSpec& spec, const SweepPoint& point, const ArchSpec& arch,
                          const AccessCounts* totals, const Energy* energy, const std::string& failure);
 
 struct Shard {

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -40,3 +41,13 @@ inline CommandResult run_rowsim(const std::string& args) {
   std::remove((base + ".err").c_str());
   return r;
 }
+
+// A fresh directory under /tmp for one test, removed with everything in it when the test ends.
+struct ScratchDir {
+  std::string dir;
+  explicit ScratchDir(const std::string& name) : dir("/tmp/rowsim_" + name + "_" + std::to_string(::getpid())) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+  ~ScratchDir() { std::filesystem::remove_all(dir); }
+};

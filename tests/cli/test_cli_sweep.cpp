@@ -2,8 +2,10 @@
 // resumes to the same final file; bad ranges and fields are refused before any work starts.
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -19,7 +21,7 @@ std::string temp_dir(const std::string& name) {
   return dir;
 }
 
-const std::string kPoints = "--arch eyeriss --net gate --net vgg16 --width 0.25 --set pe_array.rows=4:12:4 "
+const std::string kPoints = "--arch eyeriss --net gate --net vgg16@0.25 --set pe_array.rows=4:12:4 "
                             "--set glb.size_kb=54,108";
 const std::string kFlags = kPoints + " --jobs 2";
 
@@ -63,7 +65,7 @@ TEST_CASE("two shards merge into the unsharded result", "[cli][sweep]") {
 
 TEST_CASE("a sweep killed mid-run resumes to the same final file", "[cli][sweep]") {
   std::string whole = temp_dir("ref"), killed = temp_dir("killed");
-  const std::string flags = "--arch eyeriss --net resnet50 --width 0.5 --set pe_array.rows=6:12:2 --jobs 1";
+  const std::string flags = "--arch eyeriss --net resnet50@0.5 --set pe_array.rows=6:12:2 --jobs 1";
   REQUIRE(run_rowsim("sweep " + flags + " --out " + whole).exit_code == 0);
   // Start the same sweep, kill -9 it once the first point is in the journal.
   std::string cmd = std::string("CI=1 ") + ROWSIM_BINARY + " sweep " + flags + " --out " + killed +
@@ -190,7 +192,7 @@ TEST_CASE("a sweep spec file describes networks, selective pairs and ranges", "[
   auto j = nlohmann::json::parse(slurp(out + "/results.json"));
   REQUIRE(j["rows"].size() == 8);
   CHECK(j["rows"][0]["network"] == "vgg16@0.25");
-  CHECK(j["rows"][1]["network"] == "selective-vgg16@0.25");
+  CHECK(j["rows"][1]["network"] == "gate+vgg16@0.25");
   CHECK(j["rows"][1]["arch"]["dram.bandwidth_words_per_cycle"] == Approx(0.6));
   // The selective pair adds the gate's energy to the dedicated network's.
   CHECK(j["rows"][1]["energy_per_image"]["total"].get<double>() > j["rows"][0]["energy_per_image"]["total"].get<double>());
@@ -292,4 +294,91 @@ TEST_CASE("sweep warns about a swept field that changes no result", "[cli][sweep
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.err, !Catch::Contains("warning"));
   std::system(("rm -rf " + out).c_str());
+}
+
+TEST_CASE("sweep names each network with its width, a selective pair as gate+NET@W", "[cli][sweep]") {
+  std::string out = temp_dir("pairs");
+  auto r = run_rowsim("sweep --arch eyeriss --net vgg16@0.25 --net gate+vgg16@0.25 --net gate --set pe_array.rows=12 "
+                      "--jobs 1 --out " + out);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(slurp(out + "/results.json"));
+  REQUIRE(j["rows"].size() == 3);  // one point per named pair, no crossing of nets and widths
+  CHECK(j["rows"][0]["network"] == "vgg16@0.25");
+  CHECK(j["rows"][1]["network"] == "gate+vgg16@0.25");
+  CHECK(j["rows"][2]["network"] == "gate@1");
+  // The pair costs the gate plus the dedicated network.
+  for (const char* view : {"total", "weights_only"}) {
+    INFO(view);
+    CHECK(j["rows"][1]["energy_per_image"][view].get<double>() ==
+          Approx(j["rows"][0]["energy_per_image"][view].get<double>() + j["rows"][2]["energy_per_image"][view].get<double>()));
+  }
+  CHECK(j["rows"][1]["cycles"] == j["rows"][0]["cycles"].get<int64_t>() + j["rows"][2]["cycles"].get<int64_t>());
+
+  // results.csv: numbers only outside the naming columns, units in the column names.
+  std::istringstream csv(slurp(out + "/results.csv"));
+  std::string header_line;
+  std::getline(csv, header_line);
+  CHECK_THAT(header_line, Catch::Contains(",energy_total_mac_units,energy_weights_only_mac_units,"));
+  std::vector<std::string> header;
+  {
+    std::istringstream h(header_line);
+    for (std::string c; std::getline(h, c, ',');) header.push_back(c);
+  }
+  for (std::string line; std::getline(csv, line);) {
+    std::istringstream cells(line);
+    size_t c = 0;
+    for (std::string cell; std::getline(cells, cell, ','); ++c) {
+      if (header[c] == "network" || header[c] == "status" || header[c] == "cycles_source" || header[c] == "reason")
+        continue;
+      INFO(header[c] << " = " << cell);
+      size_t used = 0;
+      REQUIRE_NOTHROW(std::stod(cell, &used));
+      CHECK(used == cell.size());
+    }
+  }
+  CHECK_THAT(slurp(out + "/pareto.csv"), Catch::Contains(",energy_per_image_mac_units,"));
+
+  // A spec file names the same pairs as strings and gets the same rows.
+  std::string spec_out = temp_dir("pairs_spec");
+  std::ofstream(spec_out + ".yaml") << "arch: eyeriss\nnetworks: [vgg16@0.25, gate+vgg16@0.25, gate]\n"
+                                       "set: {pe_array.rows: 12}\n";
+  r = run_rowsim("sweep --spec " + spec_out + ".yaml --jobs 1 --out " + spec_out);
+  REQUIRE(r.exit_code == 0);
+  auto k = nlohmann::json::parse(slurp(spec_out + "/results.json"));
+  REQUIRE(k["rows"].size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(k["rows"][i]["network"] == j["rows"][i]["network"]);
+    CHECK(k["rows"][i]["energy_per_image"] == j["rows"][i]["energy_per_image"]);
+  }
+  std::system(("rm -rf " + out + " " + spec_out + " " + spec_out + ".yaml").c_str());
+}
+
+TEST_CASE("sweep refuses malformed network pairs, quoting them", "[cli][sweep][errors]") {
+  const std::string base = "sweep --arch eyeriss --set pe_array.rows=12 --out /tmp/rowsim_never_written --net ";
+  struct Case {
+    std::string net, message;
+  };
+  for (const Case& c : {Case{"vgg16@x", "the width 'x' is not a number"},
+                        Case{"resnet50+vgg16@0.5", "a selective pair starts with the gate ('resnet50' is not)"},
+                        Case{"@0.5", "no network named before the width"},
+                        Case{"vgg19@0.5", "vgg19"},
+                        Case{"vgg16@9", "width"},
+                        Case{"gate+gate", "a selective pair needs a dedicated network"}}) {
+    INFO(c.net);
+    auto r = run_rowsim(base + "'" + c.net + "'");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--net: '" + c.net + "'") && Catch::Contains(c.message));
+  }
+  auto r = run_rowsim("sweep --arch eyeriss --net vgg16 --width 0.5 --set pe_array.rows=12");
+  CHECK(r.exit_code == 2);  // widths go with their network now, no crossing flag
+  CHECK_THAT(r.err, Catch::Contains("width"));
+  std::string spec = temp_dir("pairs_bad") + ".yaml";
+  std::ofstream(spec) << "arch: eyeriss\nnetworks:\n  - vgg16@0.25\n  - gate+vgg16@\n";
+  r = run_rowsim("sweep --spec " + spec + " --out /tmp/rowsim_never_written");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains(spec + ":4") && Catch::Contains("networks[1]") &&
+                        Catch::Contains("'gate+vgg16@': the width '' is not a number"));
+  CHECK_FALSE(std::filesystem::exists("/tmp/rowsim_never_written"));
+  std::remove(spec.c_str());
 }

@@ -73,4 +73,29 @@ std::string Table::to_csv() const {
   return out;
 }
 
+std::string Table::to_markdown() const {
+  auto cell = [](const std::string& text) {
+    std::string out;
+    for (char c : text) {
+      if (c == '|') out += '\\';
+      out += c == '\n' ? ' ' : c;
+    }
+    return out;
+  };
+  auto render = [&](const std::vector<std::string>& row) {
+    std::string line = "|";
+    for (const auto& c : row) line += " " + cell(c) + " |";
+    return line + "\n";
+  };
+  std::string out = render(header_) + "|";
+  for (size_t c = 0; c < header_.size(); ++c) {
+    bool numeric = c > 0 && !rows_.empty();
+    for (const auto& row : rows_) numeric = numeric && (row[c].empty() || looks_numeric(row[c]));
+    out += numeric ? " ---: |" : " --- |";
+  }
+  out += "\n";
+  for (const auto& row : rows_) out += render(row);
+  return out;
+}
+
 }  // namespace rowsim

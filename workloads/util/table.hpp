@@ -14,6 +14,8 @@ public:
   void add_rule();
   std::string to_text() const;
   std::string to_csv() const;
+  // A GitHub / CommonMark table: '|' in cells escaped, numeric columns right-aligned, rules dropped.
+  std::string to_markdown() const;
   size_t rows() const { return rows_.size(); }
 
 private:
