@@ -35,8 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     SafeTensors file = parse_safetensors(std::string(reinterpret_cast<const char*>(data), size), origin);
     // What rowsim writes it must read back as it was (a sparse file comes back dense).
     if (!same(parse_safetensors(serialize_safetensors(file), origin), file)) std::abort();
-    for (const auto& [name, tensor] : file.tensors)
-      expect_success_or_user_error([&] { finite_floats(tensor, origin, name); });
+    for (const auto& entry : file.tensors)  // (C++17 lambdas cannot capture structured bindings)
+      expect_success_or_user_error([&] { finite_floats(entry.second, origin, entry.first); });
     WeightsInfo info = weights_info(file, origin);
     Network net = network_for_weights(info, origin);
     load_fixed_layer_params(net, file, origin, info.bits, fmap_format(16));
