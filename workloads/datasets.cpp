@@ -21,7 +21,7 @@ int dataset_classes(const std::string& name) {
   fail("--dataset {}: expected fashion-mnist, cifar100 or synthetic", name);
 }
 
-std::string gunzip(const std::string& bytes, const std::string& origin) {
+std::string gunzip(const std::string& bytes, const std::string& origin, uint64_t max_bytes) {
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) fail("{}: cannot start gzip decoding", origin);
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
@@ -39,6 +39,11 @@ std::string gunzip(const std::string& bytes, const std::string& origin) {
       fail("{}: corrupt gzip data: {}", origin, why);
     }
     out.append(chunk, sizeof chunk - zs.avail_out);
+    if (out.size() > max_bytes) {  // a small file can inflate to any size
+      inflateEnd(&zs);
+      fail("{}: gzip data decompresses to more than {} bytes, the most rowsim reads from one file", origin,
+           max_bytes);
+    }
   } while (rc != Z_STREAM_END);
   inflateEnd(&zs);
   return out;
@@ -75,7 +80,8 @@ std::vector<uint32_t> idx_dims(const std::string& data, int expected_dims, const
   uint64_t total = 1;
   for (int i = 0; i < expected_dims; ++i) {
     dims.push_back(big_endian_u32(data, 4 + 4 * size_t(i)));
-    total *= dims.back();
+    // Saturates instead of wrapping, so no product of huge dimensions can match the data length.
+    total = dims.back() != 0 && total > UINT64_MAX / dims.back() ? UINT64_MAX : total * dims.back();
   }
   uint64_t have = data.size() - 4 - 4 * size_t(expected_dims);
   if (have != total)

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "workloads/network.hpp"
+#include "workloads/util/file_io.hpp"
 
 namespace rowsim {
 
@@ -42,7 +43,8 @@ Dataset load_cifar100(const std::string& dir, Split split, size_t limit = 0);
 // Deterministic for a seed: class templates come from the seed, images from (seed, split, index).
 Dataset make_synthetic(Split split, size_t count, uint64_t seed = 7);
 
-// Gunzips `bytes` (read from `origin`); a UserError names the file on a corrupt stream.
-std::string gunzip(const std::string& bytes, const std::string& origin);
+// Gunzips `bytes` (read from `origin`); a UserError names the file on a corrupt stream or when the
+// output would exceed `max_bytes` (by default the limit on any file rowsim reads).
+std::string gunzip(const std::string& bytes, const std::string& origin, uint64_t max_bytes = kMaxReadFileBytes);
 
 }  // namespace rowsim

@@ -14,12 +14,6 @@
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
 
-// rowsim has its own main(); libsystemc still needs the symbol its default main() refers to.
-int sc_main(int, char**) {
-  std::fprintf(stderr, "rowsim: sc_main is not used\n");
-  return 1;
-}
-
 namespace rowsim::hw {
 
 const char* to_string(Stall cause) {

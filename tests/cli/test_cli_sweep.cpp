@@ -135,7 +135,7 @@ TEST_CASE("a damaged journal line mid-file is reported and refuses the resume", 
 
 TEST_CASE("MPI with 2 ranks gives the unsharded result", "[cli][sweep][mpi]") {
   if (std::system("command -v mpirun >/dev/null 2>&1") != 0 || run_rowsim("--build-info").out.find("mpi: yes") == std::string::npos) {
-    WARN("OpenMPI is not installed or rowsim was built without it: MPI path not tested");
+    WARN("rowsim-test-skipped: OpenMPI is not installed or rowsim was built without it");
     return;
   }
   std::string whole = temp_dir("mpi_ref"), ranks = temp_dir("mpi");

@@ -103,6 +103,17 @@ TEST_CASE("damaged Fashion-MNIST files are rejected naming the file", "[train][d
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("gzip data is decompressed only up to a bound", "[train][datasets][errors]") {
+  // 4 MB of zeros compress to about 4 KB: a small file can claim any size.
+  const std::string zeros(size_t(4) << 20, '\0');
+  const std::string gz = gzip(zeros);
+  REQUIRE(gz.size() < 8192);
+  CHECK(gunzip(gz, "z.gz") == zeros);
+  CHECK(gunzip(gz, "z.gz", zeros.size()) == zeros);
+  CHECK_THROWS_WITH(gunzip(gz, "z.gz", 1 << 20),
+                    Catch::Contains("z.gz: gzip data decompresses to more than 1048576 bytes"));
+}
+
 TEST_CASE("CIFAR-100 binary records: fine labels, RGB planes; damaged files rejected", "[train][datasets][errors]") {
   std::string dir = temp_dir("cifar");
   std::string data;

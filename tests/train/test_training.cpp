@@ -1,6 +1,7 @@
 // The training loop: it learns a synthetic task, a run resumed from a checkpoint equals an
 // uninterrupted one bit for bit, the exported (batch-norm folded) weights compute what the
 // trained model computes, and `rowsim train` / `rowsim eval` reject bad input clearly.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <limits>
@@ -124,6 +125,41 @@ TEST_CASE("a run resumed after a kill equals the uninterrupted run bit for bit",
   TrainConfig other = part;
   other.lr = 0.1;
   CHECK_THROWS_WITH(train::train(small_gate(10), other, quiet), Catch::Contains("lr") && Catch::Contains("0.1"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("resuming refuses a checkpoint holding a non-finite value or a damaged epoch count", "[train][resume][errors]") {
+  std::string dir = temp_dir("bad_ckpt");
+  TrainConfig c = synthetic_config(dir + "/w.safetensors", 2);
+  c.data.limit = 100;
+  c.test_limit = 50;
+  c.stop_after_epoch = 1;
+  REQUIRE_FALSE(train::train(small_gate(10), c, quiet).finished);
+  const std::string ckpt_path = default_checkpoint_path(c.output);
+  const SafeTensors good = read_safetensors(ckpt_path);
+  c.stop_after_epoch = 0;
+  c.resume = true;
+  c.checkpoint = dir + "/damaged.safetensors";
+
+  for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    SafeTensors damaged = good;
+    const std::string name = "conv2.weight.momentum";
+    auto it = std::find_if(damaged.tensors.begin(), damaged.tensors.end(), [&](const auto& t) { return t.first == name; });
+    REQUIRE(it != damaged.tensors.end());
+    std::vector<float> values = it->second.to_floats();
+    values[values.size() / 2] = bad;
+    it->second = TensorData::from_floats(values, it->second.shape);
+    write_safetensors(c.checkpoint, damaged);
+    CHECK_THROWS_WITH(train::train(small_gate(10), c, quiet),
+                      Catch::Contains(c.checkpoint) && Catch::Contains("'" + name + "'") && Catch::Contains("non-finite"));
+  }
+  SafeTensors damaged = good;
+  damaged.metadata["epoch"] = "one";
+  write_safetensors(c.checkpoint, damaged);
+  CHECK_THROWS_WITH(train::train(small_gate(10), c, quiet), Catch::Contains(c.checkpoint) && Catch::Contains("epoch 'one'"));
+  // The undamaged checkpoint resumes.
+  write_safetensors(c.checkpoint, good);
+  CHECK(train::train(small_gate(10), c, quiet).finished);
   std::filesystem::remove_all(dir);
 }
 

@@ -351,7 +351,7 @@ void Model::load_state(const SafeTensors& in, const std::string& origin) {
     if (t.shape != shape || t.dtype != DType::F32)
       fail("{}: tensor '{}' is {} {}, expected F32 {} (a checkpoint of a different network?)", origin, name,
            dtype_name(t.dtype), shape_string(t.shape), shape_string(shape));
-    dst = t.to_floats();
+    dst = finite_floats(t, origin, name);  // a NaN would resume into a run that learns nothing
   };
   for (auto& p : params_) {
     load(p.name, p.shape, p.value);

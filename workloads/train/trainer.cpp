@@ -93,9 +93,10 @@ int restore(const std::string& path, const nlohmann::ordered_json& identity, Mod
     fail("{}: checkpoint metadata is damaged: {}", path, e.what());
   }
   model.load_state(ckpt, path);
-  int epoch = std::stoi(ckpt.meta("epoch", "0"));
-  if (epoch != int(history.size())) fail("{}: checkpoint epoch {} disagrees with its history", path, epoch);
-  return epoch;
+  const std::string epoch = ckpt.meta("epoch", "0");
+  if (epoch != std::to_string(history.size()))
+    fail("{}: checkpoint epoch '{}' disagrees with its history of {} epochs", path, epoch, history.size());
+  return int(history.size());
 }
 
 }  // namespace
