@@ -27,6 +27,8 @@ int64_t ArchSpec::storage_bytes() const {
   return int64_t(glb_kb) * 1024 + int64_t(pes()) * (spad_filter + spad_ifmap + spad_psum) * word_bytes();
 }
 
+const char* to_string(DramModel model) { return model == DramModel::RowBuffer ? "row_buffer" : "fixed"; }
+
 namespace {
 
 constexpr int64_t kMaxArray = 1024;
@@ -91,9 +93,21 @@ ArchSpec parse_arch_spec(const std::string& yaml_text, const std::string& origin
   spec.psum_bus_bits = bus_bits("psum_bus_bits");
 
   YamlNode dram = root.require("dram");
-  dram.only_keys({"bandwidth_words_per_cycle", "latency_cycles"});
+  dram.only_keys({"bandwidth_words_per_cycle", "latency_cycles", "model", "row_buffer"});
   spec.dram_words_per_cycle = dram.double_at("bandwidth_words_per_cycle", 1e-6, 1e6);
   spec.dram_latency_cycles = int_field(dram, "latency_cycles", 0, 1 << 20);
+  // The model is optional: a spec without it keeps the fixed-latency link every spec had.
+  if (auto model = dram.optional("model"))
+    spec.dram_model = model->as_choice({"fixed", "row_buffer"}) == "row_buffer" ? DramModel::RowBuffer : DramModel::Fixed;
+  if (spec.dram_model == DramModel::RowBuffer) {
+    YamlNode rows = dram.require("row_buffer");
+    rows.only_keys({"banks", "row_words", "miss_cycles"});
+    spec.dram_banks = int_field(rows, "banks", 1, 1 << 10);
+    spec.dram_row_words = int_field(rows, "row_words", 1, 1 << 24);
+    spec.dram_row_miss_cycles = int_field(rows, "miss_cycles", 0, 1 << 16);
+  } else if (dram.has("row_buffer")) {
+    dram.require("row_buffer").fail("given, but dram.model is fixed; expected it only with model: row_buffer");
+  }
 
   YamlNode energy = root.require("energy");
   energy.only_keys({"model", "technology", "dram_type", "dram", "mac", "glb", "array", "rf", "bit_scaling"});
@@ -190,6 +204,10 @@ std::string arch_spec_to_yaml(const ArchSpec& s) {
     energy_head = fmt::format("  model: technology\n  technology: {}          # node {}, {}\n  dram_type: {}       # {} pJ/bit\n",
                               s.technology, s.tech->node, s.tech->origin, s.dram_type,
                               s.tech->dram.at(s.dram_type).pj_per_bit);
+  std::string dram_model;
+  if (s.dram_model == DramModel::RowBuffer)
+    dram_model = fmt::format("  model: row_buffer\n  row_buffer:\n    banks: {}\n    row_words: {}\n    miss_cycles: {}\n",
+                             s.dram_banks, s.dram_row_words, s.dram_row_miss_cycles);
   return fmt::format(
       "# resolved from {}\n"
       "name: {}\n"
@@ -200,7 +218,7 @@ std::string arch_spec_to_yaml(const ArchSpec& s) {
       "glb:\n  size_kb: {}\n  banks: {}          # {} KiB each\n  filter_kb: {}      # {}\n"
       "noc:\n  filter_bus_bits: {}   # {} words/cycle\n  ifmap_bus_bits: {}    # {} words/cycle\n"
       "  psum_bus_bits: {}     # {} words/cycle\n"
-      "dram:\n  bandwidth_words_per_cycle: {}\n  latency_cycles: {}\n"
+      "dram:\n  bandwidth_words_per_cycle: {}\n  latency_cycles: {}\n{}"
       "energy:\n{}  mac: {}\n  dram: {}\n  glb: {}\n  array: {}\n  rf: {}\n  bit_scaling: {}\n"
       "features:\n  zero_gating: {}\n  rlc_dram: {}\n"
       "# storage (GLB + spads): {} bytes\n",
@@ -210,7 +228,7 @@ std::string arch_spec_to_yaml(const ArchSpec& s) {
       s.glb_shared() ? std::string("shared: one pool for all data types")
                      : fmt::format("filters; {} KiB for ifmaps and psums", s.glb_kb - s.glb_filter_kb),
       s.filter_bus_bits, s.filter_bus_words(), s.ifmap_bus_bits, s.ifmap_bus_words(), s.psum_bus_bits,
-      s.psum_bus_words(), s.dram_words_per_cycle, s.dram_latency_cycles, energy_head, s.energy.mac, s.energy.dram, s.energy.glb,
+      s.psum_bus_words(), s.dram_words_per_cycle, s.dram_latency_cycles, dram_model, energy_head, s.energy.mac, s.energy.dram, s.energy.glb,
       s.energy.array, s.energy.rf, scaling, s.zero_gating, s.rlc_dram, s.storage_bytes());
 }
 

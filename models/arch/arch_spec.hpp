@@ -27,6 +27,12 @@ struct TechTable;
 // (models/arch/tech_energy.hpp). The normalized table stays in the spec either way.
 enum class EnergyModel { Normalized, Technology };
 
+// How the SystemC model times a DRAM burst (models/hw/dram_link.hpp). Fixed: the link's bandwidth
+// and a fixed latency. RowBuffer: the same, plus a row miss penalty whenever a burst opens a DRAM
+// row its bank does not hold open. Counts are the same either way; only cycles differ.
+enum class DramModel { Fixed, RowBuffer };
+const char* to_string(DramModel model);
+
 struct ArchSpec {
   std::string name;
   std::string source;  // file the spec came from, for messages
@@ -38,6 +44,10 @@ struct ArchSpec {
   int filter_bus_bits = 0, ifmap_bus_bits = 0, psum_bus_bits = 0;
   double dram_words_per_cycle = 0;
   int dram_latency_cycles = 0;
+  DramModel dram_model = DramModel::Fixed;
+  // RowBuffer only: banks, words per row (a row of one bank), link cycles a row miss costs
+  // (precharge + activate).
+  int dram_banks = 0, dram_row_words = 0, dram_row_miss_cycles = 0;
   EnergyTable energy;
   EnergyModel energy_model = EnergyModel::Normalized;
   std::string technology;                // energy.technology: embedded name or path

@@ -1,8 +1,13 @@
+// The primitive channels the blocks share state through. Each has update semantics: what one
+// process writes in a delta cycle another sees from the next delta, so the result never depends
+// on the order the kernel runs the processes of one delta.
+//
 // A bounded FIFO between two blocks with registered semantics, like sc_fifo: a word written in
 // cycle t is readable from cycle t+1, and a slot freed in cycle t is writable from cycle t+1, so
 // the result never depends on the order processes run within a cycle. Unlike sc_fifo its capacity
 // is set per layer from the ArchSpec (the modules are built once per process).
 #pragma once
+#include "workloads/util/failure.hpp"
 #include <cstddef>
 #include <stdexcept>
 #include <vector>
@@ -18,7 +23,7 @@ public:
 
   // Empties the channel; only between layers.
   void reset(size_t capacity) {
-    if (capacity == 0) throw std::logic_error("BoundedChannel: zero capacity");
+    if (capacity == 0) panic("{}: capacity 0, expected at least one word", name());
     buf_.assign(capacity, T{});
     ri_ = wi_ = readable_ = read_ = written_ = 0;
   }
@@ -56,6 +61,41 @@ private:
   std::vector<T> buf_;
   size_t ri_ = 0, wi_ = 0, readable_ = 0, read_ = 0, written_ = 0;
   sc_core::sc_event written_event_, read_event_;
+};
+
+// Credits for the small psum buffers at the chain heads (models/hw/noc.hpp). The GLB takes one
+// when it sends a psum to a chain; the PE array gives one back when the chain head consumes a psum.
+// A returned credit counts from the next delta: the GLB, which acts at clock edges, uses it the
+// cycle after it was returned.
+class PsumCredits : public sc_core::sc_prim_channel {
+public:
+  explicit PsumCredits(const char* name) : sc_core::sc_prim_channel(name) {}
+
+  void reset(int chains, int depth) {
+    credits_.assign(size_t(chains), depth);
+    returned_.clear();
+  }
+  int available(int chain) const { return credits_[size_t(chain)]; }
+  void take(int chain) {
+    if (credits_[size_t(chain)] == 0) panic("{}: chain {} has no credit, expected a check first", name(), chain);
+    --credits_[size_t(chain)];
+  }
+  void give(int chain) {
+    returned_.push_back(chain);
+    request_update();
+  }
+  const sc_core::sc_event& returned_event() const { return returned_event_; }
+
+private:
+  void update() override {
+    for (int c : returned_) ++credits_[size_t(c)];
+    returned_.clear();
+    returned_event_.notify(sc_core::SC_ZERO_TIME);
+  }
+
+  std::vector<int> credits_;   // per chain: free slots not yet claimed by a word in flight
+  std::vector<int> returned_;  // chains given a credit in this delta
+  sc_core::sc_event returned_event_;
 };
 
 }  // namespace rowsim::hw

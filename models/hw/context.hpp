@@ -1,6 +1,7 @@
-// State the SystemC modules share for the layer being simulated: the job and its plan, the
-// geometry every module derives the same way, the access counts every module adds to, and the
-// cycle ledger that attributes every cycle of the layer to compute or to one stall cause.
+// What the SystemC modules agree on for the layer being simulated: the job and its plan and the
+// geometry every module derives the same way (LayerSetup, read-only once the layer starts), the
+// stall causes, the words on the NoC and the geometry of a pass. Nothing here is written by one
+// module and read by another: counts, the cycle ledger and the ofmaps belong to their modules.
 #pragma once
 #include <algorithm>
 #include <array>
@@ -25,43 +26,6 @@ enum class Stall {
 };
 constexpr int kStallCauses = int(Stall::Count);
 const char* to_string(Stall cause);
-
-// Attributes each cycle of the layer exactly once.
-class CycleLedger {
-public:
-  void reset(int64_t start_cycle) {
-    start_ = accounted_ = start_cycle;
-    compute_ = 0;
-    stalls_.fill(0);
-  }
-  // Cycles (accounted, until] not yet attributed go to `cause`.
-  void fill_until(int64_t until, Stall cause) {
-    if (until > accounted_) {
-      stalls_[size_t(cause)] += until - accounted_;
-      accounted_ = until;
-    }
-  }
-  // One stepped cycle; ignored when already attributed.
-  void cycle(int64_t at, bool mac, Stall cause) {
-    if (at <= accounted_) return;
-    fill_until(at - 1, cause);
-    if (mac) ++compute_;
-    else ++stalls_[size_t(cause)];
-    accounted_ = at;
-  }
-  int64_t accounted() const { return accounted_; }
-  int64_t compute() const { return compute_; }
-  int64_t stall(Stall s) const { return stalls_[size_t(s)]; }
-  int64_t total_stalls() const {
-    int64_t sum = 0;
-    for (auto v : stalls_) sum += v;
-    return sum;
-  }
-
-private:
-  int64_t start_ = 0, accounted_ = 0, compute_ = 0;
-  std::array<int64_t, kStallCauses> stalls_{};
-};
 
 // Words on the NoC. `tag` selects the multicast group (the row and column IDs the PEs match).
 struct FilterWord {
@@ -102,7 +66,8 @@ struct PassGeometry {
   int channels_of_set(int ct, int q, int cb) const { return std::min(q, cb - ct * q); }
 };
 
-struct LayerContext {
+// The layer as every module sees it; built by Top before the layer starts and never changed.
+struct LayerSetup {
   const LayerJob* job = nullptr;
   LayerPlan plan;
   ConvShape s;
@@ -114,14 +79,7 @@ struct LayerContext {
   int word_bits = 16;
   // Compressed weights: per weight block of the plan, its stored (nonzero) values.
   std::vector<int64_t> block_stored;
-  AccessCounts counts;
-  CycleLedger ledger;
   int64_t start_cycle = 0;
-  bool done = false;
-  std::vector<int16_t> ofmap;
-  PassGeometry geo;               // the pass running now
-  // Set by the GLB for stall attribution: its weight or ifmap stream waits for DRAM.
-  bool weights_wait_dram = false, ifmap_wait_dram = false;
 
   bool compressed() const { return job->compressed; }
   int64_t bitmap_words(int64_t bits) const { return (bits + word_bits - 1) / word_bits; }
@@ -136,8 +94,13 @@ struct LayerContext {
       }
     return n;
   }
+};
 
-  void count(Level l, Data d, int64_t reads, int64_t writes) {
+// Access counts a module adds to; Top sums every module's after the layer.
+struct Counter {
+  AccessCounts counts;
+  void reset() { counts = AccessCounts{}; }
+  void operator()(Level l, Data d, int64_t reads, int64_t writes) {
     auto& rw = counts.at(l, d);
     rw.reads += reads;
     rw.writes += writes;

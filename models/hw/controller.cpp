@@ -2,23 +2,22 @@
 
 namespace rowsim::hw {
 
-Controller::Controller(sc_core::sc_module_name name, GlobalBuffer& glb, PeArray& array, Dram& dram,
-                       const sc_core::sc_time& period)
-    : sc_core::sc_module(name), pass_index("pass_index"), glb_(glb), array_(array), dram_(dram), period_(period) {
+Controller::Controller(sc_core::sc_module_name name)
+    : Clocked(name), glb("glb"), array("array"), dram("dram"), ledger("ledger"), pass_index("pass_index") {
   SC_THREAD(run);
 }
 
-int64_t Controller::now() const { return int64_t(sc_core::sc_time_stamp().value() / period_.value()); }
-
-void Controller::begin_layer(LayerContext* ctx) {
-  ctx_ = ctx;
+void Controller::begin_layer(const LayerSetup* setup) {
+  ctx_ = setup;
+  geo_ = PassGeometry{};
+  done_ = false;
   start_.notify(sc_core::SC_ZERO_TIME);
 }
 
 void Controller::setup_geometry(const PassPlan& pp, int index) {
   const Pass& ps = pp.ps;
   const ConvShape& s = ctx_->s;
-  PassGeometry& g = ctx_->geo;
+  PassGeometry& g = geo_;
   g.pass = index;
   g.plan = &pp;
   g.filter_sets = ps.filter_sets(ctx_->mp.p);
@@ -42,26 +41,32 @@ void Controller::setup_geometry(const PassPlan& pp, int index) {
 void Controller::run() {
   while (true) {
     wait(start_);
+    // The array's and the write engine's counters run on across layers.
+    const int array_passes = array->passes_done(), stores = dram->stores_done();
+    int stored = 0;
     const auto& passes = ctx_->plan.passes;
     for (size_t k = 0; k < passes.size(); ++k) {
       const PassPlan& pp = passes[k];
       // The pass writes psums into its m-tile's GLB space, claimed by the DMA in program order.
-      while (!glb_.tile_live(pp.psum_tile)) wait(glb_.tile_allocated());
-      ctx_->ledger.fill_until(now(), dram_.waiting_for_space() ? Stall::GlbSpace : Stall::DramIfmap);
+      while (!glb->tile_live(pp.psum_tile)) wait(glb->tile_allocated());
+      ledger->fill_until(cycle(), dram->waiting_for_space() ? Stall::GlbSpace : Stall::DramIfmap);
       if (trace_) pass_index.write(int(k));
       setup_geometry(pp, int(k));
-      glb_.begin_pass();
-      array_.begin_pass();
-      wait(glb_.pass_done());
+      glb->begin_pass(geo_);
+      array->begin_pass(geo_);
+      wait(glb->pass_done());
       // The array may still be taking its last ifmap words (a PE that skipped taps finished early).
-      while (array_.running()) wait(array_.pass_done());
-      ctx_->ledger.fill_until(now(), Stall::Pipeline);
-      if (pp.release_ifmap) glb_.release_ifmap(pp.ifmap_block);
-      if (pp.store_tile) dram_.store(pp.psum_tile);
+      while (array->passes_done() - array_passes <= int(k)) wait(array->pass_done());
+      ledger->fill_until(cycle(), Stall::Pipeline);
+      if (pp.release_ifmap) glb->release_ifmap(pp.ifmap_block);
+      if (pp.store_tile) {
+        dram->store(pp.psum_tile);
+        ++stored;
+      }
     }
-    while (!dram_.stores_done()) wait(dram_.store_done());
-    ctx_->ledger.fill_until(now(), Stall::OfmapWriteback);
-    ctx_->done = true;
+    while (dram->stores_done() - stores < stored) wait(dram->store_done());
+    ledger->fill_until(cycle(), Stall::OfmapWriteback);
+    done_ = true;
   }
 }
 

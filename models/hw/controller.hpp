@@ -7,20 +7,24 @@
 #pragma once
 #include <systemc>
 
-#include "models/hw/context.hpp"
-#include "models/hw/dram.hpp"
-#include "models/hw/global_buffer.hpp"
-#include "models/hw/pe_array.hpp"
+#include "models/hw/clocked.hpp"
+#include "models/hw/interfaces.hpp"
 
 namespace rowsim::hw {
 
-class Controller : public sc_core::sc_module {
+class Controller : public Clocked {
 public:
   SC_HAS_PROCESS(Controller);
-  Controller(sc_core::sc_module_name name, GlobalBuffer& glb, PeArray& array, Dram& dram,
-             const sc_core::sc_time& period);
+  explicit Controller(sc_core::sc_module_name name);
 
-  void begin_layer(LayerContext* ctx);
+  sc_core::sc_port<GlbControlIf> glb;
+  sc_core::sc_port<ArrayControlIf> array;
+  sc_core::sc_port<DramStoreIf> dram;
+  sc_core::sc_port<LedgerIf> ledger;
+
+  void begin_layer(const LayerSetup* setup);
+  bool done() const { return done_; }
+  int pass() const { return geo_.pass; }  // the pass running (or last run), for messages
 
   sc_core::sc_signal<int> pass_index;
   void enable_trace_signals() { trace_ = true; }
@@ -28,14 +32,10 @@ public:
 private:
   void run();  // SC_THREAD
   void setup_geometry(const PassPlan& pp, int index);
-  int64_t now() const;
 
-  GlobalBuffer& glb_;
-  PeArray& array_;
-  Dram& dram_;
-  const sc_core::sc_time period_;
-  LayerContext* ctx_ = nullptr;
-  bool trace_ = false;
+  const LayerSetup* ctx_ = nullptr;
+  PassGeometry geo_;
+  bool done_ = false, trace_ = false;
   sc_core::sc_event start_;
 };
 

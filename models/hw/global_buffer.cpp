@@ -2,28 +2,56 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include "workloads/util/failure.hpp"
 
 namespace rowsim::hw {
-namespace {
 
-int64_t cycle_of(const sc_core::sc_time& t, const sc_core::sc_time& period) {
-  return int64_t(t.value() / period.value());
+void GlbSpace::reset(int64_t pool0, int64_t pool1, size_t tiles) {
+  capacity_ = {pool0, pool1};
+  used_ = released_ = {0, 0};
+  live_.assign(tiles, 0);
+  liveness_.clear();
 }
 
-}  // namespace
+bool GlbSpace::claim(int pool, int64_t words) {
+  int64_t& used = used_[size_t(pool)];
+  if (used + words > capacity_[size_t(pool)] && used > 0) return false;
+  used += words;
+  return true;
+}
 
-GlobalBuffer::GlobalBuffer(sc_core::sc_module_name name, Noc& noc, const sc_core::sc_time& period)
-    : sc_core::sc_module(name), words_used("words_used"), ifmap_sent("ifmap_sent"), psum_received("psum_received"),
-      noc_(noc), period_(period) {
-  // Long-lived lists: next_trigger keeps a pointer to the list it waits on.
-  for (sc_core::sc_event_or_list* list : {&wake_, &wake_or_arrival_}) {
-    *list |= noc.gon_psum.written_event();
-    *list |= noc.gin_filter.read_event();
-    *list |= noc.gin_ifmap.read_event();
-    *list |= noc.gin_psum.read_event();
-    *list |= noc.credit_event();
+void GlbSpace::release(int pool, int64_t words) {
+  released_[size_t(pool)] += words;
+  request_update();
+}
+
+void GlbSpace::set_live(int tile, bool live) {
+  liveness_.emplace_back(tile, live);
+  request_update();
+}
+
+void GlbSpace::update() {
+  if (released_[0] || released_[1]) {
+    used_[0] -= released_[0];
+    used_[1] -= released_[1];
+    released_ = {0, 0};
+    freed_.notify(sc_core::SC_ZERO_TIME);
   }
-  wake_or_arrival_ |= arrival_scheduled_;
+  bool allocated = false;
+  for (auto [tile, live] : liveness_) {
+    live_[size_t(tile)] = live;
+    allocated |= live;
+  }
+  liveness_.clear();
+  if (allocated) allocated_.notify(sc_core::SC_ZERO_TIME);
+}
+
+GlobalBuffer::GlobalBuffer(sc_core::sc_module_name name)
+    : Clocked(name), dma_side("dma_side"), control_side("control_side"), noc("noc"),
+      weights_wait_dram("weights_wait_dram"), ifmap_wait_dram("ifmap_wait_dram"), words_used("words_used"),
+      ifmap_sent("ifmap_sent"), psum_received("psum_received"), space_("space") {
+  dma_side.bind(*this);
+  control_side.bind(*this);
   SC_METHOD(tick);
   sensitive << start_;
   dont_initialize();
@@ -32,26 +60,36 @@ GlobalBuffer::GlobalBuffer(sc_core::sc_module_name name, Noc& noc, const sc_core
   dont_initialize();
 }
 
-void GlobalBuffer::trace_usage() { words_used.write(int(used_[0] + used_[1])); }
-
-void GlobalBuffer::begin_layer(LayerContext* ctx) {
-  ctx_ = ctx;
-  const ArchSpec& arch = ctx->job->arch;
-  if (arch.glb_shared()) {
-    capacity_ = {arch.glb_words(), 0};
-  } else {
-    capacity_ = {arch.glb_ifmap_psum_words(), arch.glb_filter_words()};
+void GlobalBuffer::end_of_elaboration() {
+  // Long-lived lists (next_trigger keeps a pointer to the list it waits on), built once the NoC
+  // port is bound.
+  NocGlbIf& bus = *noc.operator->();
+  for (sc_core::sc_event_or_list* list : {&wake_, &wake_or_arrival_}) {
+    *list |= bus.gon_psum().written_event();
+    *list |= bus.gin_filter().read_event();
+    *list |= bus.gin_ifmap().read_event();
+    *list |= bus.gin_psum().read_event();
+    *list |= bus.psum_credits().returned_event();
   }
-  used_ = {0, 0};
-  ifmaps_.assign(ctx->plan.ifmaps.size(), IfmapStore{});
-  weights_.assign(ctx->plan.weights.size(), WeightStore{});
-  tiles_.assign(ctx->plan.tiles.size(), TileStore{});
+  wake_or_arrival_ |= arrival_scheduled_;
+}
+
+void GlobalBuffer::trace_usage() { words_used.write(int(space_.used())); }
+
+void GlobalBuffer::begin_layer(const LayerSetup* setup) {
+  ctx_ = setup;
+  const ArchSpec& arch = setup->job->arch;
+  partitioned_ = !arch.glb_shared();
+  if (partitioned_) space_.reset(arch.glb_ifmap_psum_words(), arch.glb_filter_words(), setup->plan.tiles.size());
+  else space_.reset(arch.glb_words(), 0, setup->plan.tiles.size());
+  ifmaps_.assign(setup->plan.ifmaps.size(), IfmapStore{});
+  weights_.assign(setup->plan.weights.size(), WeightStore{});
+  tiles_.assign(setup->plan.tiles.size(), TileStore{});
+  count_.reset();
   running_ = false;
 }
 
-int GlobalBuffer::pool_of(DmaKind kind) const {
-  return kind == DmaKind::LoadWeights && capacity_[1] > 0 ? 1 : 0;
-}
+int GlobalBuffer::pool_of(DmaKind kind) const { return kind == DmaKind::LoadWeights && partitioned_ ? 1 : 0; }
 
 bool GlobalBuffer::allocate(const DmaJob& job) {
   const LayerPlan& plan = ctx_->plan;
@@ -62,10 +100,8 @@ bool GlobalBuffer::allocate(const DmaJob& job) {
     case DmaKind::LoadWeights: words = weight_block_words(job.index); break;
     case DmaKind::AllocPsum: words = plan.tiles[size_t(job.index)].words(s.F); break;
   }
-  const int pool = pool_of(job.kind);
   // The mapping fits the GLB, so one block of each kind always fits an otherwise empty pool.
-  if (used_[size_t(pool)] + words > capacity_[size_t(pool)] && used_[size_t(pool)] > 0) return false;
-  used_[size_t(pool)] += words;
+  if (!space_.claim(pool_of(job.kind), words)) return false;
   if (trace_) usage_changed_.notify(sc_core::SC_ZERO_TIME);
   switch (job.kind) {
     case DmaKind::LoadIfmap: {
@@ -85,7 +121,7 @@ bool GlobalBuffer::allocate(const DmaJob& job) {
       st.live = true;
       st.words = words;
       st.data.assign(size_t(positions), 0);
-      st.ready.assign(size_t((words + kWeightBurst - 1) / kWeightBurst), kNever);
+      st.ready.assign(size_t((words + kBurstWords - 1) / kBurstWords), kNever);
       if (ctx_->compressed()) {
         st.stream.assign(size_t(positions), -1);
         st.position_of_value.clear();
@@ -96,20 +132,13 @@ bool GlobalBuffer::allocate(const DmaJob& job) {
     }
     case DmaKind::AllocPsum: {
       TileStore& st = tiles_[size_t(job.index)];
-      st.live = true;
       st.data.assign(size_t(words), 0);
-      st.read = st.drained = 0;
-      tile_allocated_.notify(sc_core::SC_ZERO_TIME);
+      st.drained = 0;
+      space_.set_live(job.index, true);
       break;
     }
   }
   return true;
-}
-
-void GlobalBuffer::release(int pool, int64_t words) {
-  used_[size_t(pool)] -= words;
-  if (trace_) usage_changed_.notify(sc_core::SC_ZERO_TIME);
-  space_freed_.notify(sc_core::SC_ZERO_TIME);
 }
 
 void GlobalBuffer::write_ifmap_rows(int block, int64_t first_slot, const int16_t* values, int64_t slots,
@@ -118,17 +147,17 @@ void GlobalBuffer::write_ifmap_rows(int block, int64_t first_slot, const int16_t
   const int64_t cols = int64_t(ctx_->plan.cols.size());
   std::copy(values, values + slots * cols, st.data.begin() + first_slot * cols);
   std::fill(st.ready.begin() + first_slot, st.ready.begin() + first_slot + slots, ready);
-  ctx_->count(Level::GLB, Data::Ifmap, 0, slots * cols);
+  count_(Level::GLB, Data::Ifmap, 0, slots * cols);
   arrival_scheduled_.notify(sc_core::SC_ZERO_TIME);
 }
 
 void GlobalBuffer::write_weights(int block, int64_t first_word, const int16_t* values, int64_t words, int64_t ready) {
   WeightStore& st = weights_[size_t(block)];
-  if (first_word % kWeightBurst != 0 || (words != kWeightBurst && first_word + words != int64_t(st.data.size())))
-    throw std::logic_error("GLB: weight bursts must be whole");
+  if (first_word % kBurstWords != 0 || (words != kBurstWords && first_word + words != int64_t(st.data.size())))
+    panic("GLB: weight burst of {} words at word {} of block {}, expected whole bursts of {}", words, first_word, block, kBurstWords);
   std::copy(values, values + words, st.data.begin() + first_word);
-  st.ready[size_t(first_word / kWeightBurst)] = ready;
-  ctx_->count(Level::GLB, Data::Weight, 0, words);
+  st.ready[size_t(first_word / kBurstWords)] = ready;
+  count_(Level::GLB, Data::Weight, 0, words);
   arrival_scheduled_.notify(sc_core::SC_ZERO_TIME);
 }
 
@@ -142,8 +171,8 @@ void GlobalBuffer::write_compressed_weights(int block, int64_t first_word, int64
                                             int64_t first_bit, int64_t bits, const int16_t* values,
                                             int64_t first_value, int64_t nvalues, int64_t ready) {
   WeightStore& st = weights_[size_t(block)];
-  if (first_word % kWeightBurst != 0 || (words != kWeightBurst && first_word + words != st.words))
-    throw std::logic_error("GLB: weight bursts must be whole");
+  if (first_word % kBurstWords != 0 || (words != kBurstWords && first_word + words != st.words))
+    panic("GLB: weight burst of {} words at word {} of block {}, expected whole bursts of {}", words, first_word, block, kBurstWords);
   const int64_t positions = int64_t(st.data.size()), bitmap = ctx_->bitmap_words(positions);
   // Decode the bitmap as it arrives: the k-th set bit's value is stream word bitmap + k.
   for (int64_t j = 0; j < bits; ++j) {
@@ -152,54 +181,57 @@ void GlobalBuffer::write_compressed_weights(int block, int64_t first_word, int64
     st.position_of_value.push_back(int32_t(first_bit + j));
   }
   for (int64_t v = 0; v < nvalues; ++v) st.data[size_t(st.position_of_value[size_t(first_value + v)])] = values[v];
-  st.ready[size_t(first_word / kWeightBurst)] = ready;
+  st.ready[size_t(first_word / kBurstWords)] = ready;
   if (bits > 0 && first_bit + bits == positions) st.bitmap_ready = ready;
-  ctx_->count(Level::GLB, Data::Index, 0, bits);
-  ctx_->count(Level::GLB, Data::Weight, 0, nvalues);
+  count_(Level::GLB, Data::Index, 0, bits);
+  count_(Level::GLB, Data::Weight, 0, nvalues);
   arrival_scheduled_.notify(sc_core::SC_ZERO_TIME);
 }
 
 int64_t GlobalBuffer::weight_ready(const WeightStore& st, int64_t position, bool& stored) const {
   stored = true;
   if (!st.live) return kNever;
-  if (!ctx_->compressed()) return st.ready[size_t(position / kWeightBurst)];
+  if (!ctx_->compressed()) return st.ready[size_t(position / kBurstWords)];
   if (st.bitmap_ready == kNever) return kNever;  // not decoded yet
   const int32_t word = st.stream[size_t(position)];
   stored = word >= 0;
-  return stored ? st.ready[size_t(word / kWeightBurst)] : st.bitmap_ready;
+  return stored ? st.ready[size_t(word / kBurstWords)] : st.bitmap_ready;
 }
 
 int64_t GlobalBuffer::read_psum(int tile, int64_t index) {
   TileStore& st = tiles_[size_t(tile)];
-  ctx_->count(Level::GLB, Data::Psum, 1, 0);
-  ++st.read;
+  count_(Level::GLB, Data::Psum, 1, 0);
   return st.data[size_t(index)];
 }
 
 void GlobalBuffer::drain_tile(int tile, int64_t words) {
   TileStore& st = tiles_[size_t(tile)];
   st.drained += words;
-  release(0, words);
+  space_.release(0, words);
+  if (trace_) usage_changed_.notify(sc_core::SC_ZERO_TIME);
 }
 
 void GlobalBuffer::release_tile(int tile) {
   TileStore& st = tiles_[size_t(tile)];
-  st.live = false;
-  release(0, int64_t(st.data.size()) - st.drained);
+  space_.set_live(tile, false);
+  space_.release(0, int64_t(st.data.size()) - st.drained);
+  if (trace_) usage_changed_.notify(sc_core::SC_ZERO_TIME);
   std::vector<int64_t>().swap(st.data);
 }
 
 void GlobalBuffer::release_ifmap(int block) {
   IfmapStore& st = ifmaps_[size_t(block)];
   st.live = false;
-  release(0, int64_t(st.data.size()));
+  space_.release(0, int64_t(st.data.size()));
+  if (trace_) usage_changed_.notify(sc_core::SC_ZERO_TIME);
   std::vector<int16_t>().swap(st.data);
   std::vector<int64_t>().swap(st.ready);
   std::vector<int>().swap(st.row_index);
 }
 
-void GlobalBuffer::begin_pass() {
-  const PassGeometry& g = ctx_->geo;
+void GlobalBuffer::begin_pass(const PassGeometry& geometry) {
+  geo_ = geometry;
+  const PassGeometry& g = geo_;
   const Pass& ps = g.plan->ps;
   wcur_ = {};
   wcur_.total = g.positions;
@@ -212,26 +244,22 @@ void GlobalBuffer::begin_pass() {
   pcur_.next = 0;
   expected_ = int64_t(g.nb) * ps.fb * g.eb * ctx_->s.F;
   received_ = 0;
-  ctx_->weights_wait_dram = ctx_->ifmap_wait_dram = false;
   running_ = true;
-  timer_wake_ = false;
-  wake_cycle_ = -1;
   start_.notify(sc_core::SC_ZERO_TIME);
 }
 
 bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_unscheduled) {
-  const PassGeometry& g = ctx_->geo;
+  const PassGeometry& g = geo_;
   const PassPlan& pp = *g.plan;
   const Pass& ps = pp.ps;
   const Mapping& mp = ctx_->mp;
   const int S = ctx_->s.S;
   const WeightBlock& blk = ctx_->plan.weights[size_t(pp.weight_block)];
   const WeightStore& st = weights_[size_t(pp.weight_block)];
-  auto& bus = noc_.gin_filter;
-  bool sent = false;
-  ctx_->weights_wait_dram = false;
+  auto& bus = noc->gin_filter();
+  bool sent = false, waits_dram = false;
   auto wait_for = [&](int64_t ready) {
-    ctx_->weights_wait_dram = true;
+    waits_dram = true;
     if (ready == kNever) wait_unscheduled = true;
     else wait_until = std::min(wait_until, ready + 1);
   };
@@ -271,7 +299,7 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
       break;
     }
     bus.push({0, kBitmapTag, int32_t(wcur_.bitmap_sent)});
-    ctx_->count(Level::GLB, Data::Index,
+    count_(Level::GLB, Data::Index,
                 std::min<int64_t>(ctx_->word_bits, wcur_.total - wcur_.bitmap_sent * ctx_->word_bits), 0);
     ++wcur_.bitmap_sent;
     ++n;
@@ -291,19 +319,21 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
       const int p_pe = g.filters_of_set(ft, mp.p, ps.fb), q_pe = g.channels_of_set(ct, mp.q, ps.cb);
       const int index = (wcur_.x * q_pe + wcur_.c % mp.q) * p_pe + wcur_.k % mp.p;
       bus.push({st.data[size_t(word)], g.weight_tag(ft, ct, wcur_.i), index});
-      ctx_->count(Level::GLB, Data::Weight, 1, 0);
+      count_(Level::GLB, Data::Weight, 1, 0);
       sent = true;
       advance();
       skip_unstored();
     }
   }
+  weights_wait_dram->write(waits_dram);
   // The weights are in the filter spads now; a block no later pass reads leaves the GLB.
   if (!wcur_.released && wcur_.sent == wcur_.total && wcur_.bitmap_sent == wcur_.bitmap_total) {
     wcur_.released = true;
     if (pp.release_weights) {
       WeightStore& w = weights_[size_t(pp.weight_block)];
       w.live = false;
-      release(pool_of(DmaKind::LoadWeights), w.words);
+      space_.release(pool_of(DmaKind::LoadWeights), w.words);
+      if (trace_) usage_changed_.notify(sc_core::SC_ZERO_TIME);
       std::vector<int16_t>().swap(w.data);
       std::vector<int64_t>().swap(w.ready);
       std::vector<int32_t>().swap(w.stream);
@@ -314,16 +344,15 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
 }
 
 bool GlobalBuffer::send_ifmaps(int64_t now, int64_t& wait_until, bool& wait_unscheduled) {
-  const PassGeometry& g = ctx_->geo;
+  const PassGeometry& g = geo_;
   const PassPlan& pp = *g.plan;
   const Pass& ps = pp.ps;
   const IfmapBlock& blk = ctx_->plan.ifmaps[size_t(pp.ifmap_block)];
   const IfmapStore& st = ifmaps_[size_t(pp.ifmap_block)];
   const int64_t cols = int64_t(ctx_->plan.cols.size()), nrows = int64_t(blk.rows.size());
   const int q = ctx_->mp.q;
-  auto& bus = noc_.gin_ifmap;
-  bool sent = false;
-  ctx_->ifmap_wait_dram = false;
+  auto& bus = noc->gin_ifmap();
+  bool sent = false, waits_dram = false;
   for (int n = 0; n < ctx_->ifmap_bus && icur_.sent < icur_.total && bus.space() > 0; ++n) {
     const int c = ps.c0 + icur_.c;
     int64_t ready = kNever, slot = 0;
@@ -332,7 +361,7 @@ bool GlobalBuffer::send_ifmaps(int64_t now, int64_t& wait_until, bool& wait_unsc
       ready = st.ready[size_t(slot)];
     }
     if (ready >= now) {
-      ctx_->ifmap_wait_dram = true;
+      waits_dram = true;
       if (ready == kNever) wait_unscheduled = true;
       else wait_until = std::min(wait_until, ready + 1);
       break;
@@ -344,7 +373,7 @@ bool GlobalBuffer::send_ifmaps(int64_t now, int64_t& wait_until, bool& wait_unsc
     w.b_local = icur_.b;
     w.col = icur_.col;
     bus.push(w);
-    ctx_->count(Level::GLB, Data::Ifmap, 1, 0);
+    count_(Level::GLB, Data::Ifmap, 1, 0);
     sent = true;
     ++icur_.sent;
     if (++icur_.ri == int(g.rows.size())) {
@@ -358,15 +387,17 @@ bool GlobalBuffer::send_ifmaps(int64_t now, int64_t& wait_until, bool& wait_unsc
       }
     }
   }
+  ifmap_wait_dram->write(waits_dram);
   return sent;
 }
 
 bool GlobalBuffer::send_psums() {
-  const PassGeometry& g = ctx_->geo;
+  const PassGeometry& g = geo_;
   const Pass& ps = g.plan->ps;
   const int F = ctx_->s.F, p = ctx_->mp.p;
   const TileStore& tile = tiles_[size_t(g.plan->psum_tile)];
-  auto& bus = noc_.gin_psum;
+  auto& bus = noc->gin_psum();
+  PsumCredits& credits = noc->psum_credits();
   bool sent = false;
   int scanned = 0;
   // Round-robin over chains that have credit and psums left: each gets its psums in its own order.
@@ -375,7 +406,7 @@ bool GlobalBuffer::send_psums() {
     pcur_.next = c + 1 == g.chains ? 0 : c + 1;
     const int ft = c / g.eb, j = c % g.eb, pc = g.filters_of_set(ft, p, ps.fb);
     int64_t& done = pcur_.chain_sent[size_t(c)];
-    if (noc_.psum_credits[size_t(c)] == 0 || done == int64_t(g.nb) * pc * F) {
+    if (credits.available(c) == 0 || done == int64_t(g.nb) * pc * F) {
       ++scanned;
       continue;
     }
@@ -383,8 +414,8 @@ bool GlobalBuffer::send_psums() {
     const int64_t k = done % pc, f = done / pc % F, b = done / (int64_t(pc) * F);
     const int64_t m = ps.f0 - ps.m0 + int64_t(ft) * p + k;
     bus.push({tile.data[size_t(((b * ps.mb + m) * g.eb + j) * F + f)], c});
-    --noc_.psum_credits[size_t(c)];
-    ctx_->count(Level::GLB, Data::Psum, 1, 0);
+    credits.take(c);
+    count_(Level::GLB, Data::Psum, 1, 0);
     sent = true;
     ++done;
     ++pcur_.sent;
@@ -394,24 +425,17 @@ bool GlobalBuffer::send_psums() {
 }
 
 void GlobalBuffer::tick() {
-  if (!running_) {
-    next_trigger(start_);
-    return;
-  }
-  const int64_t now = cycle_of(sc_core::sc_time_stamp(), period_);
-  if (!timer_wake_ && now != wake_cycle_) {  // woken by an event: act from the next cycle
-    timer_wake_ = true;
-    next_trigger(period_);
-    return;
-  }
+  if (!running_) return idle_until(start_);
+  if (!due()) return;  // woken by an event: act at the next edge
+  const int64_t now = cycle();
   bool progress = false;
-  TileStore& tile = tiles_[size_t(ctx_->geo.plan->psum_tile)];
-  auto& gon = noc_.gon_psum;
+  TileStore& tile = tiles_[size_t(geo_.plan->psum_tile)];
+  auto& gon = noc->gon_psum();
   while (gon.available()) {
     const PsumWord& w = gon.front();
     tile.data[size_t(w.where)] = w.value;
     gon.pop();
-    ctx_->count(Level::GLB, Data::Psum, 0, 1);
+    count_(Level::GLB, Data::Psum, 0, 1);
     ++received_;
     progress = true;
   }
@@ -421,8 +445,7 @@ void GlobalBuffer::tick() {
   if (received_ == expected_ && icur_.sent == icur_.total) {
     running_ = false;
     pass_done_.notify(sc_core::SC_ZERO_TIME);
-    next_trigger(start_);
-    return;
+    return idle_until(start_);
   }
   int64_t wait_until = kNever;
   bool wait_unscheduled = false;
@@ -432,22 +455,11 @@ void GlobalBuffer::tick() {
   if (pcur_.sent < pcur_.total) progress |= send_psums();
   if (trace_) ifmap_sent.write(int(icur_.sent));
 
-  if (progress) {
-    timer_wake_ = true;
-    wake_cycle_ = -1;
-    next_trigger(period_);
-    return;
-  }
+  if (progress) return next_cycle();
   // Nothing moved: sleep until a bus frees space, psums come back, or DRAM data arrives.
-  timer_wake_ = false;
   const sc_core::sc_event_or_list& events = wait_unscheduled ? wake_or_arrival_ : wake_;
-  if (wait_until != kNever) {
-    wake_cycle_ = wait_until;
-    next_trigger(period_ * double(wait_until - now), events);
-  } else {
-    wake_cycle_ = -1;
-    next_trigger(events);
-  }
+  if (wait_until != kNever) sleep_until(wait_until, events);
+  else sleep(events);
 }
 
 }  // namespace rowsim::hw

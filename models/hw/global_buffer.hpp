@@ -7,73 +7,97 @@
 //   psum ports   GLB -> chain heads (every accumulation round after the first) and GON -> GLB,
 //                up to psum_bus words per cycle each way.
 // Psums are stored at full precision; they become ofmaps only at write-out (the DRAM module's
-// write path reads them back).
+// write path reads them back through the post-processing unit).
 //
-// Banks are not modelled: a port never conflicts with another port or with the DMA.
+// Banks set the energy and area of an access (models/arch/tech_energy.hpp) and the granularity of
+// the filter partition, not timing: a port never conflicts with another port or with the DMA
+// (docs/simulator.md says why).
+//
+// Space and tile liveness change with update semantics (GlbSpace below); the flags saying that a
+// port waits for DRAM are signals, read by the PE array for stall attribution.
 #pragma once
 #include <array>
+#include <utility>
 #include <limits>
 #include <vector>
 
 #include <systemc>
 
-#include "models/hw/context.hpp"
-#include "models/hw/noc.hpp"
+#include "models/hw/clocked.hpp"
+#include "models/hw/interfaces.hpp"
 
 namespace rowsim::hw {
 
-class GlobalBuffer : public sc_core::sc_module {
+// Words of GLB space per pool and which psum tiles are live. A pool has one claimant (the DMA
+// engine that fills it), so claims take effect at once; releases (by the controller, the filter
+// port and the write engine) and newly live tiles take effect in the update phase.
+class GlbSpace : public sc_core::sc_prim_channel {
+public:
+  explicit GlbSpace(const char* name) : sc_core::sc_prim_channel(name) {}
+  void reset(int64_t pool0, int64_t pool1, size_t tiles);
+  // False when the words do not fit yet (an empty pool takes any block: the mapping fits the GLB).
+  bool claim(int pool, int64_t words);
+  void release(int pool, int64_t words);
+  void set_live(int tile, bool live);
+  bool live(int tile) const { return live_[size_t(tile)]; }
+  int64_t used() const { return used_[0] + used_[1]; }
+  const sc_core::sc_event& freed() const { return freed_; }
+  const sc_core::sc_event& allocated() const { return allocated_; }
+
+private:
+  void update() override;
+  std::array<int64_t, 2> capacity_{}, used_{}, released_{};  // pool 0: ifmaps and psums (or all), 1: filters
+  std::vector<char> live_;
+  std::vector<std::pair<int, bool>> liveness_;  // pending changes
+  sc_core::sc_event freed_, allocated_;
+};
+
+class GlobalBuffer : public Clocked, public GlbDmaIf, public GlbControlIf {
 public:
   SC_HAS_PROCESS(GlobalBuffer);
-  GlobalBuffer(sc_core::sc_module_name name, Noc& noc, const sc_core::sc_time& period);
+  explicit GlobalBuffer(sc_core::sc_module_name name);
+
+  sc_core::sc_export<GlbDmaIf> dma_side;
+  sc_core::sc_export<GlbControlIf> control_side;
+  sc_core::sc_port<NocGlbIf> noc;
+  // The weight or ifmap stream of the running pass waits for words from DRAM.
+  sc_core::sc_out<bool> weights_wait_dram, ifmap_wait_dram;
 
   static constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
-  void begin_layer(LayerContext* ctx);
+  void begin_layer(const LayerSetup* setup);
+  const AccessCounts& counts() const { return count_.counts; }
 
-  // Space, claimed by the DMA in program order; false when it does not fit yet.
-  bool allocate(const DmaJob& job);
-  bool tile_live(int tile) const { return tiles_[size_t(tile)].live; }
-  const sc_core::sc_event& space_freed() const { return space_freed_; }
-  const sc_core::sc_event& tile_allocated() const { return tile_allocated_; }
+  // GlbDmaIf
+  bool allocate(const DmaJob& job) override;
+  const sc_core::sc_event& space_freed() const override { return space_.freed(); }
+  int64_t weight_block_words(int block) const override;
+  void write_ifmap_rows(int block, int64_t first_slot, const int16_t* values, int64_t slots, int64_t ready) override;
+  void write_weights(int block, int64_t first_word, const int16_t* values, int64_t words, int64_t ready) override;
+  void write_compressed_weights(int block, int64_t first_word, int64_t words, const char* present, int64_t first_bit,
+                                int64_t bits, const int16_t* values, int64_t first_value, int64_t nvalues,
+                                int64_t ready) override;
+  int64_t read_psum(int tile, int64_t index) override;
+  void drain_tile(int tile, int64_t words) override;
+  void release_tile(int tile) override;
 
-  // DMA writes. The words are stored now and readable from cycle `ready` + 1 (their arrival).
-  // Ifmap slots are (image, channel, row) rows of the block in that order.
-  void write_ifmap_rows(int block, int64_t first_slot, const int16_t* values, int64_t slots, int64_t ready);
-  // Weights in the block's (filter, channel, row, column) order.
-  void write_weights(int block, int64_t first_word, const int16_t* values, int64_t words, int64_t ready);
-  // Compressed weights: the block is stored as it crosses the link, its bitmap (one bit per
-  // position in block order, packed into words) then its nonzero values in block order. One burst
-  // of `words` stream words from `first_word`: bitmap bits [first_bit, first_bit + bits) and
-  // values [first_value, first_value + values).
-  void write_compressed_weights(int block, int64_t first_word, int64_t words, const char* present,
-                                int64_t first_bit, int64_t bits, const int16_t* values, int64_t first_value,
-                                int64_t nvalues, int64_t ready);
-  static constexpr int64_t kWeightBurst = 64;  // weight words per DMA burst (one ready time each)
-  // GLB words a weight block takes: dense positions, or bitmap words plus stored values.
-  int64_t weight_block_words(int block) const;
-
-  // The write-out path: reads a final psum (counted); the space of words already written to DRAM
-  // is free for the next tile (drain_tile), the rest when the tile is released.
-  int64_t read_psum(int tile, int64_t index);
-  void drain_tile(int tile, int64_t words);
-  void release_tile(int tile);
-  void release_ifmap(int block);
-
-  // Serves the ports for ctx->geo from the next cycle until every psum of the pass is back.
-  void begin_pass();
-  const sc_core::sc_event& pass_done() const { return pass_done_; }
+  // GlbControlIf
+  bool tile_live(int tile) const override { return space_.live(tile); }
+  const sc_core::sc_event& tile_allocated() const override { return space_.allocated(); }
+  void begin_pass(const PassGeometry& geometry) override;
+  const sc_core::sc_event& pass_done() const override { return pass_done_; }
+  void release_ifmap(int block) override;
 
   sc_core::sc_signal<int> words_used, ifmap_sent, psum_received;
   void enable_trace_signals() { trace_ = true; }
 
 private:
+  void end_of_elaboration() override;
   void tick();
   void trace_usage();  // SC_METHOD: the one writer of words_used
   bool send_weights(int64_t now, int64_t& wait_until, bool& wait_unscheduled);
   bool send_ifmaps(int64_t now, int64_t& wait_until, bool& wait_unscheduled);
   bool send_psums();
-  void release(int pool, int64_t words);
   int pool_of(DmaKind kind) const;
 
   struct IfmapStore {
@@ -86,7 +110,7 @@ private:
     bool live = false;
     int64_t words = 0;           // GLB space held
     std::vector<int16_t> data;   // by position (compressed: the stored values, zeros elsewhere)
-    std::vector<int64_t> ready;  // per burst of kWeightBurst (stream) words
+    std::vector<int64_t> ready;  // per burst of kBurstWords (stream) words
     // Compressed: per position the stream word of its value (-1: not stored), decoded from the
     // bitmap as it arrives; the positions of the values in stream order; when the bitmap is in.
     std::vector<int32_t> stream;
@@ -94,16 +118,16 @@ private:
     int64_t bitmap_ready = kNever;
   };
   int64_t weight_ready(const WeightStore& st, int64_t position, bool& stored) const;
-  struct TileStore {
-    bool live = false;
+  struct TileStore {  // live while GlbSpace says so
     std::vector<int64_t> data;
-    int64_t read = 0, drained = 0;
+    int64_t drained = 0;  // words already written to DRAM (their space is free)
   };
 
-  Noc& noc_;
-  const sc_core::sc_time period_;
-  LayerContext* ctx_ = nullptr;
-  std::array<int64_t, 2> capacity_{}, used_{};  // pool 0: ifmaps and psums (or all), 1: filters
+  const LayerSetup* ctx_ = nullptr;
+  PassGeometry geo_;  // the pass running now
+  Counter count_;
+  GlbSpace space_;
+  bool partitioned_ = false;  // a filter pool of its own
   std::vector<IfmapStore> ifmaps_;
   std::vector<WeightStore> weights_;
   std::vector<TileStore> tiles_;
@@ -126,9 +150,8 @@ private:
   } pcur_;
   int64_t expected_ = 0, received_ = 0;
 
-  bool running_ = false, timer_wake_ = false, trace_ = false;
-  int64_t wake_cycle_ = -1;
-  sc_core::sc_event start_, pass_done_, space_freed_, tile_allocated_, arrival_scheduled_, usage_changed_;
+  bool running_ = false, trace_ = false;
+  sc_core::sc_event start_, pass_done_, arrival_scheduled_, usage_changed_;
   sc_core::sc_event_or_list wake_, wake_or_arrival_;
 };
 

@@ -3,18 +3,21 @@
 namespace rowsim::hw {
 
 Noc::Noc(sc_core::sc_module_name name)
-    : sc_core::sc_module(name), gin_filter("gin_filter"), gin_ifmap("gin_ifmap"), gin_psum("gin_psum"),
-      gon_psum("gon_psum") {}
+    : sc_core::sc_module(name), glb_side("glb_side"), array_side("array_side"), gin_filter_("gin_filter"),
+      gin_ifmap_("gin_ifmap"), gin_psum_("gin_psum"), gon_psum_("gon_psum"), credits_("psum_credits") {
+  glb_side.bind(*this);
+  array_side.bind(*this);
+}
 
-void Noc::begin_layer(const LayerContext& ctx) {
-  gin_filter.reset(size_t(2 * ctx.filter_bus));
-  gin_ifmap.reset(size_t(2 * ctx.ifmap_bus));
-  gin_psum.reset(size_t(2 * ctx.psum_bus));
-  gon_psum.reset(size_t(2 * ctx.psum_bus));
+void Noc::begin_layer(const LayerSetup& setup) {
+  gin_filter_.reset(size_t(kBusBufferWidths * setup.filter_bus));
+  gin_ifmap_.reset(size_t(kBusBufferWidths * setup.ifmap_bus));
+  gin_psum_.reset(size_t(kBusBufferWidths * setup.psum_bus));
+  gon_psum_.reset(size_t(kBusBufferWidths * setup.psum_bus));
 }
 
 void Noc::configure(int pes, int chains, int filter_tags, int ifmap_tags) {
-  psum_credits.assign(size_t(chains), kPsumInDepth);
+  credits_.reset(chains, kPsumHeadDepth);
   filter_.id_of_pe.assign(size_t(pes), -1);
   ifmap_.id_of_pe.assign(size_t(pes), -1);
   filter_tags_ = filter_tags;

@@ -20,6 +20,7 @@
 // (all p at the latest when it closes), so a window can start while the previous one's last psums
 // are still leaving.
 #pragma once
+#include "workloads/util/failure.hpp"
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
@@ -101,7 +102,8 @@ public:
   bool filled() const { return fill_idx_ == total_; }
   void accept(const IfmapWord& w) {
     if (w.c_local != fill_c_ || w.col != g_->pos_col[fill_pi_] || w.b_local != fill_b_)
-      throw std::logic_error("PE received an ifmap word out of order");
+      panic("PE: ifmap word (channel {}, column {}, image {}) out of order, expected (channel {}, column {}, image {})",
+            w.c_local, w.col, w.b_local, fill_c_, g_->pos_col[fill_pi_], fill_b_);
     x_[size_t(fill_slot_)] = w.value;
     advance_fill();
     ++deliveries_;
@@ -112,7 +114,6 @@ public:
 
   // Finished psums waiting to climb the chain, oldest first.
   int queued() const { return q_size_; }
-  bool has_psum() const { return q_size_ > 0; }
   int64_t front_psum() const { return queue_[size_t(q_head_)]; }
   void pop_psum() {
     q_head_ = q_head_ + 1 == psum_cap_ ? 0 : q_head_ + 1;

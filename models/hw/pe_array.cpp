@@ -3,37 +3,50 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "models/hw/noc.hpp"
+#include "workloads/util/failure.hpp"
+
 namespace rowsim::hw {
 namespace {
 
-constexpr int kHeadDepth = Noc::kPsumInDepth;
-
-int64_t cycle_of(const sc_core::sc_time& t, const sc_core::sc_time& period) {
-  return int64_t(t.value() / period.value());
-}
+constexpr int kHeadDepth = kPsumHeadDepth;
 
 }  // namespace
 
-PeArray::PeArray(sc_core::sc_module_name name, Noc& noc, const sc_core::sc_time& period)
-    : sc_core::sc_module(name), macs_per_cycle("macs_per_cycle"), busy_pes("busy_pes"), stall_cause("stall_cause"),
-      chain_psums("chain_psums"), noc_(noc), period_(period) {
-  // A long-lived list: next_trigger keeps a pointer to the list it waits on.
-  wake_ |= noc.gin_filter.written_event();
-  wake_ |= noc.gin_ifmap.written_event();
-  wake_ |= noc.gin_psum.written_event();
-  wake_ |= noc.gon_psum.read_event();
+PeArray::PeArray(sc_core::sc_module_name name)
+    : Clocked(name), control_side("control_side"), noc("noc"), ledger("ledger"),
+      weights_wait_dram("weights_wait_dram"), ifmap_wait_dram("ifmap_wait_dram"), macs_per_cycle("macs_per_cycle"),
+      busy_pes("busy_pes"), stall_cause("stall_cause"), chain_psums("chain_psums"), passes_done_("passes_done") {
+  control_side.bind(*this);
   SC_METHOD(tick);
   sensitive << start_;
   dont_initialize();
 }
 
-void PeArray::begin_layer(LayerContext* ctx) {
-  ctx_ = ctx;
+void PeArray::end_of_elaboration() {
+  // A long-lived list (next_trigger keeps a pointer to the list it waits on), built once the NoC
+  // port is bound.
+  NocArrayIf& bus = *noc.operator->();
+  wake_ |= bus.gin_filter().written_event();
+  wake_ |= bus.gin_ifmap().written_event();
+  wake_ |= bus.gin_psum().written_event();
+  wake_ |= bus.gon_psum().read_event();
+  // The GLB's DRAM-wait flags are seen a cycle late (a signal); a sleeping array re-reads them when
+  // they change, so a long wait is attributed from the cycle after the GLB's flag changed, not
+  // from whatever the flag was when the array went to sleep.
+  wake_ |= weights_wait_dram.value_changed_event();
+  wake_ |= ifmap_wait_dram.value_changed_event();
+}
+
+void PeArray::begin_layer(const LayerSetup* setup) {
+  ctx_ = setup;
+  count_.reset();
   running_ = false;
 }
 
-void PeArray::begin_pass() {
-  const PassGeometry& g = ctx_->geo;
+void PeArray::begin_pass(const PassGeometry& geometry) {
+  geo_ = geometry;
+  const PassGeometry& g = geo_;
   const Pass& ps = g.plan->ps;
   const ConvShape& s = ctx_->s;
   const Mapping& mp = ctx_->mp;
@@ -54,7 +67,7 @@ void PeArray::begin_pass() {
   chain_active_.assign(size_t(g.chains), 0);
   links_.assign(size_t(n), Link{});
   chains_.resize(size_t(g.chains));
-  noc_.configure(n, g.chains, g.filter_sets * g.channel_sets * g.rb, g.channel_sets * int(g.rows.size()));
+  noc->configure(n, g.chains, g.filter_sets * g.channel_sets * g.rb, g.channel_sets * int(g.rows.size()));
   for (int c = 0; c < g.chains; ++c) {
     Chain& ch = chains_[size_t(c)];
     ch.ft = c / g.eb, ch.j = c % g.eb, ch.length = L;
@@ -69,10 +82,10 @@ void PeArray::begin_pass() {
       const bool real = h >= 0 && h < s.H;
       const int pe = c * L + pos;
       pes_[size_t(pe)].configure(shared_, ch.p, g.channels_of_set(ct, mp.q, ps.cb), !real);
-      noc_.set_ids(pe, g.weight_tag(ch.ft, ct, i), real ? g.ifmap_tag(ct, g.row_of_h[size_t(h)]) : -1);
+      noc->set_ids(pe, g.weight_tag(ch.ft, ct, i), real ? g.ifmap_tag(ct, g.row_of_h[size_t(h)]) : -1);
     }
   }
-  noc_.build_groups();
+  noc->build_groups();
   weights_expected_ = g.weight_words + g.bitmap_words;
   weights_received_ = bitmap_received_ = 0;
   armed_ = false;
@@ -80,15 +93,15 @@ void PeArray::begin_pass() {
   active_ = n;
   chains_done_ = 0;
   rr_ = 0;
-  ctx_->counts.active_pes = std::max<int64_t>(ctx_->counts.active_pes, n);
+  count_.counts.active_pes = std::max<int64_t>(count_.counts.active_pes, n);
   running_ = true;
-  timer_wake_ = false;
   sleep_cause_ = Stall::Pipeline;
   start_.notify(sc_core::SC_ZERO_TIME);
 }
 
 void PeArray::deliver(bool& progress) {
-  auto& gin_filter = noc_.gin_filter;
+  NocArrayIf& bus = *noc.operator->();
+  auto& gin_filter = bus.gin_filter();
   while (gin_filter.available()) {
     const FilterWord w = gin_filter.front();
     gin_filter.pop();
@@ -96,27 +109,27 @@ void PeArray::deliver(bool& progress) {
     progress = true;
     if (w.tag == kBitmapTag) {
       // Once the whole bitmap is in, every PE holds one bit per weight position of its spad.
-      if (++bitmap_received_ == ctx_->geo.bitmap_words) {
+      if (++bitmap_received_ == geo_.bitmap_words) {
         int64_t bits = 0;
         for (const Chain& ch : chains_)
           for (int pos = 0; pos < ch.length; ++pos)
-            bits += int64_t(ch.p) * ctx_->geo.channels_of_set(pos / ctx_->geo.rb, ctx_->mp.q, ctx_->geo.plan->ps.cb);
+            bits += int64_t(ch.p) * geo_.channels_of_set(pos / geo_.rb, ctx_->mp.q, geo_.plan->ps.cb);
         bits *= ctx_->s.S;
-        ctx_->count(Level::Array, Data::Index, bits, 0);
-        ctx_->count(Level::RF, Data::Index, 0, bits);
+        count_(Level::Array, Data::Index, bits, 0);
+        count_(Level::RF, Data::Index, 0, bits);
       }
       continue;
     }
-    const Noc::Group group = noc_.filter_group(w.tag);
+    const PeGroup group = bus.filter_group(w.tag);
     for (const int* pe = group.begin; pe != group.end; ++pe) pes_[size_t(*pe)].write_weight(w.index, w.value);
     // Multicast: one array access and one spad write per PE reached.
-    ctx_->count(Level::Array, Data::Weight, int64_t(group.size()), 0);
-    ctx_->count(Level::RF, Data::Weight, 0, int64_t(group.size()));
+    count_(Level::Array, Data::Weight, int64_t(group.size()), 0);
+    count_(Level::RF, Data::Weight, 0, int64_t(group.size()));
   }
-  auto& gin_ifmap = noc_.gin_ifmap;
+  auto& gin_ifmap = bus.gin_ifmap();
   while (gin_ifmap.available()) {
     const IfmapWord& w = gin_ifmap.front();
-    const Noc::Group group = noc_.ifmap_group(w.tag);
+    const PeGroup group = bus.ifmap_group(w.tag);
     bool ready = true;
     for (const int* pe = group.begin; pe != group.end && ready; ++pe) ready = pes_[size_t(*pe)].can_accept();
     if (!ready) break;  // the bus waits until every destination has room
@@ -127,25 +140,27 @@ void PeArray::deliver(bool& progress) {
     gin_ifmap.pop();
     progress = true;
   }
-  auto& gin_psum = noc_.gin_psum;
+  auto& gin_psum = bus.gin_psum();
   while (gin_psum.available()) {
     const PsumWord& w = gin_psum.front();
     Chain& ch = chains_[size_t(w.where)];
-    if (ch.head_size == kHeadDepth) throw std::logic_error("psum sent to a chain without credit");
+    if (ch.head_size == kHeadDepth) panic("PE array: psum sent to chain {} whose head buffer is full, expected the GLB to hold a credit", w.where);
     int slot = (ch.head_first + ch.head_size) % kHeadDepth;
     ch.head[size_t(slot)] = w.value;
     ++ch.head_size;
     gin_psum.pop();
-    ctx_->count(Level::Array, Data::Psum, 1, 0);
+    count_(Level::Array, Data::Psum, 1, 0);
     progress = true;
   }
 }
 
 void PeArray::move_psums(bool& progress) {
-  const PassGeometry& g = ctx_->geo;
+  const PassGeometry& g = geo_;
   const Pass& ps = g.plan->ps;
   const int F = ctx_->s.F, L = g.chain_length, nchains = g.chains, p = ctx_->mp.p;
-  auto& gon = noc_.gon_psum;
+  NocArrayIf& bus = *noc.operator->();
+  auto& gon = bus.gon_psum();
+  PsumCredits& credits = bus.psum_credits();
   int gon_budget = int(std::min<size_t>(size_t(ctx_->psum_bus), gon.space()));
   int64_t hops = 0;
   for (int n = 0; n < nchains; ++n) {
@@ -180,7 +195,7 @@ void PeArray::move_psums(bool& progress) {
         if (!first_accumulation_) {
           ch.head_first = (ch.head_first + 1) % kHeadDepth;
           --ch.head_size;
-          noc_.return_psum_credit(c);
+          credits.give(c);
         }
       } else {
         links_[size_t(base + pos - 1)].valid = false;
@@ -203,14 +218,14 @@ void PeArray::move_psums(bool& progress) {
   }
   if (nchains > 0) rr_ = rr_ + 1 == nchains ? 0 : rr_ + 1;
   if (hops) {
-    ctx_->count(Level::Array, Data::Psum, hops, 0);
+    count_(Level::Array, Data::Psum, hops, 0);
     progress = true;
   }
 }
 
 template <bool kSkip, bool kGate>
 int PeArray::step_pes(bool& progress) {
-  const int n = int(pes_.size()), L = ctx_->geo.chain_length;
+  const int n = int(pes_.size()), L = geo_.chain_length;
   int busy = 0;
   for (int i = 0; i < n; ++i) {
     if (state_[size_t(i)] != Run) continue;
@@ -249,23 +264,16 @@ void PeArray::trace(int macs, int busy, Stall cause) {
 }
 
 void PeArray::tick() {
-  if (!running_) {
-    next_trigger(start_);
-    return;
-  }
-  if (!timer_wake_) {  // woken by an event in this cycle: act from the next one
-    timer_wake_ = true;
-    next_trigger(period_);
-    return;
-  }
-  const int64_t now = cycle_of(sc_core::sc_time_stamp(), period_);
+  if (!running_) return idle_until(start_);
+  if (!due()) return;  // woken by an event: act at the next edge
+  const int64_t now = cycle();
   bool progress = false;
   deliver(progress);
   int busy = 0;
   Stall why = Stall::Pipeline;
   const bool filling = weights_received_ < weights_expected_;
   if (filling) {
-    why = ctx_->weights_wait_dram ? Stall::DramWeights : Stall::WeightFill;
+    why = weights_wait_dram.read() ? Stall::DramWeights : Stall::WeightFill;
   } else {
     if (!armed_) {
       for (Pe& pe : pes_) pe.arm();
@@ -286,12 +294,12 @@ void PeArray::tick() {
         wait_ifmap |= st == WaitIfmap;
         wait_psum |= st == WaitPsum;
       }
-      why = wait_ifmap ? (ctx_->ifmap_wait_dram ? Stall::DramIfmap : Stall::IfmapBus)
+      why = wait_ifmap ? (ifmap_wait_dram.read() ? Stall::DramIfmap : Stall::IfmapBus)
                        : wait_psum ? Stall::Psum : Stall::Pipeline;
     }
   }
-  ctx_->ledger.fill_until(now - 1, sleep_cause_);
-  ctx_->ledger.cycle(now, busy > 0, why);
+  ledger->fill_until(now - 1, sleep_cause_);
+  ledger->cycle(now, busy > 0, why);
   if (trace_) trace(busy, busy, why);
 
   // The pass is done in the array once every psum has left and, since a PE that skips taps can
@@ -306,25 +314,20 @@ void PeArray::tick() {
       deliveries += pe.deliveries();
       psum_rf += pe.psum_rf();
     }
-    ctx_->counts.macs += macs;
-    ctx_->counts.macs_skipped += dense - macs;
-    ctx_->count(Level::RF, Data::Weight, macs, 0);
-    ctx_->count(Level::RF, Data::Ifmap, attempted, deliveries);
-    ctx_->count(Level::Array, Data::Ifmap, deliveries, 0);  // NoC deliveries, padding zeros included
-    ctx_->count(Level::RF, Data::Psum, psum_rf, psum_rf);
+    count_.counts.macs += macs;
+    count_.counts.macs_skipped += dense - macs;
+    count_(Level::RF, Data::Weight, macs, 0);
+    count_(Level::RF, Data::Ifmap, attempted, deliveries);
+    count_(Level::Array, Data::Ifmap, deliveries, 0);  // NoC deliveries, padding zeros included
+    count_(Level::RF, Data::Psum, psum_rf, psum_rf);
     running_ = false;
-    pass_done_.notify(sc_core::SC_ZERO_TIME);
+    passes_done_.write(passes_done_.read() + 1);
     if (trace_) trace(0, 0, Stall::Pipeline);
-    next_trigger(start_);
-    return;
+    return idle_until(start_);
   }
-  if (progress || busy) {
-    next_trigger(period_);
-  } else {
-    sleep_cause_ = why;
-    timer_wake_ = false;
-    next_trigger(wake_);
-  }
+  if (progress || busy) return next_cycle();
+  sleep_cause_ = why;
+  sleep(wake_);
 }
 
 }  // namespace rowsim::hw

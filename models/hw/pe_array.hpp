@@ -12,29 +12,38 @@
 
 #include <systemc>
 
-#include "models/hw/context.hpp"
-#include "models/hw/noc.hpp"
+#include "models/hw/clocked.hpp"
+#include "models/hw/interfaces.hpp"
 #include "models/hw/pe.hpp"
 
 namespace rowsim::hw {
 
-class PeArray : public sc_core::sc_module {
+class PeArray : public Clocked, public ArrayControlIf {
 public:
   SC_HAS_PROCESS(PeArray);
-  PeArray(sc_core::sc_module_name name, Noc& noc, const sc_core::sc_time& period);
+  explicit PeArray(sc_core::sc_module_name name);
 
-  void begin_layer(LayerContext* ctx);
-  // Configures PEs and NoC IDs for ctx->geo and starts the pass at the next cycle.
-  void begin_pass();
-  // The pass is done in the array: every PE has all its words and every psum has left.
-  bool running() const { return running_; }
-  const sc_core::sc_event& pass_done() const { return pass_done_; }
+  sc_core::sc_export<ArrayControlIf> control_side;
+  sc_core::sc_port<NocArrayIf> noc;
+  sc_core::sc_port<LedgerIf> ledger;
+  // The GLB's weight or ifmap stream waits for DRAM (as of the GLB's last cycle): whether a cycle
+  // without MACs is a DRAM stall or an on-chip one.
+  sc_core::sc_in<bool> weights_wait_dram, ifmap_wait_dram;
+
+  void begin_layer(const LayerSetup* setup);
+  const AccessCounts& counts() const { return count_.counts; }
+
+  // ArrayControlIf
+  void begin_pass(const PassGeometry& geometry) override;
+  int passes_done() const override { return passes_done_.read(); }
+  const sc_core::sc_event& pass_done() const override { return passes_done_.value_changed_event(); }
 
   // Signals for the VCD trace (written only when tracing).
   sc_core::sc_signal<int> macs_per_cycle, busy_pes, stall_cause, chain_psums;
   void enable_trace_signals() { trace_ = true; }
 
 private:
+  void end_of_elaboration() override;
   void tick();
   void deliver(bool& progress);
   void move_psums(bool& progress);
@@ -55,9 +64,10 @@ private:
     bool valid = false;
   };
 
-  Noc& noc_;
-  const sc_core::sc_time period_;
-  LayerContext* ctx_ = nullptr;
+  const LayerSetup* ctx_ = nullptr;
+  PassGeometry geo_;  // the pass running now
+  Counter count_;
+  sc_core::sc_signal<int> passes_done_;
   PeShared shared_;
   std::vector<Pe> pes_;          // chain-major: pe = chain * chain_length + position
   // Per PE: runs, waits for an ifmap word, waits for psum spad room, or is done. A waiting PE is
@@ -73,11 +83,10 @@ private:
   int active_ = 0;               // PEs with MACs left
   int chains_done_ = 0;          // chains that delivered all their psums
   bool first_accumulation_ = false;
-  bool running_ = false, timer_wake_ = false, trace_ = false;
-  int64_t wake_cycle_ = -1;
+  bool running_ = false, trace_ = false;
   Stall sleep_cause_ = Stall::Pipeline;
   int rr_ = 0;  // GON arbitration: the chain served first this cycle
-  sc_core::sc_event start_, pass_done_;
+  sc_core::sc_event start_;
   sc_core::sc_event_or_list wake_;
 };
 

@@ -3,7 +3,7 @@
 // from the job's ArchSpec, so any array size runs in the same process.
 //
 // SystemC has one kernel per process: simulate_layer() is not thread-safe. Run layers in parallel
-// in separate processes (sim/runner.cpp forks workers).
+// in separate processes (sim/driver/simulate_runner.cpp forks workers).
 #pragma once
 #include <cstdint>
 #include <map>

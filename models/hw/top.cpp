@@ -13,6 +13,7 @@
 #include "mapper/analytical.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
+#include "workloads/util/failure.hpp"
 
 namespace rowsim::hw {
 
@@ -40,33 +41,63 @@ const std::vector<std::string>& stall_cause_names() {
   return names;
 }
 
-const sc_core::sc_time& Top::period() {
-  static const sc_core::sc_time p(1, sc_core::SC_NS);
-  return p;
-}
-
-Top::Top(sc_core::sc_module_name name, const std::string& vcd_base)
-    : sc_core::sc_module(name), noc_("noc"), glb_("glb", noc_, period()), array_("pe_array", noc_, period()),
-      dram_("dram", glb_, period()), controller_("controller", glb_, array_, dram_, period()) {
+Top::Top(sc_core::sc_module_name name, const std::string& vcd_base, const CreationOrder& order)
+    : sc_core::sc_module(name), post_("post_process"), fixed_link_("dram_link_fixed"),
+      row_buffer_link_("dram_link_row_buffer"), weights_wait_dram_("weights_wait_dram"),
+      ifmap_wait_dram_("ifmap_wait_dram") {
+  for (Block b : order) build(b);
+  if (!noc_ || !glb_ || !array_ || !dram_ || !controller_)
+    panic("Top: a creation order that misses a block, expected every block once");
+  bind();
   if (vcd_base.empty()) return;
   trace_ = sc_core::sc_create_vcd_trace_file(vcd_base.c_str());
   trace_->set_time_unit(1, sc_core::SC_NS);
-  array_.enable_trace_signals();
-  glb_.enable_trace_signals();
-  dram_.enable_trace_signals();
-  controller_.enable_trace_signals();
-  sc_core::sc_trace(trace_, controller_.pass_index, "pass");
-  sc_core::sc_trace(trace_, array_.macs_per_cycle, "array.macs");
-  sc_core::sc_trace(trace_, array_.busy_pes, "array.busy_pes");
-  sc_core::sc_trace(trace_, array_.stall_cause, "array.stall_cause");
-  sc_core::sc_trace(trace_, array_.chain_psums, "array.psums_left");
-  sc_core::sc_trace(trace_, glb_.words_used, "glb.words_used");
-  sc_core::sc_trace(trace_, glb_.ifmap_sent, "glb.ifmap_words_sent");
-  sc_core::sc_trace(trace_, glb_.psum_received, "glb.psums_received");
-  sc_core::sc_trace(trace_, dram_.reading, "dram.reading");
-  sc_core::sc_trace(trace_, dram_.reading_weights, "dram.reading_weights");
-  sc_core::sc_trace(trace_, dram_.writing, "dram.writing");
-  sc_core::sc_trace(trace_, dram_.read_job, "dram.read_job");
+  array_->enable_trace_signals();
+  glb_->enable_trace_signals();
+  dram_->enable_trace_signals();
+  controller_->enable_trace_signals();
+  sc_core::sc_trace(trace_, controller_->pass_index, "pass");
+  sc_core::sc_trace(trace_, array_->macs_per_cycle, "array.macs");
+  sc_core::sc_trace(trace_, array_->busy_pes, "array.busy_pes");
+  sc_core::sc_trace(trace_, array_->stall_cause, "array.stall_cause");
+  sc_core::sc_trace(trace_, array_->chain_psums, "array.psums_left");
+  sc_core::sc_trace(trace_, glb_->words_used, "glb.words_used");
+  sc_core::sc_trace(trace_, glb_->ifmap_sent, "glb.ifmap_words_sent");
+  sc_core::sc_trace(trace_, glb_->psum_received, "glb.psums_received");
+  sc_core::sc_trace(trace_, dram_->reading, "dram.reading");
+  sc_core::sc_trace(trace_, dram_->reading_weights, "dram.reading_weights");
+  sc_core::sc_trace(trace_, dram_->writing, "dram.writing");
+  sc_core::sc_trace(trace_, dram_->read_job, "dram.read_job");
+}
+
+void Top::build(Block block) {
+  switch (block) {
+    case Block::Noc: noc_ = std::make_unique<Noc>("noc"); break;
+    case Block::Glb: glb_ = std::make_unique<GlobalBuffer>("glb"); break;
+    case Block::Array: array_ = std::make_unique<PeArray>("pe_array"); break;
+    case Block::Dram: dram_ = std::make_unique<Dram>("dram"); break;
+    case Block::Controller: controller_ = std::make_unique<Controller>("controller"); break;
+    case Block::Count: break;
+  }
+}
+
+// The wiring; SystemC checks at elaboration that every port is bound.
+void Top::bind() {
+  glb_->noc(noc_->glb_side);
+  glb_->weights_wait_dram(weights_wait_dram_);
+  glb_->ifmap_wait_dram(ifmap_wait_dram_);
+  array_->noc(noc_->array_side);
+  array_->ledger(ledger_);
+  array_->weights_wait_dram(weights_wait_dram_);
+  array_->ifmap_wait_dram(ifmap_wait_dram_);
+  dram_->glb(glb_->dma_side);
+  dram_->post(post_.out);
+  dram_->link(fixed_link_);
+  dram_->link(row_buffer_link_);
+  controller_->glb(glb_->control_side);
+  controller_->array(array_->control_side);
+  controller_->dram(dram_->control_side);
+  controller_->ledger(ledger_);
 }
 
 Top::~Top() { close_trace(); }
@@ -79,7 +110,7 @@ void Top::close_trace() {
 namespace {
 
 void check_job(const LayerJob& job) {
-  if (!job.ifmap || !job.weights) throw std::invalid_argument("simulate_layer: job without data");
+  if (!job.ifmap || !job.weights) panic("simulate_layer: layer '{}' without data, expected its ifmaps and weights", job.name);
   auto why = infeasibility_reasons(job.shape, job.mapping, job.arch);
   if (!why.empty()) {
     std::string list;
@@ -94,7 +125,7 @@ void check_job(const LayerJob& job) {
 
 LayerSimResult Top::run(const LayerJob& job) {
   check_job(job);
-  auto ctx = std::make_unique<LayerContext>();
+  auto ctx = std::make_unique<LayerSetup>();
   ctx->job = &job;
   ctx->s = job.shape;
   ctx->mp = job.mapping;
@@ -117,16 +148,16 @@ LayerSimResult Top::run(const LayerJob& job) {
     for (const WeightBlock& b : ctx->plan.weights)
       ctx->block_stored.push_back(ctx->nonzero_weights(b.group, b.f0, b.fb, b.c0, b.cb, b.r0, b.rb));
   }
-  ctx->ofmap.assign(size_t(s.N) * s.G * s.M * s.E * s.F, 0);
-  const int64_t start = int64_t(sc_core::sc_time_stamp().value() / period().value());
+  const int64_t start = Clocked::cycle();
   ctx->start_cycle = start;
-  ctx->ledger.reset(start);
+  ledger_.reset(start);
 
-  noc_.begin_layer(*ctx);
-  glb_.begin_layer(ctx.get());
-  array_.begin_layer(ctx.get());
-  dram_.begin_layer(ctx.get());
-  controller_.begin_layer(ctx.get());
+  noc_->begin_layer(*ctx);
+  glb_->begin_layer(ctx.get());
+  array_->begin_layer(ctx.get());
+  post_.begin_layer(job);
+  dram_->begin_layer(ctx.get());
+  controller_->begin_layer(ctx.get());
 
   // A generous bound: the model never needs many times the analytical cycles; beyond it the
   // model is stuck (a bug), which must fail rather than hang.
@@ -136,24 +167,27 @@ LayerSimResult Top::run(const LayerJob& job) {
                                                                    double(ctx->plan.dma.size() + 1)) *
                             slow +
                         1e6;
-  sc_core::sc_start(period() * budget, sc_core::SC_EXIT_ON_STARVATION);
-  const int64_t end = int64_t(sc_core::sc_time_stamp().value() / period().value());
-  if (!ctx->done)
-    throw std::logic_error(fmt::format("SystemC model of layer '{}' stopped at cycle {} of pass {} of {} ({})",
-                                       job.name, end - start, ctx->geo.pass, ctx->plan.passes.size(),
-                                       sc_core::sc_pending_activity() ? "no progress" : "deadlock"));
-  const int64_t last = ctx->ledger.accounted();
+  sc_core::sc_start(Clocked::period() * budget, sc_core::SC_EXIT_ON_STARVATION);
+  const int64_t end = Clocked::cycle();
+  if (!controller_->done())
+    panic("SystemC model of layer '{}' stopped at cycle {} in pass {} of {} ({}), expected it to finish within {} cycles",
+          job.name, end - start, controller_->pass(), ctx->plan.passes.size(),
+          sc_core::sc_pending_activity() ? "no progress" : "deadlock", int64_t(budget));
+  const int64_t last = ledger_.accounted();
   LayerSimResult r;
-  r.counts = ctx->counts;
+  r.counts = glb_->counts();
+  r.counts += array_->counts();
+  r.counts += dram_->counts();
   r.counts.cycles = last - start;
-  r.compute_cycles = ctx->ledger.compute();
-  r.counts.stall_cycles = ctx->ledger.total_stalls();
+  r.compute_cycles = ledger_.compute();
+  r.counts.stall_cycles = ledger_.total_stalls();
   for (int k = 0; k < kStallCauses; ++k)
-    if (ctx->ledger.stall(Stall(k)) > 0) r.counts.stalls_by_cause[to_string(Stall(k))] = ctx->ledger.stall(Stall(k));
+    if (ledger_.stall(Stall(k)) > 0) r.counts.stalls_by_cause[to_string(Stall(k))] = ledger_.stall(Stall(k));
   if (r.compute_cycles + r.counts.stall_cycles != r.counts.cycles)
-    throw std::logic_error("cycle ledger does not add up");
+    panic("cycle ledger: {} compute + {} stall cycles, expected the layer's {}", r.compute_cycles, r.counts.stall_cycles,
+          r.counts.cycles);
   r.passes = int64_t(ctx->plan.passes.size());
-  r.ofmap = std::move(ctx->ofmap);
+  r.ofmap = dram_->take_ofmap();
   return r;
 }
 

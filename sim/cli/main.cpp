@@ -1,5 +1,6 @@
 // rowsim: one executable, one subcommand per job. User mistakes (UserError) print one clear
-// message and exit 2; everything else that escapes is a bug and exits 3.
+// message and exit 2; the system refusing (EnvironmentError: fork, a full disk; out of memory)
+// exits 4; everything else that escapes is a bug and exits 3.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "sim/cli/commands.hpp"
 #include "workloads/util/error.hpp"
+#include "workloads/util/failure.hpp"
 #include "workloads/util/yaml_reader.hpp"
 
 namespace {
@@ -61,8 +63,11 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "rowsim %s: error: %s (see rowsim %s --help)\n", c.name, e.what(), c.name);
       return 2;
     } catch (const std::bad_alloc&) {
-      std::fprintf(stderr, "rowsim %s: error: out of memory\n", c.name);
-      return 3;
+      std::fprintf(stderr, "rowsim %s: system error: out of memory\n", c.name);
+      return 4;
+    } catch (const rowsim::EnvironmentError& e) {
+      std::fprintf(stderr, "rowsim %s: system error (not a bug in rowsim): %s\n", c.name, e.what());
+      return 4;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "rowsim %s: internal error (a bug in rowsim): %s\n", c.name, e.what());
       return 3;

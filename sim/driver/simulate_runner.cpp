@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -19,6 +20,7 @@
 #include "mapper/brute_force.hpp"
 #include "sim/driver/network_values.hpp"
 #include "workloads/util/error.hpp"
+#include "workloads/util/failure.hpp"
 #include "workloads/util/progress.hpp"
 
 namespace rowsim {
@@ -264,7 +266,7 @@ std::vector<Outcome> run_workers(const RunContext& ctx, const std::vector<size_t
                                  Progress& progress, int64_t& done) {
   auto* next = static_cast<std::atomic<size_t>*>(
       mmap(nullptr, sizeof(std::atomic<size_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
-  if (next == MAP_FAILED) throw std::runtime_error("mmap failed");
+  if (next == MAP_FAILED) environment_failure("cannot map the workers' shared counter (mmap)", errno);
   new (next) std::atomic<size_t>(0);
   std::vector<pid_t> pids;
   std::vector<int> fds;
@@ -272,9 +274,9 @@ std::vector<Outcome> run_workers(const RunContext& ctx, const std::vector<size_t
   std::fflush(stderr);
   for (int w = 0; w < workers; ++w) {
     int fd[2];
-    if (pipe(fd) != 0) throw std::runtime_error("pipe failed");
+    if (pipe(fd) != 0) environment_failure("cannot open a pipe to a simulation worker", errno);
     pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid < 0) environment_failure("cannot start a simulation worker (fork)", errno);
     if (pid == 0) {
       ::close(fd[0]);
       for (int other : fds) ::close(other);
@@ -312,7 +314,7 @@ std::vector<Outcome> run_workers(const RunContext& ctx, const std::vector<size_t
   while (open > 0) {
     if (poll(polls.data(), polls.size(), -1) < 0) {
       if (errno == EINTR) continue;
-      throw std::runtime_error("poll failed");
+      environment_failure("cannot wait for the simulation workers (poll)", errno);
     }
     for (size_t w = 0; w < polls.size(); ++w) {
       if (polls[w].fd < 0 || !(polls[w].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -337,8 +339,10 @@ std::vector<Outcome> run_workers(const RunContext& ctx, const std::vector<size_t
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (WIFSIGNALED(status))
-      throw std::runtime_error(fmt::format("a simulation worker died (signal {})", WTERMSIG(status)));
+    // SIGKILL is what the kernel's out-of-memory killer (or an operator) sends: not rowsim's doing.
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+      throw EnvironmentError("a simulation worker was killed (SIGKILL: out of memory, or killed by hand)");
+    if (WIFSIGNALED(status)) panic("a simulation worker died (signal {}), expected it to exit", WTERMSIG(status));
   }
   munmap(next, sizeof(std::atomic<size_t>));
   return outcomes;

@@ -37,7 +37,7 @@ int64_t plain_loop(const ConvShape& s, const std::vector<int16_t>& in, const std
           for (int c = 0; c < s.C; ++c)
             for (int r = 0; r < s.R; ++r)
               for (int t = 0; t < s.S; ++t) {
-                int iy = y * s.U + r - s.pad, ix = x * s.U + t - s.pad;
+                int iy = y * s.U + r - s.pad_h, ix = x * s.U + t - s.pad_w;
                 int16_t v = iy >= 0 && iy < s.H && ix >= 0 && ix < s.W ? in[((size_t(b) * s.C + c) * s.H + iy) * s.W + ix] : 0;
                 acc += int32_t(w[((size_t(m) * s.C + c) * s.R + r) * s.S + t]) * int32_t(v);
                 ++macs;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "workloads/util/error.hpp"
+#include "workloads/util/failure.hpp"
 #include "workloads/util/file_io.hpp"
 
 using namespace rowsim;
@@ -55,4 +56,14 @@ TEST_CASE("read_file still reads regular files and names a missing one", "[file_
   CHECK(read_file(path) == std::string("a\0b", 3));
   std::remove(path.c_str());
   CHECK_THROWS_WITH(read_file("/no/such/file.yaml"), Catch::Contains("/no/such/file.yaml"));
+}
+
+TEST_CASE("A full disk is the environment's failure, a refused path the user's", "[file_io][errors]") {
+  // /dev/full fails every write with ENOSPC, as a full disk does.
+  CHECK_THROWS_AS(append_line_durable("/dev/full", "a line"), EnvironmentError);
+  CHECK_THROWS_WITH(append_line_durable("/dev/full", "a line"), Catch::Contains("/dev/full"));
+  CHECK_THROWS_AS(file_write_failure("out.json: write failed", ENOSPC), EnvironmentError);
+  CHECK_THROWS_AS(file_write_failure("out.json: write failed", EIO), EnvironmentError);
+  CHECK_THROWS_AS(file_write_failure("out.json: cannot write file", EACCES), UserError);
+  CHECK_THROWS_WITH(file_write_failure("out.json: cannot write file", EACCES), Catch::Contains("out.json"));
 }

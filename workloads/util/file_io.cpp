@@ -1,4 +1,5 @@
 #include "workloads/util/file_io.hpp"
+#include "workloads/util/failure.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -86,7 +87,8 @@ void make_directories(const std::string& path) {
 
 namespace {
 
-// Writes all of `data` to `fd` (retrying short writes and interruptions); UserError on failure.
+// Writes all of `data` to `fd` (retrying short writes and interruptions); on failure a UserError,
+// or an EnvironmentError when the disk is full or failing.
 void write_all(int fd, const std::string& data, const std::string& path) {
   size_t written = 0;
   while (written < data.size()) {
@@ -95,7 +97,7 @@ void write_all(int fd, const std::string& data, const std::string& path) {
       if (errno == EINTR) continue;
       int err = errno;
       ::close(fd);
-      fail("{}: write failed: {}", path, std::strerror(err));
+      file_write_failure(path + ": write failed", err);
     }
     written += static_cast<size_t>(n);
   }
@@ -110,18 +112,19 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   if (fd < 0) fail("{}: cannot write file: {}", path, std::strerror(errno));
   try {
     write_all(fd, content, path);
-  } catch (const UserError&) {
+  } catch (const std::exception&) {
     ::unlink(temp.c_str());
     throw;
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    int err = errno;
     ::unlink(temp.c_str());
-    fail("{}: cannot flush file to disk: {}", path, std::strerror(errno));
+    file_write_failure(path + ": cannot flush file to disk", err);
   }
   if (std::rename(temp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(temp.c_str());
-    fail("{}: cannot rename temporary file into place: {}", path, std::strerror(err));
+    file_write_failure(path + ": cannot rename temporary file into place", err);
   }
 }
 

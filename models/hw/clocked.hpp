@@ -1,0 +1,67 @@
+// The clocked base of every SystemC module of the model: one place that knows the clock period,
+// turns SystemC time into a cycle number, and aligns a process to a clock edge.
+//
+// Time only ever advances to clock edges (every wait and next_trigger below is a whole number of
+// periods), so the cycle number is exact. A clocked SC_METHOD acts once per edge it is scheduled
+// for; woken by an event instead (a bus word, a credit, a DMA arrival), it acts at the next edge,
+// which is what a register clocked by the same edge would see.
+#pragma once
+#include <cstdint>
+
+#include <systemc>
+
+namespace rowsim::hw {
+
+class Clocked : public sc_core::sc_module {
+public:
+  // One simulated cycle is 1 ns of SystemC time (the clock rate itself only matters to reports).
+  static const sc_core::sc_time& period() {
+    static const sc_core::sc_time p(1, sc_core::SC_NS);
+    return p;
+  }
+  static int64_t cycle() { return int64_t(sc_core::sc_time_stamp().value() / period().value()); }
+
+protected:
+  explicit Clocked(sc_core::sc_module_name name) : sc_core::sc_module(name) {}
+
+  // Threads: resume at the edge of `target` (now if it is not in the future).
+  void wait_until_cycle(int64_t target) {
+    const int64_t now = cycle();
+    if (target > now) wait(period() * double(target - now));
+  }
+
+  // The module's one clocked SC_METHOD. Call due() first: false means the method was woken by an
+  // event in a cycle it was not scheduled for, and it has been re-triggered for the next edge.
+  bool due() {
+    const int64_t now = cycle();
+    if (now == scheduled_) return true;
+    act_at(now + 1);
+    return false;
+  }
+  // Act again at the next edge.
+  void next_cycle() { act_at(cycle() + 1); }
+  // Sleep until one of `events` (then act at the edge after it).
+  void sleep(const sc_core::sc_event_or_list& events) {
+    scheduled_ = -1;
+    next_trigger(events);
+  }
+  // Sleep until the edge of `target` or until one of `events`, whichever comes first.
+  void sleep_until(int64_t target, const sc_core::sc_event_or_list& events) {
+    scheduled_ = target;
+    next_trigger(period() * double(target - cycle()), events);
+  }
+  // Idle (between passes): wait for `start` and act at the edge after it.
+  void idle_until(const sc_core::sc_event& start) {
+    scheduled_ = -1;
+    next_trigger(start);
+  }
+
+private:
+  void act_at(int64_t target) {
+    scheduled_ = target;
+    next_trigger(period() * double(target - cycle()));
+  }
+  int64_t scheduled_ = -1;  // the edge the clocked method is scheduled to act at (-1: none)
+};
+
+}  // namespace rowsim::hw
