@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "workloads/safetensors.hpp"
 #include "workloads/util/error.hpp"
@@ -24,9 +26,30 @@ std::string Distortion::name() const {
 }
 
 std::string Distortion::params() const {
-  if (kind == DistortionKind::Noise || kind == DistortionKind::Blur) return fmt::format("sigma={}", sigma);
+  if (kind == DistortionKind::None) return "";
+  const char* key = kind == DistortionKind::Occlusion ? "block" : "sigma";
+  if (spread == DegreeSpread::Range) return fmt::format("{}={}:{}", key, degrees[0], degrees[1]);
+  if (spread == DegreeSpread::List) return fmt::format("{}={}", key, fmt::join(degrees, ","));
   if (kind == DistortionKind::Occlusion) return fmt::format("block={}", block);
-  return "";
+  return fmt::format("sigma={}", sigma);
+}
+
+Distortion Distortion::for_image(uint64_t seed, Split split, uint64_t index) const {
+  if (spread == DegreeSpread::Single) return *this;
+  Rng rng(seed, RngPurpose::DistortDegree, split == Split::Train ? 1 : 2, index);
+  Distortion d;
+  d.kind = kind;
+  if (spread == DegreeSpread::List) {
+    double degree = degrees[rng.below(degrees.size())];
+    d.sigma = static_cast<float>(degree);
+    d.block = static_cast<int>(degree);
+  } else if (kind == DistortionKind::Occlusion) {
+    int lo = static_cast<int>(degrees[0]), hi = static_cast<int>(degrees[1]);
+    d.block = lo + static_cast<int>(rng.below(uint64_t(hi - lo + 1)));
+  } else {
+    d.sigma = static_cast<float>(degrees[0] + (degrees[1] - degrees[0]) * double(rng.uniform()));
+  }
+  return d;
 }
 
 Distortion parse_distortion(const std::string& name, double degree, const std::string& flag) {
@@ -50,6 +73,46 @@ Distortion parse_distortion(const std::string& name, double degree, const std::s
   return d;
 }
 
+Distortion parse_distortion(const std::string& name, const std::string& text, const std::string& flag,
+                            const std::string& name_flag) {
+  Distortion d = parse_distortion(name, 0.0, name_flag);
+  if (text.empty()) return d;
+  if (d.kind == DistortionKind::None) fail("{} {} needs a distortion (noise, blur or occlusion)", flag, text);
+  const char* expected = "expected a degree X, a range LO:HI or a list A,B,...";
+  bool range = text.find(':') != std::string::npos;
+  std::vector<double> degrees;
+  size_t start = 0;
+  while (true) {
+    size_t end = text.find(range ? ':' : ',', start);
+    std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (item.empty()) fail("{} {}: an empty degree; {}", flag, text, expected);
+    char* stop = nullptr;
+    double v = std::strtod(item.c_str(), &stop);
+    if (*stop != '\0' || !std::isfinite(v)) fail("{} {}: '{}' is not a number; {}", flag, text, item, expected);
+    if (v <= 0) fail("{} {}: degree {} is not positive; {}", flag, text, item, expected);
+    parse_distortion(name, v, flag);  // the kind's own limits (blur sigma, whole occlusion blocks)
+    degrees.push_back(v);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  if (range && degrees.size() != 2) fail("{} {}: a range has two ends, LO:HI", flag, text);
+  if (range && degrees[0] > degrees[1])
+    fail("{} {}: the range's minimum {} is above its maximum {}", flag, text, degrees[0], degrees[1]);
+  if (degrees.size() == 1 || (range && degrees[0] == degrees[1])) return parse_distortion(name, degrees[0], flag);
+  d = parse_distortion(name, *std::min_element(degrees.begin(), degrees.end()), flag);
+  d.spread = range ? DegreeSpread::Range : DegreeSpread::List;
+  d.degrees = std::move(degrees);
+  return d;
+}
+
+Distortion distortion_from_params(const std::string& name, const std::string& params, const std::string& where) {
+  size_t eq = params.find('=');
+  if (params.empty()) return parse_distortion(name, "", where, where);
+  if (eq == std::string::npos)
+    fail("{} '{}': expected sigma=X or block=N (or a range LO:HI or list A,B,...)", where, params);
+  return parse_distortion(name, params.substr(eq + 1), where, where);
+}
+
 namespace {
 
 void blur_plane(float* plane, int h, int w, const std::vector<float>& kernel, std::vector<float>& tmp) {
@@ -71,8 +134,9 @@ void blur_plane(float* plane, int h, int w, const std::vector<float>& kernel, st
 
 }  // namespace
 
-void apply_distortion(const Distortion& d, float* image, const Shape& shape, uint64_t seed, Split split,
+void apply_distortion(const Distortion& spread, float* image, const Shape& shape, uint64_t seed, Split split,
                       uint64_t index) {
+  const Distortion d = spread.for_image(seed, split, index);
   Rng rng(seed, RngPurpose::Distort, split == Split::Train ? 1 : 2, index);
   size_t n = static_cast<size_t>(shape.elements());
   switch (d.kind) {

@@ -9,6 +9,8 @@
 //              fully inside the image, filled with mid-grey 0.5 in every channel. Fashion-MNIST has
 //              a black background, so a black block could vanish into it; mid-grey is always
 //              visible against black and against white.
+// A distortion may carry several degrees (a range or a list); each image then gets one degree,
+// drawn from (seed, split, index) on a stream of its own, so training covers every degree.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -20,19 +22,36 @@ namespace rowsim {
 
 enum class DistortionKind { None, Noise, Blur, Occlusion };
 
+// How the degree of each image is chosen: the one degree, uniform over [lo, hi] (whole pixels for
+// occlusion), or one entry of a list, each equally likely.
+enum class DegreeSpread { Single, Range, List };
+
 struct Distortion {
   DistortionKind kind = DistortionKind::None;
-  float sigma = 0.0f;  // noise and blur
-  int block = 0;       // occlusion: block side in pixels
+  float sigma = 0.0f;  // noise and blur (Range/List: the smallest degree)
+  int block = 0;       // occlusion: block side in pixels (Range/List: the smallest)
+  DegreeSpread spread = DegreeSpread::Single;
+  std::vector<double> degrees;  // Range: {lo, hi}; List: the entries; Single: empty
   std::string name() const;    // none, noise, blur, occlusion
-  std::string params() const;  // "sigma=0.25", "block=16", "" for none
+  // "sigma=0.25", "block=16"; "sigma=0.1:0.55" for a range, "block=8,12,16" for a list; "" for none
+  std::string params() const;
+  // The single-degree distortion image `index` of (seed, split) gets; *this when Single.
+  Distortion for_image(uint64_t seed, Split split, uint64_t index) const;
 };
 
 // "none", "noise", "blur", "occlusion" with the paper's default degree; `degree` > 0 overrides it
 // (sigma for noise and blur, block side for occlusion). `flag` names the option in errors.
 Distortion parse_distortion(const std::string& name, double degree = 0, const std::string& flag = "--distortion");
+// As above with the degree as text: "X" (one degree), "LO:HI" (a range, LO <= HI) or "A,B,..." (a
+// list); empty text means the default degree. Errors name `flag` (or `name_flag` for the name) and
+// the value.
+Distortion parse_distortion(const std::string& name, const std::string& degrees, const std::string& flag,
+                            const std::string& name_flag = "--distortion");
+// The distortion a weights file's metadata describes: name and params() as written.
+Distortion distortion_from_params(const std::string& name, const std::string& params, const std::string& where);
 
-// Distorts one image in place; the random draws depend only on (seed, split, index).
+// Distorts one image in place; the random draws (and with a range or list, the degree) depend
+// only on (seed, split, index).
 void apply_distortion(const Distortion& d, float* image, const Shape& shape, uint64_t seed, Split split,
                       uint64_t index);
 

@@ -13,7 +13,9 @@ void add_data_options(po::options_description& options) {
       "data-dir", arg<std::string>("DIR"),
       "dataset folder (default for fashion-mnist: /usr/share/datasets/fashion-mnist; required for cifar100)")(
       "distortion", arg<std::string>("NAME"), "none, noise, blur or occlusion")(
-      "degree", arg<double>("X"), "distortion degree: noise/blur sigma (0.25 / 1.0), occlusion block side (16)")(
+      "degree", arg<std::string>("X|LO:HI|A,B,..."),
+      "distortion degree: noise/blur sigma (0.25 / 1.0), occlusion block side (16); a range LO:HI or a list "
+      "A,B,... draws one degree per image")(
       "task", arg<std::string>("classes|gate"), "classes (the dataset's labels) or gate (clean vs distorted)")(
       "ratio", arg<std::string>("C:D"), "clean:distorted mix, e.g. 1:1 (default 1:1 for the gate, 0:1 for classes)")(
       "seed", arg<int64_t>("S"), "random seed for distortions, shuffling, augmentation and initialisation")(
@@ -48,12 +50,9 @@ train::TaskSpec resolve_data_options(const po::variables_map& vm, const train::T
   bool distortion_given = vm.count("distortion") || vm.count("degree");
   if (distortion_given) {
     std::string name = vm.count("distortion") ? vm["distortion"].as<std::string>() : s.distortion.name();
-    double degree = vm.count("degree") ? vm["degree"].as<double>() : 0.0;
-    if (vm.count("degree") && !(degree > 0 && std::isfinite(degree)))
-      fail("--degree {}: expected a positive number", degree);
-    s.distortion = parse_distortion(name, degree);
-    if (vm.count("degree") && s.distortion.kind == DistortionKind::None)
-      fail("--degree {} needs a --distortion (noise, blur or occlusion)", degree);
+    if (vm.count("degree") && vm["degree"].as<std::string>().empty())
+      fail("--degree '': expected a degree X, a range LO:HI or a list A,B,...");
+    s.distortion = parse_distortion(name, vm.count("degree") ? vm["degree"].as<std::string>() : "", "--degree");
   }
   bool task_given = vm.count("task") > 0;
   if (task_given) s.task = train::parse_task(vm["task"].as<std::string>());
@@ -73,15 +72,8 @@ train::TaskSpec resolve_data_options(const po::variables_map& vm, const train::T
 train::TaskSpec data_defaults_from(const SafeTensors& file, const WeightsInfo& info, const std::string& path) {
   train::TaskSpec defaults;
   if (!info.dataset.empty()) defaults.dataset = info.dataset;
-  double degree = 0;
-  if (auto eq = info.distortion_params.find('='); eq != std::string::npos) {
-    try {
-      degree = std::stod(info.distortion_params.substr(eq + 1));
-    } catch (const std::exception&) {
-      fail("{}: metadata 'distortion_params' is '{}', expected sigma=X or block=N", path, info.distortion_params);
-    }
-  }
-  defaults.distortion = parse_distortion(info.distortion, degree, path + " metadata 'distortion'");
+  defaults.distortion = distortion_from_params(info.distortion, info.distortion_params,
+                                               path + " metadata 'distortion_params'");
   defaults.task = train::parse_task(info.task);
   defaults.ratio = info.ratio.empty() ? train::default_ratio(defaults.task, defaults.distortion)
                                       : parse_ratio(info.ratio, path + " metadata 'ratio'");

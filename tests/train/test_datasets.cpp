@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include <catch2/catch.hpp>
 #include <zlib.h>
@@ -199,6 +201,89 @@ TEST_CASE("distortions are deterministic per seed and do what they say", "[train
   CHECK_THROWS_WITH(parse_distortion("rain"), Catch::Contains("--distortion rain"));
   CHECK_THROWS_WITH(parse_ratio("1-1"), Catch::Contains("--ratio 1-1"));
   CHECK_THROWS_WITH(parse_ratio("0:0"), Catch::Contains("both be 0"));
+}
+
+TEST_CASE("a degree range or list draws one degree per image, deterministically, covering the range",
+          "[train][distortions]") {
+  Distortion noise = parse_distortion("noise", "0.1:0.55", "--degree");
+  CHECK(noise.spread == DegreeSpread::Range);
+  CHECK(noise.params() == "sigma=0.1:0.55");
+  double lo = 1, hi = 0;
+  for (uint64_t i = 0; i < 2000; ++i) {
+    float sigma = noise.for_image(7, Split::Train, i).sigma;
+    REQUIRE(sigma >= 0.1f);
+    REQUIRE(sigma <= 0.55f);
+    lo = std::min(lo, double(sigma)), hi = std::max(hi, double(sigma));
+    REQUIRE(noise.for_image(7, Split::Train, i).sigma == sigma);  // the same image, the same degree
+  }
+  CHECK(lo < 0.11);  // 2,000 uniform draws reach both ends of the range
+  CHECK(hi > 0.54);
+  // Another seed or split draws other degrees.
+  CHECK(noise.for_image(7, Split::Train, 3).sigma != noise.for_image(8, Split::Train, 3).sigma);
+  CHECK(noise.for_image(7, Split::Train, 3).sigma != noise.for_image(7, Split::Test, 3).sigma);
+
+  // Occlusion ranges draw whole block sides, every one of them.
+  Distortion occ = parse_distortion("occlusion", "8:20", "--degree");
+  std::set<int> blocks;
+  for (uint64_t i = 0; i < 1000; ++i) blocks.insert(occ.for_image(1, Split::Test, i).block);
+  CHECK(blocks.size() == 13);
+  CHECK(*blocks.begin() == 8);
+  CHECK(*blocks.rbegin() == 20);
+
+  // A list uses each listed degree, about equally often, and nothing else.
+  Distortion blur = parse_distortion("blur", "0.5,1,1.5,2", "--degree");
+  CHECK(blur.spread == DegreeSpread::List);
+  CHECK(blur.params() == "sigma=0.5,1,1.5,2");
+  std::map<float, int> uses;
+  for (uint64_t i = 0; i < 4000; ++i) ++uses[blur.for_image(1, Split::Train, i).sigma];
+  REQUIRE(uses.size() == 4);
+  for (float sigma : {0.5f, 1.0f, 1.5f, 2.0f}) CHECK(uses[sigma] == Approx(1000).margin(150));
+
+  // The image is distorted at its own drawn degree: the same pixels as the single-degree distortion.
+  Shape shape{3, 32, 32};
+  std::vector<float> spread(3072, 0.0f), single(3072, 0.0f);
+  apply_distortion(occ, spread.data(), shape, 1, Split::Test, 17);
+  apply_distortion(occ.for_image(1, Split::Test, 17), single.data(), shape, 1, Split::Test, 17);
+  CHECK(spread == single);
+  int grey = 0;
+  for (float v : spread) grey += v == 0.5f;
+  int side = occ.for_image(1, Split::Test, 17).block;
+  CHECK(grey == 3 * side * side);
+
+  // One degree, a degenerate range and the metadata form all mean the single distortion; the
+  // metadata round-trips.
+  CHECK(parse_distortion("noise", "0.3", "--degree").spread == DegreeSpread::Single);
+  CHECK(parse_distortion("noise", "0.3:0.3", "--degree").params() == "sigma=0.3");
+  CHECK(distortion_from_params("occlusion", occ.params(), "f.safetensors").params() == "block=8:20");
+  CHECK(distortion_from_params("blur", blur.params(), "f.safetensors").degrees == blur.degrees);
+  CHECK(parse_distortion("blur", "", "--degree").sigma == 1.0f);  // empty = the default degree
+}
+
+TEST_CASE("bad degree ranges and lists are errors naming the flag and the value", "[train][distortions]") {
+  struct Bad {
+    std::string name, degrees, message;
+  };
+  std::vector<Bad> bad = {
+      {"noise", "0.4:0.1", "minimum 0.4 is above its maximum 0.1"},
+      {"noise", ":0.5", "an empty degree"},
+      {"noise", "0.1:", "an empty degree"},
+      {"noise", "0.1,,0.4", "an empty degree"},
+      {"noise", "0.1:0.2:0.3", "two ends"},
+      {"noise", "-0.1:0.4", "not positive"},
+      {"blur", "0.5,0", "not positive"},
+      {"blur", "0.5:abc", "'abc' is not a number"},
+      {"blur", "0.5:20", "at most 8"},
+      {"occlusion", "8:12.5", "whole number"},
+      {"none", "0.1:0.2", "needs a distortion"},
+  };
+  for (const auto& b : bad) {
+    INFO(b.name << " " << b.degrees);
+    CHECK_THROWS_WITH(parse_distortion(b.name, b.degrees, "--degree"),
+                      Catch::Contains("--degree") && Catch::Contains(b.message));
+  }
+  CHECK_THROWS_WITH(parse_distortion("noise", "0.4:0.1", "--degree"), Catch::Contains("0.4:0.1"));
+  CHECK_THROWS_WITH(distortion_from_params("noise", "0.1:0.2", "g.safetensors metadata"),
+                    Catch::Contains("g.safetensors metadata") && Catch::Contains("sigma=X"));
 }
 
 TEST_CASE("mixed sets hold the chosen ratio; the cache returns the identical set", "[train][distortions]") {

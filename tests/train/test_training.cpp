@@ -181,6 +181,15 @@ TEST_CASE("rowsim train and eval on the command line, and their errors", "[train
   CHECK(j["routing"]["clean_images"].get<int>() + j["routing"]["distorted_images"].get<int>() == 100);
   CHECK(read_safetensors(out).get("conv1.weight", out).dtype == DType::F16);
 
+  // A gate trained over a range of degrees records the range, and eval uses it by default.
+  std::string ranged = dir + "/ranged.safetensors";
+  r = run_rowsim("train --net gate --width 0.25 --dataset synthetic --distortion blur --degree 0.5:2 --task gate "
+                 "--limit 200 --test-limit 100 --epochs 1 --batch 32 -o " + ranged);
+  REQUIRE(r.exit_code == 0);
+  r = run_rowsim("eval --weights " + ranged + " --limit 100 --format json");
+  REQUIRE(r.exit_code == 0);
+  CHECK(nlohmann::json::parse(r.out)["distortion_params"] == "sigma=0.5:2");
+
   // The same file with one weight NaN: the float path refuses it as map, simulate and the
   // fixed-point path do, instead of reporting an accuracy.
   std::string nan_weights = dir + "/nan.safetensors";
@@ -206,6 +215,14 @@ TEST_CASE("rowsim train and eval on the command line, and their errors", "[train
       {"train --net gate --dataset synthetic --distortion fog -o x.safetensors", "--distortion fog"},
       {"train --net gate --dataset synthetic --ratio 2 --distortion noise -o x.safetensors", "--ratio 2"},
       {"train --net gate --dataset synthetic --dtype f8 -o x.safetensors", "--dtype f8"},
+      {"train --net gate --dataset synthetic --distortion noise --degree 0.5:0.1 -o x.safetensors",
+       "--degree 0.5:0.1: the range's minimum 0.5 is above its maximum 0.1"},
+      {"train --net gate --dataset synthetic --distortion noise --degree=-0.2:0.1 -o x.safetensors",
+       "--degree -0.2:0.1: degree -0.2 is not positive"},
+      {"train --net gate --dataset synthetic --distortion noise --degree '' -o x.safetensors", "--degree ''"},
+      {"train --net gate --dataset synthetic --distortion occlusion --degree 8,,16 -o x.safetensors",
+       "--degree 8,,16: an empty degree"},
+      {"train --net gate --dataset synthetic --degree 0.1:0.2 -o x.safetensors", "needs a distortion"},
       {"train --net gate --dataset cifar100 -o x.safetensors", "needs --data-dir"},
       {"train --net gate --dataset fashion-mnist --data-dir /no/such -o x.safetensors", "/no/such"},
       {"eval", "--weights FILE"},

@@ -16,7 +16,7 @@ inline uint64_t splitmix64(uint64_t x) {
 }
 
 // Keys for the purposes that draw random numbers, so two purposes never share a stream.
-enum class RngPurpose : uint64_t { Init = 1, Shuffle, Augment, Distort, Mix, Synthetic, Test };
+enum class RngPurpose : uint64_t { Init = 1, Shuffle, Augment, Distort, Mix, Synthetic, Test, DistortDegree };
 
 class Rng {
 public:
