@@ -519,6 +519,7 @@ std::map<std::string, std::vector<const SweepRow*>> ok_rows_by_network(const std
 void write_plots(const std::string& out_dir, const std::vector<SweepRow>& rows,
                  const std::map<std::string, std::vector<size_t>>& fronts) {
   for (const auto& [name, points] : ok_rows_by_network(rows)) {
+    const std::string& network = name;  // a lambda cannot capture a structured binding before C++20
     bool tech = points.front()->pj_per_image.has_value();
     std::string energy_label = tech ? "energy per image (uJ, technology model)" : "energy per image (units of one 16-bit MAC)";
     const double escale = tech ? 1e-6 : 1.0;  // pJ to uJ on the plots
@@ -593,11 +594,11 @@ void write_plots(const std::string& out_dir, const std::vector<SweepRow>& rows,
     auto write_by_pes = [&](const std::string& file, const std::string& what, const std::string& ylabel, bool log_y,
                             const std::map<int64_t, double>& best) {
       LineChart chart;
-      chart.title = name + ": " + what + " at each PE count";
+      chart.title = network + ": " + what + " at each PE count";
       chart.xlabel = "PEs";
       chart.ylabel = ylabel;
       chart.log_y = log_y;
-      LineSeries line{name, {}, {}, false};
+      LineSeries line{network, {}, {}, false};
       for (const auto& [pes, value] : best) {
         line.x.push_back(double(pes));
         line.y.push_back(value);

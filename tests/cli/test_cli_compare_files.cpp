@@ -95,7 +95,7 @@ TEST_CASE("compare names the experiment file and key of a missing or bad network
   auto r = run_rowsim("compare --experiment " + x + " --out " + s.dir + "/run");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains(x) && Catch::Contains("families[0].baseline_file") &&
-                        Catch::Contains(s.dir + "/nets/missing.onnx") && Catch::Contains("no such network file"));
+                        Catch::Contains(s.dir + "/nets/missing.onnx") && Catch::Contains("no such file"));
   CHECK_FALSE(fs::exists(s.dir + "/run"));
 
   fs::copy_file(std::string(ROWSIM_ONNX_FIXTURES) + "/bad/cycle.onnx", s.dir + "/nets/cycle.onnx");

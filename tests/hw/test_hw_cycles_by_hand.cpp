@@ -131,21 +131,20 @@ Derived derive(int latency) {
 
   // Pass 0: the GLB and the array act from the cycle after the pass begins (26). The ifmaps are
   // sendable from 27, pass 0's weights from 36: 4 + 4 + 1 words on the filter bus in 36-38, in
-  // the filter spads by 39, when the MACs start; cycles 26-38 are the fill. The array's first
-  // cycle (26) sees the GLB's DRAM-wait flag as the pass start left it (clear): weight_fill; with
-  // nothing on a bus it sleeps until the GLB's first word (the ifmap word sent at 27) and acts from
-  // 28, the cycles it slept keeping the cause it slept with. From 28 it sees the flag the GLB set
-  // in the cycle before: dram_weights through 36 (the GLB waited through 35), then weight_fill for
-  // 37-38 while the last words cross the bus.
+  // the filter spads by 39, when the MACs start; cycles 26-38 are the fill. The GLB raises its
+  // wait-for-DRAM flag in its first cycle of the pass (26) and lowers it when it first sends the
+  // weights (36). The flag is a channel the array watches while it sleeps, so the cause it charges
+  // follows the flag: dram_weights for 26-35, then weight_fill for 36-38 while the words cross the
+  // filter bus.
   const int p0_ifmap_start = std::max(p0_begin + 1, sendable(ifmap_leaves, latency));  // 27
   const int p0_w_start = std::max(p0_begin + 1, sendable(w0_leaves, latency));        // 36
   const PassTiming p0 = pass_timing(p0_w_start + kFill, p0_ifmap_start);
   const int p0_fill = p0.first_mac - (p0_begin + 1);                                  // 13
-  const int p0_dram_weights = p0_w_start - p0_ifmap_start;                            // 9
+  const int p0_dram_weights = p0_w_start - (p0_begin + 1);                            // 10
   // Every PE: 6 MACs in 39-44 (its columns are in by then); the last window's psums climb in
   // 45-47 and the GLB has them at 48: 4 pipeline cycles.
 
-  // Pass 1 begins when pass 0 ends (48). Its weights have been in the GLB since 44: filter bus in
+  // Pass 1 begins when pass 0 ends (48). Its weights have been in the GLB since 44 (no DRAM wait): filter bus in
   // 49-51, MACs from 52. The ifmap block is still resident, so the GLB streams it again from 49,
   // one word per cycle: now the 1-word ifmap bus sets the pace (a MAC in every cycle 52-65, 1 to 5
   // PEs busy), and the last psums reach the GLB at 67.
@@ -153,6 +152,7 @@ Derived derive(int latency) {
   const int p1_w_start = std::max(p1_begin + 1, sendable(w1_leaves, latency));  // 49
   const PassTiming p1 = pass_timing(p1_w_start + kFill, p1_begin + 1);
   const int p1_fill = p1.first_mac - (p1_begin + 1);                           // 3
+  const int p1_dram_weights = p1_w_start - (p1_begin + 1);  // 0 at the three latencies tested
 
   // The second pass completes the tile: its 8 ofmaps cross the link at 1 word per cycle.
   const int writeback = kOfmapWords / kLink;
@@ -164,8 +164,8 @@ Derived derive(int latency) {
   d.compute = p0.compute + p1.compute;  // 6 + 14
   d.cycles = p0_begin + (p0.end - p0_begin) + (p1.end - p1_begin) + writeback;  // 25 + 23 + 19 + 8 = 75
   d.causes = {{"dram_ifmap", p0_begin},
-              {"dram_weights", p0_dram_weights},
-              {"weight_fill", p0_fill - p0_dram_weights + p1_fill},
+              {"dram_weights", p0_dram_weights + p1_dram_weights},
+              {"weight_fill", (p0_fill - p0_dram_weights) + (p1_fill - p1_dram_weights)},
               {"pipeline", (p0.end - p0.last_mac) + (p1.end - p1.last_mac)},  // 4 + 2
               {"ofmap_writeback", writeback}};
   return d;
@@ -197,16 +197,10 @@ TEST_CASE("Cycles of a two-pass layer derived by hand: SystemC and analytical", 
       INFO(cause);
       CHECK(sim_cause(cause) == d.causes.at(cause));
     }
-    // The fill's cycles split between the two causes at the one cycle in which the GLB first
-    // sends pass 0's weights: the array reads the GLB's wait flag, which the GLB rewrites in that
-    // same cycle, so the cause depends on which process the kernel runs first (IEEE 1666 leaves
-    // it unspecified; issue 17). The derivation takes the flag of the previous cycle, as update
-    // semantics would; today's kernel order agrees at latency 10 and runs the GLB first at 3 and
-    // 30 (one cycle more weight_fill). The fill's total does not depend on it.
-    CHECK(sim_cause("dram_weights") + sim_cause("weight_fill") ==
-          d.causes.at("dram_weights") + d.causes.at("weight_fill"));
-    CHECK(std::abs(sim_cause("dram_weights") - d.causes.at("dram_weights")) <= 1);
-    if (latency == 10) CHECK(sim.counts.stalls_by_cause == d.causes);
+    // Every cause exactly, at every latency: the array reads the GLB's wait flag through a
+    // channel, so no cause depends on the order the kernel runs the processes in (issue 17; before
+    // that, one fill cycle switched cause between latencies).
+    CHECK(sim.counts.stalls_by_cause == d.causes);
 
     // The analytical bound: per pass the weight fill (prefetched, since two passes' weights fit
     // the GLB: at the filter bus width) plus the largest of compute (the busiest PE's n*p*q*S*F
