@@ -145,7 +145,7 @@ int cmd_map(const Args& args) {
     add_not_costed(j, workload);
     text = j.dump(2) + "\n";
   }
-  if (format == Format::Csv) text = map_report_table(arch, parts, true).to_csv();
+  if (format == Format::Csv) text = map_report_csv(arch, parts).to_csv();
   if (format == Format::Table)
     text = fmt::format("{} on {} ({}x{} PEs), batch {}, objective {}; energy in units of one 16-bit MAC{}\n\n",
                        workload.name, arch.name, arch.pe_rows, arch.pe_cols, batch, to_string(search.objective),

@@ -96,7 +96,7 @@ int cmd_simulate(const Args& args) {
     add_not_costed(j, workload);
     text = j.dump(2) + "\n";
   }
-  if (format == Format::Csv) text = simulate_report_table(result, true).to_csv();
+  if (format == Format::Csv) text = simulate_report_csv(result).to_csv();
   if (format == Format::Table) text = simulate_report_text(result) + not_costed_text(workload);
   emit(text, vm["out"].as<std::string>());
   // A failed check is a finding, not a crash: the report says which; the exit status says whether.

@@ -147,13 +147,19 @@ Physical map_physical_total(const ArchSpec& arch, const std::vector<MappedPart>&
 }
 
 std::vector<std::string> physical_header(const ArchSpec& arch, bool csv) {
-  std::vector<std::string> h = {"ms/image", "frames/s"};
-  if (arch.energy_model != EnergyModel::Technology) return h;
-  for (const char* c : {"uJ/image", "mW", "chip mW", "TOPS/W"}) h.push_back(c);
-  if (csv)
-    for (const char* c : {"DRAM uJ/image", "GLB uJ/image", "array uJ/image", "RF uJ/image", "MAC uJ/image",
-                          "leakage uJ/image", "area mm2"})
+  bool tech = arch.energy_model == EnergyModel::Technology;
+  if (csv) {  // identifiers with their unit, for scripts
+    std::vector<std::string> h = {"latency_ms_per_image", "frames_per_s"};
+    if (!tech) return h;
+    for (const char* c : {"energy_uj_per_image", "power_mw", "chip_power_mw", "tops_per_w", "dram_uj_per_image",
+                          "glb_uj_per_image", "array_uj_per_image", "rf_uj_per_image", "mac_uj_per_image",
+                          "leakage_uj_per_image", "area_mm2"})
       h.push_back(c);
+    return h;
+  }
+  std::vector<std::string> h = {"ms/image", "frames/s"};
+  if (tech)
+    for (const char* c : {"uJ/image", "mW", "chip mW", "TOPS/W"}) h.push_back(c);
   return h;
 }
 
@@ -206,7 +212,78 @@ std::string physical_summary_text(const ArchSpec& arch, const Physical& p) {
   return text;
 }
 
-Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& parts, bool csv) {
+std::vector<std::string> mapping_csv_header() { return {"m", "n", "e", "p", "q", "r", "t"}; }
+
+std::vector<std::string> mapping_csv_cells(const Mapping* m) {
+  if (!m) return std::vector<std::string>(7);
+  return {std::to_string(m->m), std::to_string(m->n), std::to_string(m->e), std::to_string(m->p),
+          std::to_string(m->q), std::to_string(m->r), std::to_string(m->t)};
+}
+
+std::string csv_number(double v) { return fmt::format("{}", v); }
+
+std::vector<std::string> energy_csv_header(const std::string& prefix) {
+  std::vector<std::string> h = {prefix + "energy_mac_units", prefix + "energy_weights_only_mac_units"};
+  if (!prefix.empty()) return h;
+  for (const char* c : {"energy_dram_mac_units", "energy_glb_mac_units", "energy_array_mac_units",
+                        "energy_rf_mac_units", "energy_macs_mac_units"})
+    h.push_back(c);
+  return h;
+}
+
+std::vector<std::string> energy_csv_cells(const Energy& e, bool by_level) {
+  std::vector<std::string> cells = {csv_number(e.total()), csv_number(e.weights_only())};
+  if (!by_level) return cells;
+  for (Level l : kAllLevels) cells.push_back(csv_number(e.level(l)));
+  cells.push_back(csv_number(e.mac));
+  return cells;
+}
+
+Table map_report_csv(const ArchSpec& arch, const std::vector<MappedPart>& parts) {
+  bool multi = parts.size() > 1, dense = false;
+  for (const auto& part : parts) dense = dense || part.result.has_dense;
+  std::vector<std::string> header;
+  if (multi) header.push_back("part");
+  for (const char* h : {"layer", "kind"}) header.push_back(h);
+  for (const auto& h : mapping_csv_header()) header.push_back(h);
+  for (const char* h : {"active_pes", "utilization", "cycles"}) header.push_back(h);
+  for (const auto& h : energy_csv_header("")) header.push_back(h);
+  if (dense)
+    for (const auto& h : energy_csv_header("dense16_")) header.push_back(h);
+  for (const auto& h : physical_header(arch, true)) header.push_back(h);
+  Table table(header);
+  auto add = [&](const std::string& part, const std::string& name, const std::string& kind, const Mapping* mapping,
+                 const AccessCounts& c, const Energy& e, double util, const Energy& dense_e, const Physical& p) {
+    std::vector<std::string> row;
+    if (multi) row.push_back(part);
+    row.push_back(name);
+    row.push_back(kind);
+    for (auto& cell : mapping_csv_cells(mapping)) row.push_back(cell);
+    row.push_back(std::to_string(c.active_pes));
+    row.push_back(csv_number(util));
+    row.push_back(std::to_string(c.cycles));
+    for (auto& cell : energy_csv_cells(e, true)) row.push_back(cell);
+    if (dense)
+      for (auto& cell : energy_csv_cells(dense_e, false)) row.push_back(cell);
+    for (const auto& cell : physical_cells(p, true)) row.push_back(cell);
+    table.add_row(row);
+  };
+  AccessCounts totals;
+  Energy energy, dense_energy;
+  for (const auto& part : parts) {
+    for (const auto& l : part.result.layers)
+      add(part.label, l.name, to_string(l.kind), l.on_array ? &l.mapping : nullptr, l.cost.counts, l.energy,
+          l.utilization(arch), l.has_dense ? l.dense_energy : l.energy, layer_physical(l, arch, part.result.batch));
+    totals += part.result.totals;
+    energy += part.result.energy;
+    dense_energy += part.result.has_dense ? part.result.dense_energy : part.result.energy;
+  }
+  double util = totals.cycles > 0 ? double(totals.macs) / (double(arch.pes()) * double(totals.cycles)) : 0.0;
+  add("all", "total", "total", nullptr, totals, energy, util, dense_energy, map_physical_total(arch, parts));
+  return table;
+}
+
+Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& parts) {
   bool multi = parts.size() > 1, dense = false;
   for (const auto& part : parts) dense = dense || part.result.has_dense;
   std::vector<std::string> header = {"layer", "kind", "m n e p q r t", "PEs", "util", "cycles", "energy",
@@ -215,7 +292,7 @@ Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& part
   if (dense) header.insert(header.begin() + 8, {"dense-16 energy", "dense-16 w-only"});
   if (multi) header.insert(header.begin(), "part");
   // The physical figures after the normalized ones (which stay as they were).
-  for (const auto& h : physical_header(arch, csv)) header.push_back(h);
+  for (const auto& h : physical_header(arch, false)) header.push_back(h);
   Table table(header);
   auto share = [](double part, double whole) { return whole > 0 ? fmt::format("{:.1f}%", 100 * part / whole) : "-"; };
   auto add = [&](const std::string& part, const std::string& name, const std::string& kind, const std::string& mapping,
@@ -235,7 +312,7 @@ Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& part
                                     share(e.mac, e.total())};
     if (dense) row.insert(row.begin() + 8, {format_energy(dense_e.total()), format_energy(dense_e.weights_only())});
     if (multi) row.insert(row.begin(), part);
-    for (const auto& cell : physical_cells(p, csv)) row.push_back(cell);
+    for (const auto& cell : physical_cells(p, false)) row.push_back(cell);
     table.add_row(row);
   };
   AccessCounts totals;

@@ -31,8 +31,16 @@ struct MappedPart {
 // The `rowsim map` document: {"arch", "network", "batch", "objective", "layers", "totals", ...}.
 nlohmann::json map_report_json(const std::string& network, const ArchSpec& arch, int batch,
                                const std::string& objective, const std::vector<MappedPart>& parts);
-// `csv`: numbers at full precision and the technology breakdown by level as extra columns.
-Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& parts, bool csv = false);
+Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& parts);
+// The same as CSV for scripts: numbers only, the unit in each column name, one column per mapping
+// field (empty for post-processing layers); the last row is the total.
+Table map_report_csv(const ArchSpec& arch, const std::vector<MappedPart>& parts);
+// CSV building blocks shared with simulate's CSV.
+std::vector<std::string> mapping_csv_header();
+std::vector<std::string> mapping_csv_cells(const Mapping* mapping);  // null: seven empty cells
+std::string csv_number(double value);                                 // full precision, no unit
+std::vector<std::string> energy_csv_header(const std::string& prefix);  // "" adds the levels
+std::vector<std::string> energy_csv_cells(const Energy& energy, bool by_level);
 Physical map_physical_total(const ArchSpec& arch, const std::vector<MappedPart>& parts);
 
 // Physical columns of the map and simulate tables: ms/image and frames/s for every spec; with the

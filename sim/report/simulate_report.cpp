@@ -118,10 +118,40 @@ nlohmann::json simulate_report_json(const SimulationResult& r) {
           {"totals", totals}};
 }
 
-Table simulate_report_table(const SimulationResult& r, bool csv) {
+Table simulate_report_csv(const SimulationResult& r) {
+  std::vector<std::string> header = {"layer", "kind"};
+  for (const auto& h : mapping_csv_header()) header.push_back(h);
+  for (const char* h : {"active_pes", "utilization", "cycles", "analytical_cycles", "stall_cycles"}) header.push_back(h);
+  for (const auto& h : energy_csv_header("")) header.push_back(h);
+  for (const char* h : {"bit_exact", "counts_equal_analytical"}) header.push_back(h);
+  for (const auto& h : physical_header(r.arch, true)) header.push_back(h);
+  Table table(header);
+  auto add = [&](const std::string& name, const std::string& kind, const Mapping* mapping, const AccessCounts& c,
+                 int64_t analytical, const Energy& e, bool bit_exact, bool counts_equal, const Physical& p) {
+    std::vector<std::string> row = {name, kind};
+    for (auto& cell : mapping_csv_cells(mapping)) row.push_back(cell);
+    for (double v : {double(c.active_pes), utilization(c, r.arch), double(c.cycles), double(analytical),
+                     double(c.stall_cycles)})
+      row.push_back(csv_number(v));
+    for (auto& cell : energy_csv_cells(e, true)) row.push_back(cell);
+    row.push_back(bit_exact ? "1" : "0");
+    row.push_back(counts_equal ? "1" : "0");
+    for (const auto& cell : physical_cells(p, true)) row.push_back(cell);
+    table.add_row(row);
+  };
+  for (const auto& l : r.layers)
+    add(l.mapped.name, to_string(l.mapped.kind), l.on_array ? &l.mapped.mapping : nullptr, l.counts,
+        analytical_cycles(l), l.energy, !l.on_array || l.bit_exact, l.count_differences.empty(),
+        simulated_layer_physical(r, l));
+  add("total", "total", nullptr, r.totals, r.analytical_cycles, r.energy, r.bit_exact, r.counts_match,
+      simulated_physical_total(r));
+  return table;
+}
+
+Table simulate_report_table(const SimulationResult& r) {
   std::vector<std::string> header = {"layer", "kind", "m n e p q r t", "PEs", "util", "cycles", "analytical", "stalls",
                                      "MACs skipped", "energy", "weights-only", "bit-exact", "counts"};
-  for (const auto& h : physical_header(r.arch, csv)) header.push_back(h);
+  for (const auto& h : physical_header(r.arch, false)) header.push_back(h);
   Table table(header);
   auto yes_no = [](bool ok) { return std::string(ok ? "yes" : "NO"); };
   for (const auto& l : r.layers) {
@@ -132,7 +162,7 @@ Table simulate_report_table(const SimulationResult& r, bool csv) {
                    l.on_array ? skipped_cell(c) : "-", format_energy(l.energy.total()),
                    format_energy(l.energy.weights_only()), l.on_array ? yes_no(l.bit_exact) : "-",
                    l.on_array ? (l.count_differences.empty() ? "= analytical" : "DIFFER") : "modelled"};
-    for (const auto& cell : physical_cells(simulated_layer_physical(r, l), csv)) row.push_back(cell);
+    for (const auto& cell : physical_cells(simulated_layer_physical(r, l), false)) row.push_back(cell);
     table.add_row(row);
   }
   table.add_rule();
@@ -141,7 +171,7 @@ Table simulate_report_table(const SimulationResult& r, bool csv) {
                  std::to_string(t.cycles), std::to_string(r.analytical_cycles), std::to_string(t.stall_cycles),
                  skipped_cell(t), format_energy(r.energy.total()), format_energy(r.energy.weights_only()), yes_no(r.bit_exact),
                  r.counts_match ? "= analytical" : "DIFFER"};
-  for (const auto& cell : physical_cells(simulated_physical_total(r), csv)) total_row.push_back(cell);
+  for (const auto& cell : physical_cells(simulated_physical_total(r), false)) total_row.push_back(cell);
   table.add_row(total_row);
   return table;
 }

@@ -13,8 +13,10 @@
 namespace rowsim {
 
 nlohmann::json simulate_report_json(const SimulationResult& result);
-// `csv`: full-precision numbers and the technology columns by level (sim/report/report.hpp).
-Table simulate_report_table(const SimulationResult& result, bool csv = false);
+Table simulate_report_table(const SimulationResult& result);
+// The same as CSV for scripts: numbers only (bit_exact and counts_equal_analytical as 1/0), the
+// unit in each column name, one column per mapping field; the last row is the total.
+Table simulate_report_csv(const SimulationResult& result);
 // Physical figures: simulated cycles for array layers, modelled ones for post-processing layers.
 Physical simulated_layer_physical(const SimulationResult& result, const SimulatedLayer& layer);
 Physical simulated_physical_total(const SimulationResult& result);

@@ -51,8 +51,6 @@ std::string experiment_shown(const Experiment& x) {
   return std::filesystem::path(x.source).filename().string();
 }
 
-std::string family_width(const NetworkCost& c) { return c.file.empty() ? width_label(c.width) : "-"; }
-
 }  // namespace
 
 nlohmann::json compare_json(const CompareResult& r) {

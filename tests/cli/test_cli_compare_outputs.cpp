@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/cli/csv_checks.hpp"
 #include "tests/cli/run_command.hpp"
 
 namespace {
@@ -30,52 +31,6 @@ std::string write_small_experiment(const std::string& dir, int images) {
                          "selective_width: {vgg16: 0.125}}\n"
                          "paper:\n  - {figure: F, quantity: q, kind: reduction, net: vgg16, width: 0.125, value: 3.0}\n";
   return path;
-}
-
-std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream in(slurp(path));
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cells;
-    std::string cell;
-    bool quoted = false;
-    for (char c : line) {
-      if (c == '"') quoted = !quoted;
-      else if (c == ',' && !quoted) {
-        cells.push_back(cell);
-        cell.clear();
-      } else
-        cell += c;
-    }
-    cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
-}
-
-bool plain_number(const std::string& s) {
-  if (s.empty()) return true;  // no value (e.g. a width for a network file)
-  size_t used = 0;
-  try {
-    std::stod(s, &used);
-  } catch (const std::exception&) {
-    return false;
-  }
-  return used == s.size();
-}
-
-// Every cell outside the named text columns is a plain number (no "13.98x", "100.00%").
-void check_numbers_only(const std::string& path, const std::set<std::string>& text_columns) {
-  auto rows = read_csv(path);
-  REQUIRE(rows.size() >= 2);
-  for (size_t r = 1; r < rows.size(); ++r) {
-    REQUIRE(rows[r].size() == rows[0].size());
-    for (size_t c = 0; c < rows[r].size(); ++c) {
-      if (text_columns.count(rows[0][c])) continue;
-      INFO(path << " column " << rows[0][c] << " row " << r);
-      CHECK(plain_number(rows[r][c]));
-    }
-  }
 }
 
 }  // namespace

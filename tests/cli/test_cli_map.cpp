@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/cli/csv_checks.hpp"
 #include "tests/cli/run_command.hpp"
 
 TEST_CASE("map JSON has the documented fields and consistent totals", "[cli][map]") {
@@ -56,7 +57,13 @@ TEST_CASE("map writes its report and plot to files", "[cli][map]") {
   auto r = run_rowsim("map --net gate --format csv -o " + dir + "/gate.csv --plot " + dir + "/gate.svg");
   REQUIRE(r.exit_code == 0);
   std::string csv = slurp(dir + "/gate.csv");
-  CHECK_THAT(csv, Catch::StartsWith("layer,kind,m n e p q r t,PEs"));
+  // Numbers only, the unit in the column name, one column per mapping field (issue 16).
+  CHECK_THAT(csv, Catch::StartsWith("layer,kind,m,n,e,p,q,r,t,active_pes,utilization,cycles,energy_mac_units,"));
+  check_csv_numbers_only(csv, {"layer", "kind"}, "map --format csv");
+  auto rows = parse_csv(csv);
+  CHECK(rows[1][0] == "conv1");
+  CHECK(rows[1][2] != "");             // conv1 has a mapping: m is a number
+  CHECK(rows.back()[0] == "total");
   if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) CHECK_THAT(slurp(dir + "/gate.svg"), Catch::Contains("<svg"));
   std::system(("rm -rf " + dir).c_str());
 }

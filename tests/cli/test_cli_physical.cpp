@@ -129,8 +129,9 @@ TEST_CASE("map CSV and table carry the physical columns as plain numbers", "[cli
   auto r = run_rowsim("map --net gate --jobs 2 --format csv --arch " + kTechArch);
   REQUIRE(r.exit_code == 0);
   std::string header = r.out.substr(0, r.out.find('\n'));
-  CHECK_THAT(header, Catch::EndsWith("ms/image,frames/s,uJ/image,mW,chip mW,TOPS/W,DRAM uJ/image,GLB uJ/image,"
-                                     "array uJ/image,RF uJ/image,MAC uJ/image,leakage uJ/image,area mm2"));
+  CHECK_THAT(header, Catch::EndsWith("latency_ms_per_image,frames_per_s,energy_uj_per_image,power_mw,chip_power_mw,"
+                                     "tops_per_w,dram_uj_per_image,glb_uj_per_image,array_uj_per_image,"
+                                     "rf_uj_per_image,mac_uj_per_image,leakage_uj_per_image,area_mm2"));
   // The last 13 cells of every row parse as numbers.
   size_t pos = header.size() + 1;
   int rows = 0;

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/cli/csv_checks.hpp"
 #include "tests/cli/run_command.hpp"
 
 namespace {
@@ -294,8 +295,10 @@ TEST_CASE("simulate refuses bad input with a clear message", "[cli][simulate][er
 TEST_CASE("simulate table and CSV output", "[cli][simulate]") {
   auto r = run_rowsim("simulate --net gate --format csv");
   REQUIRE(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::StartsWith("layer,kind,m n e p q r t,PEs,util,cycles,analytical,stalls"));
+  CHECK_THAT(r.out, Catch::StartsWith("layer,kind,m,n,e,p,q,r,t,active_pes,utilization,cycles,analytical_cycles,"
+                                      "stall_cycles,energy_mac_units,"));
   CHECK_THAT(r.out, Catch::Contains("conv1,conv,"));
+  check_csv_numbers_only(r.out, {"layer", "kind"}, "simulate --format csv");
   std::string out = temp_path("report.txt");
   r = run_rowsim("simulate --net gate -o " + out);
   REQUIRE(r.exit_code == 0);
