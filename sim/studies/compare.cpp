@@ -336,6 +336,9 @@ CompareResult compute_compare(const Experiment& x, const CompareOptions& options
   result.gate = cost_of(ctx, gate_entry());
 
   Dataset test = test_images(x, result.images, options.images > 0);
+  // Each stage below is an outer progress stage, so the steps inside it (a gate's reference pass,
+  // a pruned network's mapping) stay quiet in a log.
+  Progress routing("compare: routing images", int64_t(x.distortions.size()), "distortions");
   for (const auto& dist : x.distortions) {
     DistortionResult d;
     d.spec = dist;
@@ -354,10 +357,16 @@ CompareResult compute_compare(const Experiment& x, const CompareOptions& options
       d.selective.push_back(s);
     }
     result.distortions.push_back(d);
+    routing.update(int64_t(result.distortions.size()), dist.name);
   }
+  routing.finish();
 
-  for (const auto& f : x.paper) result.figures.push_back(compare_figure(ctx, f));
-  result.pruning = compute_pruning(ctx);
+  {
+    Progress figures("compare: paper figures and pruned networks", 1, "stages");
+    for (const auto& f : x.paper) result.figures.push_back(compare_figure(ctx, f));
+    result.pruning = compute_pruning(ctx);
+    figures.update(1);
+  }
 
   if (x.accuracy.enabled) {
     Experiment capped = x;
