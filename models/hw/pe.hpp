@@ -21,6 +21,7 @@
 // are still leaving.
 #pragma once
 #include "workloads/util/failure.hpp"
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
@@ -43,7 +44,7 @@ struct PeShared {
 class Pe {
 public:
   // What one step did (flags; a step may close windows and then use its MAC slot or stall).
-  enum Flags { kMac = 1, kWindow = 2, kSkipped = 4, kStallIfmap = 8, kStallPsum = 16 };
+  enum Flags { kMac = 1, kWindow = 2, kSkipped = 4, kStallIfmap = 8, kStallPsum = 16, kWordEnds = 32 };
 
   void configure(const PeShared& g, int p, int q, bool row_is_padding) {
     g_ = &g;
@@ -128,8 +129,16 @@ public:
 
   // One cycle of the MAC datapath; returns Flags. Specialised per mode (the PE array picks it once
   // per cycle for all PEs) so that the dense datapath pays for none of the sparse bookkeeping.
+  //
+  // After this cycle's MAC, the MACs of the rest of the word whose psum entries fit now are done at
+  // once and `ahead` says how many: they belong to the next `ahead` cycles, one per cycle, which
+  // they would take anyway. Nothing outside the PE can stop them: the ifmap word is read at the
+  // word's start, and psum entries only free up meanwhile (the chain pops them; the PE queues new
+  // ones only when a word ends). With kWordEnds the word's last MAC is among them, and the array
+  // calls finish_word() in that MAC's cycle, where step() would have ended the word.
   template <bool kSkip, bool kGate>
-  int step() {
+  int step(int& ahead) {
+    ahead = 0;
     int flags = 0;
     while (j_ == n_) {  // begin the next (tap, channel) word, passing over those without weights
       if (!open_) {
@@ -167,21 +176,31 @@ public:
       j_ = 0;
       n_ = n;
     }
-    const int k = kSkip ? kp_[j_] : j_;
-    if (kSkip) {
-      // The MAC for filter k needs psum entry k; the window's last MAC needs all p to close.
-      const int need = closing_ && j_ + 1 == n_ ? p_ : k + 1;
-      if (open_slots_ < need && !claim(need)) return flags | kStallPsum;
-    } else if (open_slots_ <= k) {  // dense: filters in order, entry k claimed by the MAC for k
-      if (q_size_ + open_slots_ >= psum_cap_) return flags | kStallPsum;
-      ++open_slots_;
-    }
+    const int last = macs_that_fit<kSkip>();
+    if (last == j_) return flags | kStallPsum;
     // A gated MAC adds nothing (its ifmap is zero), so the product is added either way.
-    acc_[size_t(k)] += int32_t(wp_[j_]) * x_cur_;
-    if (kGate) done_macs_[size_t(k)] += x_cur_ != 0;
-    if (++j_ < n_) return flags | kMac;
+    const int32_t x = x_cur_;
+    if (kSkip) {
+      for (int j = j_; j < last; ++j) acc_[size_t(kp_[j])] += int32_t(wp_[j]) * x;
+      if (kGate && x != 0)
+        for (int j = j_; j < last; ++j) ++done_macs_[size_t(kp_[j])];
+    } else {
+      int64_t* acc = acc_.data();
+      for (int k = j_; k < last; ++k) acc[k] += int32_t(wp_[k]) * x;
+      if (kGate && x != 0)
+        for (int k = j_; k < last; ++k) ++done_macs_[size_t(k)];
+    }
+    ahead = last - j_ - 1;
+    j_ = last;
+    if (j_ < n_) return flags | kMac;
+    if (ahead > 0) return flags | kMac | kWordEnds;
     if (next_word<kSkip, kGate>()) flags |= kWindow;
     return flags | kMac;
+  }
+  // The end of a word whose last MAC step() did ahead, in that MAC's cycle; kWindow or 0.
+  template <bool kSkip, bool kGate>
+  int finish_word() {
+    return next_word<kSkip, kGate>() ? kWindow : 0;
   }
 
 private:
@@ -189,6 +208,24 @@ private:
     if (q_size_ + need > psum_cap_) return false;
     open_slots_ = need;
     return true;
+  }
+  // The MACs of the word from j_ whose psum entries can be claimed now: [j_, returned), claimed.
+  template <bool kSkip>
+  int macs_that_fit() {
+    if (!kSkip) {
+      // Filters in order, entry k claimed by the MAC for k: entries up to psum_cap_ - q_size_ fit.
+      if (open_slots_ >= n_) return n_;
+      const int last = std::min(n_, std::max(open_slots_, psum_cap_ - q_size_));
+      if (last > open_slots_) open_slots_ = last;
+      return last;
+    }
+    // The MAC for filter k needs psum entry k; the window's last MAC needs all p to close.
+    int j = j_;
+    for (; j < n_; ++j) {
+      const int need = closing_ && j + 1 == n_ ? p_ : kp_[j] + 1;
+      if (open_slots_ < need && !claim(need)) break;
+    }
+    return j;
   }
   void advance_fill() {
     ++fill_idx_;

@@ -63,6 +63,13 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   const int L = g.chain_length, n = g.pes();
   pes_.resize(size_t(n));
   state_.assign(size_t(n), Run);
+  wake_at_.assign(size_t(n), kNever);  // stepped from the first cycle after the weight fill
+  // Ahead MACs end at most a word (p filters) after the cycle they are done in.
+  int ring = 4;
+  while (ring < mp.p + 2) ring *= 2;
+  ahead_change_.assign(size_t(ring), 0);
+  ring_mask_ = ring - 1;
+  ahead_busy_ = 0;
   queued_.assign(size_t(n), 0);
   chain_active_.assign(size_t(g.chains), 0);
   links_.assign(size_t(n), Link{});
@@ -135,7 +142,7 @@ void PeArray::deliver(bool& progress) {
     if (!ready) break;  // the bus waits until every destination has room
     for (const int* pe = group.begin; pe != group.end; ++pe) {
       pes_[size_t(*pe)].accept(w);
-      if (state_[size_t(*pe)] == WaitIfmap) state_[size_t(*pe)] = Run;
+      if (state_[size_t(*pe)] == WaitIfmap) state_[size_t(*pe)] = Run, wake_at_[size_t(*pe)] = now_;
     }
     gin_ifmap.pop();
     progress = true;
@@ -190,7 +197,7 @@ void PeArray::move_psums(bool& progress) {
       const int64_t sum = in + pe.front_psum();
       pe.pop_psum();
       --queued_[size_t(base + pos)];
-      if (state_[size_t(base + pos)] == WaitPsum) state_[size_t(base + pos)] = Run;
+      if (state_[size_t(base + pos)] == WaitPsum) state_[size_t(base + pos)] = Run, wake_at_[size_t(base + pos)] = now_;
       if (pos == 0) {
         if (!first_accumulation_) {
           ch.head_first = (ch.head_first + 1) % kHeadDepth;
@@ -226,16 +233,30 @@ void PeArray::move_psums(bool& progress) {
 template <bool kSkip, bool kGate>
 int PeArray::step_pes(bool& progress) {
   const int n = int(pes_.size()), L = geo_.chain_length;
-  int busy = 0;
+  const int64_t now = now_;
+  int busy = ahead_busy_;  // PEs performing a MAC done ahead
   for (int i = 0; i < n; ++i) {
-    if (state_[size_t(i)] != Run) continue;
+    if (wake_at_[size_t(i)] != now) continue;  // waiting, done, or performing MACs done ahead
     Pe& pe = pes_[size_t(i)];
-    const int r = pe.step<kSkip, kGate>();
-    if (r == Pe::kMac) {  // the common case
-      ++busy;
-      continue;
+    int r = 0, ahead = 0;
+    if (state_[size_t(i)] == Ahead) {
+      r = pe.finish_word<kSkip, kGate>();  // this cycle's MAC is counted in ahead_busy_
+      state_[size_t(i)] = Run;
+    } else {
+      r = pe.step<kSkip, kGate>(ahead);
+      if (r == Pe::kMac && ahead == 0) {  // the common case without ahead MACs
+        ++busy;
+        wake_at_[size_t(i)] = now + 1;
+        continue;
+      }
     }
+    wake_at_[size_t(i)] = now + 1;
     if (r & Pe::kMac) ++busy;
+    if (ahead > 0) {
+      start_ahead(now, ahead);
+      if (r & Pe::kWordEnds) state_[size_t(i)] = Ahead, wake_at_[size_t(i)] = now + ahead;
+      else wake_at_[size_t(i)] = now + ahead + 1;
+    }
     if (r & Pe::kWindow) {
       chain_active_[size_t(i / L)] = 1;
       queued_[size_t(i)] = pe.queued();
@@ -244,11 +265,14 @@ int PeArray::step_pes(bool& progress) {
     if (r & (Pe::kWindow | Pe::kSkipped)) progress = true;
     if ((r & Pe::kWindow) && pe.done()) {
       state_[size_t(i)] = Done;
+      wake_at_[size_t(i)] = kNever;
       --active_;
     } else if (r & Pe::kStallIfmap) {
       state_[size_t(i)] = WaitIfmap;
+      wake_at_[size_t(i)] = kNever;
     } else if (r & Pe::kStallPsum) {
       state_[size_t(i)] = WaitPsum;
+      wake_at_[size_t(i)] = kNever;
     }
   }
   return busy;
@@ -267,6 +291,10 @@ void PeArray::tick() {
   if (!running_) return idle_until(start_);
   if (!due()) return;  // woken by an event: act at the next edge
   const int64_t now = cycle();
+  now_ = now;
+  int& change = ahead_change_[size_t(now & ring_mask_)];
+  ahead_busy_ += change;
+  change = 0;
   bool progress = false;
   deliver(progress);
   int busy = 0;
@@ -277,6 +305,7 @@ void PeArray::tick() {
   } else {
     if (!armed_) {
       for (Pe& pe : pes_) pe.arm();
+      std::fill(wake_at_.begin(), wake_at_.end(), now);  // every PE steps from the first cycle
       armed_ = true;
     }
     if (chains_done_ < int(chains_.size())) move_psums(progress);

@@ -8,6 +8,7 @@
 // this cycle, as with ready/valid handshakes) and leave the chain tops on the GON, and every PE
 // performs at most one MAC. When a cycle changes nothing the method sleeps until a bus wakes it.
 #pragma once
+#include <cstdint>
 #include <vector>
 
 #include <systemc>
@@ -70,10 +71,24 @@ private:
   sc_core::sc_signal<int> passes_done_;
   PeShared shared_;
   std::vector<Pe> pes_;          // chain-major: pe = chain * chain_length + position
-  // Per PE: runs, waits for an ifmap word, waits for psum spad room, or is done. A waiting PE is
-  // not stepped until a delivery or a psum leaving its spad may have unblocked it.
-  enum State : char { Run, WaitIfmap, WaitPsum, Done };
+  // Per PE: runs, performs MACs its last step did ahead (then ends its word in the last one's
+  // cycle), waits for an ifmap word, waits for psum spad room, or is done. A waiting PE is not
+  // stepped until a delivery or a psum leaving its spad may have unblocked it.
+  enum State : char { Run, Ahead, WaitIfmap, WaitPsum, Done };
   std::vector<State> state_;
+  // Per PE: the cycle it is stepped next (Run) or ends its word (Ahead); kNever while it waits.
+  std::vector<int64_t> wake_at_;
+  static constexpr int64_t kNever = INT64_MAX;
+  // MACs done ahead, one per cycle: how many PEs perform one this cycle, and per cycle (a ring
+  // longer than any word) how that number changes.
+  int ahead_busy_ = 0;
+  std::vector<int> ahead_change_;
+  int64_t ring_mask_ = 0;
+  void start_ahead(int64_t now, int ahead) {
+    ++ahead_change_[size_t((now + 1) & ring_mask_)];
+    --ahead_change_[size_t((now + ahead + 1) & ring_mask_)];
+  }
+  int64_t now_ = 0;  // the cycle being stepped
   std::vector<char> chain_active_;  // the chain has psums waiting in some PE's psum spad
   std::vector<int> queued_;         // per PE: finished psums in its psum spad (a compact mirror)
   std::vector<Link> links_;      // links_[pe]: the register from PE pe to the PE above it
