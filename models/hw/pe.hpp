@@ -197,6 +197,17 @@ public:
     if (next_word<kSkip, kGate>()) flags |= kWindow;
     return flags | kMac;
   }
+  // Dense: a PE that stalled in the middle of a word for a psum entry (every entry is claimed or
+  // queued) takes the entry a psum leaving its spad frees with the word's next MAC, in the cycle
+  // the psum leaves, as step() would; each leaving psum frees one entry, so one MAC. True when
+  // that MAC is the word's last (the array then calls finish_word() in this cycle).
+  bool mac_on_freed_entry(bool gate) {
+    const int k = j_;
+    ++open_slots_;
+    acc_[size_t(k)] += int32_t(wp_[k]) * x_cur_;
+    if (gate) done_macs_[size_t(k)] += x_cur_ != 0;
+    return ++j_ == n_;
+  }
   // The end of a word whose last MAC step() did ahead, in that MAC's cycle; kWindow or 0.
   template <bool kSkip, bool kGate>
   int finish_word() {

@@ -60,9 +60,13 @@ private:
     std::vector<int64_t> head;
     int head_first = 0, head_size = 0;
   };
-  struct Link {
-    int64_t value = 0;
-    bool valid = false;
+  // One bit per PE, for the psum walk to visit only PEs that may move a psum.
+  struct PeBits {
+    std::vector<uint64_t> words;
+    void reset(int n) { words.assign(size_t(n + 63) / 64, 0); }
+    bool test(int i) const { return words[size_t(i) >> 6] >> (i & 63) & 1; }
+    void set(int i) { words[size_t(i) >> 6] |= uint64_t(1) << (i & 63); }
+    void clear(int i) { words[size_t(i) >> 6] &= ~(uint64_t(1) << (i & 63)); }
   };
 
   const LayerSetup* ctx_ = nullptr;
@@ -76,11 +80,13 @@ private:
   // stepped until a delivery or a psum leaving its spad may have unblocked it.
   enum State : char { Run, Ahead, WaitIfmap, WaitPsum, Done };
   std::vector<State> state_;
-  // Per PE: the cycle it is stepped next (Run) or ends its word (Ahead); kNever while it waits.
-  std::vector<int64_t> wake_at_;
-  static constexpr int64_t kNever = INT64_MAX;
-  // MACs done ahead, one per cycle: how many PEs perform one this cycle, and per cycle (a ring
-  // longer than any word) how that number changes.
+  // The PEs to step in each cycle (a ring longer than any word), so that a cycle visits only them:
+  // a Run PE is due in the cycle it steps next, an Ahead PE in the cycle its word ends, a waiting
+  // or done PE in none.
+  std::vector<std::vector<int>> due_;
+  void wake(int pe, int64_t at) { due_[size_t(at & ring_mask_)].push_back(pe); }
+  // MACs done ahead, one per cycle: how many PEs perform one this cycle, and per cycle (the same
+  // ring) how that number changes.
   int ahead_busy_ = 0;
   std::vector<int> ahead_change_;
   int64_t ring_mask_ = 0;
@@ -89,9 +95,12 @@ private:
     --ahead_change_[size_t((now + ahead + 1) & ring_mask_)];
   }
   int64_t now_ = 0;  // the cycle being stepped
-  std::vector<char> chain_active_;  // the chain has psums waiting in some PE's psum spad
-  std::vector<int> queued_;         // per PE: finished psums in its psum spad (a compact mirror)
-  std::vector<Link> links_;      // links_[pe]: the register from PE pe to the PE above it
+  int freed_entry_macs_ = 0;  // MACs this cycle of dense PEs that waited for a psum entry
+  std::vector<int> queued_;  // per PE: finished psums in its psum spad (a compact mirror)
+  PeBits has_psums_;         // queued_ > 0
+  // The register from PE pe - 1 to PE pe up a chain (unused at a chain's bottom): full, value.
+  PeBits link_full_;
+  std::vector<int64_t> link_value_;
   std::vector<Chain> chains_;
   int64_t weights_expected_ = 0, weights_received_ = 0, bitmap_received_ = 0;
   bool armed_ = false;           // the PEs have expanded their weights after the fill
