@@ -44,7 +44,7 @@ struct PeShared {
 class Pe {
 public:
   // What one step did (flags; a step may close windows and then use its MAC slot or stall).
-  enum Flags { kMac = 1, kWindow = 2, kSkipped = 4, kStallIfmap = 8, kStallPsum = 16, kWordEnds = 32 };
+  enum Flags { kMac = 1, kWindow = 2, kSkipped = 4, kStallIfmap = 8, kStallPsum = 16, kWordEnds = 32, kBegun = 64 };
 
   void configure(const PeShared& g, int p, int q, bool row_is_padding) {
     g_ = &g;
@@ -112,6 +112,7 @@ public:
   }
 
   bool done() const { return done_; }
+  bool word_done() const { return j_ == n_; }
 
   // Finished psums waiting to climb the chain, oldest first.
   int queued() const { return q_size_; }
@@ -178,25 +179,16 @@ public:
     }
     const int last = macs_that_fit<kSkip>();
     if (last == j_) return flags | kStallPsum;
-    // A gated MAC adds nothing (its ifmap is zero), so the product is added either way.
-    const int32_t x = x_cur_;
-    if (kSkip) {
-      for (int j = j_; j < last; ++j) acc_[size_t(kp_[j])] += int32_t(wp_[j]) * x;
-      if (kGate && x != 0)
-        for (int j = j_; j < last; ++j) ++done_macs_[size_t(kp_[j])];
-    } else {
-      int64_t* acc = acc_.data();
-      for (int k = j_; k < last; ++k) acc[k] += int32_t(wp_[k]) * x;
-      if (kGate && x != 0)
-        for (int k = j_; k < last; ++k) ++done_macs_[size_t(k)];
-    }
     ahead = last - j_ - 1;
-    j_ = last;
+    macs<kSkip, kGate>(last);
     if (j_ < n_) return flags | kMac;
     if (ahead > 0) return flags | kMac | kWordEnds;
     if (next_word<kSkip, kGate>()) flags |= kWindow;
     return flags | kMac;
   }
+  // Dense, after a step's MAC: the word's next MAC needs a psum entry that only a psum leaving the
+  // spad can free (every entry is claimed or queued).
+  bool waits_for_entry() const { return j_ < n_ && open_slots_ == j_ && q_size_ + open_slots_ >= psum_cap_; }
   // Dense: a PE that stalled in the middle of a word for a psum entry (every entry is claimed or
   // queued) takes the entry a psum leaving its spad frees with the word's next MAC, in the cycle
   // the psum leaves, as step() would; each leaving psum frees one entry, so one MAC. True when
@@ -213,12 +205,57 @@ public:
   int finish_word() {
     return next_word<kSkip, kGate>() ? kWindow : 0;
   }
+  // Dense: finish_word(), then, when the next word's ifmap word is already in the spad, begins that
+  // word now for the next cycle, where step() would: nothing can change what that step does but
+  // more psum entries freed, which the word's later MACs take as step() would. Its MACs that fit
+  // now are done at once, `ahead` of them (0: the first waits for an entry), in the cycles from the
+  // next one. Flags: kWindow, and kBegun when the word was begun.
+  template <bool kGate>
+  int finish_word_and_begin(int& ahead) {
+    ahead = 0;
+    int flags = next_word<false, kGate>() ? kWindow : 0;
+    if (done_) return flags;
+    if (!open_) {
+      open_ = true;
+      for (int k = 0; k < p_; ++k) acc_[size_t(k)] = 0;
+      if (kGate)
+        for (int k = 0; k < p_; ++k) done_macs_[size_t(k)] = 0;
+    }
+    const int64_t e = base_ + int64_t(f_ * win_stride_ + s_) * q_ + c_;
+    if (e >= fill_idx_) return flags;
+    closing_ = s_ == S_ - 1 && c_ == q_ - 1;
+    x_cur_ = x_[size_t(e % cap_)];
+    wp_ = w_.data() + size_t(s_ * q_ + c_) * p_;
+    j_ = 0;
+    n_ = p_;
+    const int last = macs_that_fit<false>();
+    ahead = last;
+    macs<false, kGate>(last);
+    return flags | kBegun;
+  }
 
 private:
   bool claim(int need) {
     if (q_size_ + need > psum_cap_) return false;
     open_slots_ = need;
     return true;
+  }
+  // Performs the word's MACs [j_, last) (their entries claimed).
+  template <bool kSkip, bool kGate>
+  void macs(int last) {
+    // A gated MAC adds nothing (its ifmap is zero), so the product is added either way.
+    const int32_t x = x_cur_;
+    if (kSkip) {
+      for (int j = j_; j < last; ++j) acc_[size_t(kp_[j])] += int32_t(wp_[j]) * x;
+      if (kGate && x != 0)
+        for (int j = j_; j < last; ++j) ++done_macs_[size_t(kp_[j])];
+    } else {
+      int64_t* acc = acc_.data();
+      for (int k = j_; k < last; ++k) acc[k] += int32_t(wp_[k]) * x;
+      if (kGate && x != 0)
+        for (int k = j_; k < last; ++k) ++done_macs_[size_t(k)];
+    }
+    j_ = last;
   }
   // The MACs of the word from j_ whose psum entries can be claimed now: [j_, returned), claimed.
   template <bool kSkip>

@@ -249,13 +249,25 @@ int PeArray::step_pes(bool& progress) {
     Pe& pe = pes_[size_t(i)];
     int r = 0, ahead = 0;
     if (state_[size_t(i)] == Ahead) {
-      r = pe.finish_word<kSkip, kGate>();  // this cycle's MAC is counted in ahead_busy_
+      // The word's last MAC is this cycle's (counted above); the next word may begin next cycle.
+      if (kSkip) r = pe.finish_word<kSkip, kGate>();
+      else r = pe.finish_word_and_begin<kGate>(ahead);
       state_[size_t(i)] = Run;
+      if (r & Pe::kBegun) {
+        if (ahead > 0) start_ahead(now, ahead);
+        if (r & Pe::kWindow) queued_[size_t(i)] = pe.queued(), has_psums_.set(i), progress = true;
+        if (ahead == 0) state_[size_t(i)] = WaitPsum;
+        else if (pe.word_done()) state_[size_t(i)] = Ahead, wake(i, now + ahead);
+        else wake(i, now + ahead + 1);
+        continue;
+      }
     } else {
       r = pe.step<kSkip, kGate>(ahead);
       if (r == Pe::kMac && ahead == 0) {  // the common case without ahead MACs
         ++busy;
-        wake(i, now + 1);
+        // A dense PE whose next MAC needs a freed psum entry waits for it (see move_psums).
+        if (!kSkip && pe.waits_for_entry()) state_[size_t(i)] = WaitPsum;
+        else wake(i, now + 1);
         continue;
       }
     }
@@ -277,6 +289,8 @@ int PeArray::step_pes(bool& progress) {
       start_ahead(now, ahead);
       if (r & Pe::kWordEnds) state_[size_t(i)] = Ahead, wake(i, now + ahead);
       else wake(i, now + ahead + 1);
+    } else if (!kSkip && (r & Pe::kMac) && pe.waits_for_entry()) {
+      state_[size_t(i)] = WaitPsum;
     } else {
       wake(i, now + 1);
     }
