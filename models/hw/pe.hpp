@@ -30,6 +30,24 @@
 
 namespace rowsim::hw {
 
+// The finished psums of one PE's psum spad, oldest first, waiting to climb the chain: a ring in
+// storage the PE array owns, so that the chain walk finds every PE's in one block.
+struct PsumQueue {
+  int64_t* ring = nullptr;
+  int head = 0, size = 0, cap = 1;
+  int64_t front() const { return ring[head]; }
+  void pop() {
+    head = head + 1 == cap ? 0 : head + 1;
+    --size;
+  }
+  void push(int64_t v) {
+    int slot = head + size;
+    if (slot >= cap) slot -= cap;
+    ring[slot] = v;
+    ++size;
+  }
+};
+
 // What all PEs of a pass share.
 struct PeShared {
   int S = 1, U = 1, F = 1, nb = 1;
@@ -46,7 +64,8 @@ public:
   // What one step did (flags; a step may close windows and then use its MAC slot or stall).
   enum Flags { kMac = 1, kWindow = 2, kSkipped = 4, kStallIfmap = 8, kStallPsum = 16, kWordEnds = 32, kBegun = 64 };
 
-  void configure(const PeShared& g, int p, int q, bool row_is_padding) {
+  // `queue`: the PE's psum queue, with a ring of g.psum_cap words.
+  void configure(const PeShared& g, int p, int q, bool row_is_padding, PsumQueue* queue) {
     g_ = &g;
     p_ = p, q_ = q;
     S_ = g.S, U_ = g.U, F_ = g.F, nb_ = g.nb, win_stride_ = g.win_stride;
@@ -56,8 +75,9 @@ public:
     x_.assign(size_t(cap_), 0);
     acc_.assign(size_t(p), 0);
     done_macs_.assign(size_t(p), 0);
-    queue_.assign(size_t(psum_cap_), 0);
-    q_head_ = q_size_ = 0;
+    queue_ = queue;
+    queue_->head = queue_->size = 0;
+    queue_->cap = psum_cap_;
     b_ = f_ = s_ = c_ = 0;
     j_ = n_ = 0;
     wp_ = nullptr;
@@ -114,13 +134,6 @@ public:
   bool done() const { return done_; }
   bool word_done() const { return j_ == n_; }
 
-  // Finished psums waiting to climb the chain, oldest first.
-  int queued() const { return q_size_; }
-  int64_t front_psum() const { return queue_[size_t(q_head_)]; }
-  void pop_psum() {
-    q_head_ = q_head_ + 1 == psum_cap_ ? 0 : q_head_ + 1;
-    --q_size_;
-  }
 
   int64_t dense_macs() const { return int64_t(nb_) * F_ * p_ * q_ * S_; }  // what a dense PE performs
   int64_t macs() const { return macs_; }            // performed (= spad weight reads)
@@ -188,7 +201,7 @@ public:
   }
   // Dense, after a step's MAC: the word's next MAC needs a psum entry that only a psum leaving the
   // spad can free (every entry is claimed or queued).
-  bool waits_for_entry() const { return j_ < n_ && open_slots_ == j_ && q_size_ + open_slots_ >= psum_cap_; }
+  bool waits_for_entry() const { return j_ < n_ && open_slots_ == j_ && queue_->size + open_slots_ >= psum_cap_; }
   // Dense: a PE that stalled in the middle of a word for a psum entry (every entry is claimed or
   // queued) takes the entry a psum leaving its spad frees with the word's next MAC, in the cycle
   // the psum leaves, as step() would; each leaving psum frees one entry, so one MAC. True when
@@ -236,7 +249,7 @@ public:
 
 private:
   bool claim(int need) {
-    if (q_size_ + need > psum_cap_) return false;
+    if (queue_->size + need > psum_cap_) return false;
     open_slots_ = need;
     return true;
   }
@@ -263,7 +276,7 @@ private:
     if (!kSkip) {
       // Filters in order, entry k claimed by the MAC for k: entries up to psum_cap_ - q_size_ fit.
       if (open_slots_ >= n_) return n_;
-      const int last = std::min(n_, std::max(open_slots_, psum_cap_ - q_size_));
+      const int last = std::min(n_, std::max(open_slots_, psum_cap_ - queue_->size));
       if (last > open_slots_) open_slots_ = last;
       return last;
     }
@@ -309,10 +322,7 @@ private:
     // Window done: its p psums wait in the psum spad for the chain. A psum accumulated over d MACs
     // cost d-1 spad reads and d-1 writes.
     for (int k = 0; k < p_; ++k) {
-      int slot = q_head_ + q_size_;
-      if (slot >= psum_cap_) slot -= psum_cap_;
-      queue_[size_t(slot)] = acc_[size_t(k)];
-      ++q_size_;
+      queue_->push(acc_[size_t(k)]);
       // Filter k's MACs in this window: its stored weights, less those gated.
       const int64_t d = kGate ? done_macs_[size_t(k)] : kSkip ? stored_[size_t(k)] : q_ * S_;
       macs_ += d;
@@ -336,9 +346,9 @@ private:
   // [start_[w], start_[w+1]) of ks_ (filter) and wv_ (value); stored_: per filter, how many.
   std::vector<int> start_, ks_, stored_;
   std::vector<int16_t> wv_;
-  std::vector<int64_t> acc_, queue_;
+  std::vector<int64_t> acc_;
+  PsumQueue* queue_ = nullptr;
   std::vector<int32_t> done_macs_;  // per filter: MACs performed in the open window
-  int q_head_ = 0, q_size_ = 0;
   // MAC loop position: image, ofmap column, tap, channel; j_ walks the n_ weights of the word
   // (values wp_, filters kp_; j_ == n_: between words); base_ = first entry of image b_.
   int b_ = 0, f_ = 0, s_ = 0, c_ = 0, j_ = 0, n_ = 0;

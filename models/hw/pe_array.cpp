@@ -71,7 +71,9 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   for (auto& list : due_) list.clear();
   ring_mask_ = ring - 1;
   ahead_busy_ = 0;
-  queued_.assign(size_t(n), 0);
+  queues_.assign(size_t(n), PsumQueue{});
+  queue_store_.assign(size_t(n) * size_t(arch.spad_psum), 0);
+  for (int i = 0; i < n; ++i) queues_[size_t(i)].ring = queue_store_.data() + size_t(i) * size_t(arch.spad_psum);
   has_psums_.reset(n);
   link_full_.reset(n);
   link_value_.assign(size_t(n), 0);
@@ -90,7 +92,7 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
       const int h = (ps.e0 + ch.j) * s.U + ps.r0 + i - s.pad_h;
       const bool real = h >= 0 && h < s.H;
       const int pe = c * L + pos;
-      pes_[size_t(pe)].configure(shared_, ch.p, g.channels_of_set(ct, mp.q, ps.cb), !real);
+      pes_[size_t(pe)].configure(shared_, ch.p, g.channels_of_set(ct, mp.q, ps.cb), !real, &queues_[size_t(pe)]);
       noc->set_ids(pe, g.weight_tag(ch.ft, ct, i), real ? g.ifmap_tag(ct, g.row_of_h[size_t(h)]) : -1);
     }
   }
@@ -174,9 +176,10 @@ void PeArray::move_psums(bool& progress) {
   int64_t hops = 0;
   // PE pe adds its oldest finished psum to `in` and passes the sum up (or out on the GON).
   auto move = [&](Chain& ch, int pe, int pos, int64_t in) {
-    const int64_t sum = in + pes_[size_t(pe)].front_psum();
-    pes_[size_t(pe)].pop_psum();
-    if (--queued_[size_t(pe)] == 0) has_psums_.clear(pe);
+    PsumQueue& queue = queues_[size_t(pe)];
+    const int64_t sum = in + queue.front();
+    queue.pop();
+    if (queue.size == 0) has_psums_.clear(pe);
     if (state_[size_t(pe)] == WaitPsum) {
       if (shared_.skip_zero_weights) {
         state_[size_t(pe)] = Run, wake(pe, now_);
@@ -255,7 +258,7 @@ int PeArray::step_pes(bool& progress) {
       state_[size_t(i)] = Run;
       if (r & Pe::kBegun) {
         if (ahead > 0) start_ahead(now, ahead);
-        if (r & Pe::kWindow) queued_[size_t(i)] = pe.queued(), has_psums_.set(i), progress = true;
+        if (r & Pe::kWindow) has_psums_.set(i), progress = true;
         if (ahead == 0) state_[size_t(i)] = WaitPsum;
         else if (pe.word_done()) state_[size_t(i)] = Ahead, wake(i, now + ahead);
         else wake(i, now + ahead + 1);
@@ -272,10 +275,7 @@ int PeArray::step_pes(bool& progress) {
       }
     }
     if (r & Pe::kMac) ++busy;
-    if (r & Pe::kWindow) {
-      queued_[size_t(i)] = pe.queued();
-      has_psums_.set(i);
-    }
+    if (r & Pe::kWindow) has_psums_.set(i);
     // Skipped taps may have freed ifmap spad room a waiting multicast needs.
     if (r & (Pe::kWindow | Pe::kSkipped)) progress = true;
     if ((r & Pe::kWindow) && pe.done()) {

@@ -96,8 +96,9 @@ private:
   }
   int64_t now_ = 0;  // the cycle being stepped
   int freed_entry_macs_ = 0;  // MACs this cycle of dense PEs that waited for a psum entry
-  std::vector<int> queued_;  // per PE: finished psums in its psum spad (a compact mirror)
-  PeBits has_psums_;         // queued_ > 0
+  std::vector<PsumQueue> queues_;     // per PE: finished psums in its psum spad
+  std::vector<int64_t> queue_store_;  // their rings, spad.psum words each
+  PeBits has_psums_;                  // the PE's queue is not empty
   // The register from PE pe - 1 to PE pe up a chain (unused at a chain's bottom): full, value.
   PeBits link_full_;
   std::vector<int64_t> link_value_;
