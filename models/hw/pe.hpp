@@ -179,7 +179,7 @@ public:
       }
       const int64_t e = base_ + int64_t(f_ * win_stride_ + s_) * q_ + c_;
       if (e >= fill_idx_) return flags | kStallIfmap;
-      x_cur_ = x_[size_t(e % cap_)];
+      x_cur_ = x_[size_t(slot_of(e))];
       if (kSkip) {
         const int j0 = start_[size_t(word)];
         wp_ = wv_.data() + j0;
@@ -237,7 +237,7 @@ public:
     const int64_t e = base_ + int64_t(f_ * win_stride_ + s_) * q_ + c_;
     if (e >= fill_idx_) return flags;
     closing_ = s_ == S_ - 1 && c_ == q_ - 1;
-    x_cur_ = x_[size_t(e % cap_)];
+    x_cur_ = x_[size_t(slot_of(e))];
     wp_ = w_.data() + size_t(s_ * q_ + c_) * p_;
     j_ = 0;
     n_ = p_;
@@ -288,6 +288,11 @@ private:
     }
     return j;
   }
+  // The ring slot of entry e, which the spad holds (fill_idx_ - cap_ <= e < fill_idx_).
+  int slot_of(int64_t e) const {
+    const int slot = fill_slot_ - int(fill_idx_ - e);
+    return slot < 0 ? slot + cap_ : slot;
+  }
   void advance_fill() {
     ++fill_idx_;
     fill_slot_ = fill_slot_ + 1 == cap_ ? 0 : fill_slot_ + 1;
@@ -321,12 +326,17 @@ private:
     s_ = 0;
     // Window done: its p psums wait in the psum spad for the chain. A psum accumulated over d MACs
     // cost d-1 spad reads and d-1 writes.
-    for (int k = 0; k < p_; ++k) {
-      queue_->push(acc_[size_t(k)]);
-      // Filter k's MACs in this window: its stored weights, less those gated.
-      const int64_t d = kGate ? done_macs_[size_t(k)] : kSkip ? stored_[size_t(k)] : q_ * S_;
-      macs_ += d;
-      psum_rf_ += d > 0 ? d - 1 : 0;
+    for (int k = 0; k < p_; ++k) queue_->push(acc_[size_t(k)]);
+    if (!kGate && !kSkip) {
+      macs_ += int64_t(p_) * q_ * S_;
+      psum_rf_ += int64_t(p_) * (q_ * S_ - 1);
+    } else {
+      for (int k = 0; k < p_; ++k) {
+        // Filter k's MACs in this window: its stored weights, less those gated.
+        const int64_t d = kGate ? done_macs_[size_t(k)] : stored_[size_t(k)];
+        macs_ += d;
+        psum_rf_ += d > 0 ? d - 1 : 0;
+      }
     }
     attempted_ += kSkip ? int64_t(ks_.size()) : int64_t(p_) * q_ * S_;
     open_ = false;

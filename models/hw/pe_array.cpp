@@ -85,6 +85,7 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
     ch.p = g.filters_of_set(ch.ft, mp.p, ps.fb);
     ch.outputs = int64_t(g.nb) * ch.p * s.F;
     ch.sent = 0;
+    ch.k = ch.f = ch.b = 0;
     ch.head.assign(kHeadDepth, 0);
     ch.head_first = ch.head_size = 0;
     for (int pos = 0; pos < L; ++pos) {
@@ -190,10 +191,13 @@ void PeArray::move_psums(bool& progress) {
     }
     if (pos == L - 1) {
       // Outputs leave in the chain's order: image, ofmap column, filter.
-      const int64_t k = ch.sent % ch.p, f = (ch.sent / ch.p) % F, b = ch.sent / (int64_t(ch.p) * F);
-      const int64_t m = ps.f0 - ps.m0 + int64_t(ch.ft) * p + k;
-      gon.push({sum, int32_t(((b * ps.mb + m) * g.eb + ch.j) * F + f)});
+      const int64_t m = ps.f0 - ps.m0 + int64_t(ch.ft) * p + ch.k;
+      gon.push({sum, int32_t(((ch.b * ps.mb + m) * g.eb + ch.j) * F + ch.f)});
       --gon_budget;
+      if (++ch.k == ch.p) {
+        ch.k = 0;
+        if (++ch.f == F) ch.f = 0, ++ch.b;
+      }
       if (++ch.sent == ch.outputs) ++chains_done_;
     } else {
       link_full_.set(pe + 1);

@@ -56,6 +56,7 @@ private:
   struct Chain {
     int ft = 0, j = 0, length = 0, p = 1;
     int64_t outputs = 0, sent = 0;  // psums this chain delivers to the GLB this pass, and so far
+    int k = 0, f = 0, b = 0;        // the next one's filter, ofmap column and image
     // Psums from the GLB waiting at the chain head (a small NoC buffer).
     std::vector<int64_t> head;
     int head_first = 0, head_size = 0;
