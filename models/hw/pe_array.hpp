@@ -7,6 +7,12 @@
 // psums move one hop up each chain (evaluated top-down so a register freed this cycle is refilled
 // this cycle, as with ready/valid handshakes) and leave the chain tops on the GON, and every PE
 // performs at most one MAC. When a cycle changes nothing the method sleeps until a bus wakes it.
+//
+// The cycle-by-cycle behaviour is that, but a cycle visits only the PEs whose step can differ from
+// "one more MAC of the same word" (docs/simulator.md, "How the array saves work"): a PE does the
+// rest of a word's MACs whose psum entries fit when the word begins and is visited again when the
+// word ends (a ring counts the PEs busy meanwhile); a dense PE waiting for a psum entry takes it
+// when a psum leaves its spad; the psum walk visits only PEs with a psum and a full register below.
 #pragma once
 #include <cstdint>
 #include <vector>
