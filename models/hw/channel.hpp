@@ -74,11 +74,13 @@ public:
   void reset(int chains, int depth) {
     credits_.assign(size_t(chains), depth);
     returned_.clear();
+    chains_with_credit_ = depth > 0 ? chains : 0;
   }
   int available(int chain) const { return credits_[size_t(chain)]; }
+  bool none() const { return chains_with_credit_ == 0; }  // no chain has a credit
   void take(int chain) {
     if (credits_[size_t(chain)] == 0) panic("{}: chain {} has no credit, expected a check first", name(), chain);
-    --credits_[size_t(chain)];
+    if (--credits_[size_t(chain)] == 0) --chains_with_credit_;
   }
   void give(int chain) {
     returned_.push_back(chain);
@@ -88,13 +90,15 @@ public:
 
 private:
   void update() override {
-    for (int c : returned_) ++credits_[size_t(c)];
+    for (int c : returned_)
+      if (credits_[size_t(c)]++ == 0) ++chains_with_credit_;
     returned_.clear();
     returned_event_.notify(sc_core::SC_ZERO_TIME);
   }
 
   std::vector<int> credits_;   // per chain: free slots not yet claimed by a word in flight
   std::vector<int> returned_;  // chains given a credit in this delta
+  int chains_with_credit_ = 0;
   sc_core::sc_event returned_event_;
 };
 

@@ -143,10 +143,18 @@ private:
     int64_t total = 0, sent = 0;
     int b = 0, col = 0, c = 0, ri = 0;
   } icur_;
+  // Per chain: its filter set, ofmap row and filters, its psums of the pass, how many were sent
+  // and the next one's filter, ofmap column and image (its order).
+  struct PsumCursor {
+    int ft = 0, j = 0, p = 1;
+    int64_t total = 0, sent = 0;
+    int k = 0, f = 0;
+    int64_t b = 0;
+  };
   struct {
     int64_t total = 0, sent = 0;
-    std::vector<int64_t> chain_sent;  // psums sent to each chain, in its order (image, column, filter)
-    int next = 0;                     // round-robin: the chain considered first
+    std::vector<PsumCursor> chains;
+    int next = 0;  // round-robin: the chain considered first
   } pcur_;
   int64_t expected_ = 0, received_ = 0;
 

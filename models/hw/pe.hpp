@@ -21,6 +21,7 @@
 // are still leaving.
 #pragma once
 #include "workloads/util/failure.hpp"
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
@@ -28,6 +29,24 @@
 #include "models/hw/context.hpp"
 
 namespace rowsim::hw {
+
+// The finished psums of one PE's psum spad, oldest first, waiting to climb the chain: a ring in
+// storage the PE array owns, so that the chain walk finds every PE's in one block.
+struct PsumQueue {
+  int64_t* ring = nullptr;
+  int head = 0, size = 0, cap = 1;
+  int64_t front() const { return ring[head]; }
+  void pop() {
+    head = head + 1 == cap ? 0 : head + 1;
+    --size;
+  }
+  void push(int64_t v) {
+    int slot = head + size;
+    if (slot >= cap) slot -= cap;
+    ring[slot] = v;
+    ++size;
+  }
+};
 
 // What all PEs of a pass share.
 struct PeShared {
@@ -43,9 +62,10 @@ struct PeShared {
 class Pe {
 public:
   // What one step did (flags; a step may close windows and then use its MAC slot or stall).
-  enum Flags { kMac = 1, kWindow = 2, kSkipped = 4, kStallIfmap = 8, kStallPsum = 16 };
+  enum Flags { kMac = 1, kWindow = 2, kSkipped = 4, kStallIfmap = 8, kStallPsum = 16, kWordEnds = 32, kBegun = 64 };
 
-  void configure(const PeShared& g, int p, int q, bool row_is_padding) {
+  // `queue`: the PE's psum queue, with a ring of g.psum_cap words.
+  void configure(const PeShared& g, int p, int q, bool row_is_padding, PsumQueue* queue) {
     g_ = &g;
     p_ = p, q_ = q;
     S_ = g.S, U_ = g.U, F_ = g.F, nb_ = g.nb, win_stride_ = g.win_stride;
@@ -55,8 +75,9 @@ public:
     x_.assign(size_t(cap_), 0);
     acc_.assign(size_t(p), 0);
     done_macs_.assign(size_t(p), 0);
-    queue_.assign(size_t(psum_cap_), 0);
-    q_head_ = q_size_ = 0;
+    queue_ = queue;
+    queue_->head = queue_->size = 0;
+    queue_->cap = psum_cap_;
     b_ = f_ = s_ = c_ = 0;
     j_ = n_ = 0;
     wp_ = nullptr;
@@ -111,14 +132,8 @@ public:
   }
 
   bool done() const { return done_; }
+  bool word_done() const { return j_ == n_; }
 
-  // Finished psums waiting to climb the chain, oldest first.
-  int queued() const { return q_size_; }
-  int64_t front_psum() const { return queue_[size_t(q_head_)]; }
-  void pop_psum() {
-    q_head_ = q_head_ + 1 == psum_cap_ ? 0 : q_head_ + 1;
-    --q_size_;
-  }
 
   int64_t dense_macs() const { return int64_t(nb_) * F_ * p_ * q_ * S_; }  // what a dense PE performs
   int64_t macs() const { return macs_; }            // performed (= spad weight reads)
@@ -128,8 +143,16 @@ public:
 
   // One cycle of the MAC datapath; returns Flags. Specialised per mode (the PE array picks it once
   // per cycle for all PEs) so that the dense datapath pays for none of the sparse bookkeeping.
+  //
+  // After this cycle's MAC, the MACs of the rest of the word whose psum entries fit now are done at
+  // once and `ahead` says how many: they belong to the next `ahead` cycles, one per cycle, which
+  // they would take anyway. Nothing outside the PE can stop them: the ifmap word is read at the
+  // word's start, and psum entries only free up meanwhile (the chain pops them; the PE queues new
+  // ones only when a word ends). With kWordEnds the word's last MAC is among them, and the array
+  // calls finish_word() in that MAC's cycle, where step() would have ended the word.
   template <bool kSkip, bool kGate>
-  int step() {
+  int step(int& ahead) {
+    ahead = 0;
     int flags = 0;
     while (j_ == n_) {  // begin the next (tap, channel) word, passing over those without weights
       if (!open_) {
@@ -156,7 +179,7 @@ public:
       }
       const int64_t e = base_ + int64_t(f_ * win_stride_ + s_) * q_ + c_;
       if (e >= fill_idx_) return flags | kStallIfmap;
-      x_cur_ = x_[size_t(e % cap_)];
+      x_cur_ = x_[size_t(slot_of(e))];
       if (kSkip) {
         const int j0 = start_[size_t(word)];
         wp_ = wv_.data() + j0;
@@ -167,28 +190,108 @@ public:
       j_ = 0;
       n_ = n;
     }
-    const int k = kSkip ? kp_[j_] : j_;
-    if (kSkip) {
-      // The MAC for filter k needs psum entry k; the window's last MAC needs all p to close.
-      const int need = closing_ && j_ + 1 == n_ ? p_ : k + 1;
-      if (open_slots_ < need && !claim(need)) return flags | kStallPsum;
-    } else if (open_slots_ <= k) {  // dense: filters in order, entry k claimed by the MAC for k
-      if (q_size_ + open_slots_ >= psum_cap_) return flags | kStallPsum;
-      ++open_slots_;
-    }
-    // A gated MAC adds nothing (its ifmap is zero), so the product is added either way.
-    acc_[size_t(k)] += int32_t(wp_[j_]) * x_cur_;
-    if (kGate) done_macs_[size_t(k)] += x_cur_ != 0;
-    if (++j_ < n_) return flags | kMac;
+    const int last = macs_that_fit<kSkip>();
+    if (last == j_) return flags | kStallPsum;
+    ahead = last - j_ - 1;
+    macs<kSkip, kGate>(last);
+    if (j_ < n_) return flags | kMac;
+    if (ahead > 0) return flags | kMac | kWordEnds;
     if (next_word<kSkip, kGate>()) flags |= kWindow;
     return flags | kMac;
+  }
+  // Dense, after a step's MAC: the word's next MAC needs a psum entry that only a psum leaving the
+  // spad can free (every entry is claimed or queued).
+  bool waits_for_entry() const { return j_ < n_ && open_slots_ == j_ && queue_->size + open_slots_ >= psum_cap_; }
+  // Dense: a PE that stalled in the middle of a word for a psum entry (every entry is claimed or
+  // queued) takes the entry a psum leaving its spad frees with the word's next MAC, in the cycle
+  // the psum leaves, as step() would; each leaving psum frees one entry, so one MAC. True when
+  // that MAC is the word's last (the array then calls finish_word() in this cycle).
+  bool mac_on_freed_entry(bool gate) {
+    const int k = j_;
+    ++open_slots_;
+    acc_[size_t(k)] += int32_t(wp_[k]) * x_cur_;
+    if (gate) done_macs_[size_t(k)] += x_cur_ != 0;
+    return ++j_ == n_;
+  }
+  // The end of a word whose last MAC step() did ahead, in that MAC's cycle; kWindow or 0.
+  template <bool kSkip, bool kGate>
+  int finish_word() {
+    return next_word<kSkip, kGate>() ? kWindow : 0;
+  }
+  // Dense: finish_word(), then, when the next word's ifmap word is already in the spad, begins that
+  // word now for the next cycle, where step() would: nothing can change what that step does but
+  // more psum entries freed, which the word's later MACs take as step() would. Its MACs that fit
+  // now are done at once, `ahead` of them (0: the first waits for an entry), in the cycles from the
+  // next one. Flags: kWindow, and kBegun when the word was begun.
+  template <bool kGate>
+  int finish_word_and_begin(int& ahead) {
+    ahead = 0;
+    int flags = next_word<false, kGate>() ? kWindow : 0;
+    if (done_) return flags;
+    if (!open_) {
+      open_ = true;
+      for (int k = 0; k < p_; ++k) acc_[size_t(k)] = 0;
+      if (kGate)
+        for (int k = 0; k < p_; ++k) done_macs_[size_t(k)] = 0;
+    }
+    const int64_t e = base_ + int64_t(f_ * win_stride_ + s_) * q_ + c_;
+    if (e >= fill_idx_) return flags;
+    closing_ = s_ == S_ - 1 && c_ == q_ - 1;
+    x_cur_ = x_[size_t(slot_of(e))];
+    wp_ = w_.data() + size_t(s_ * q_ + c_) * p_;
+    j_ = 0;
+    n_ = p_;
+    const int last = macs_that_fit<false>();
+    ahead = last;
+    macs<false, kGate>(last);
+    return flags | kBegun;
   }
 
 private:
   bool claim(int need) {
-    if (q_size_ + need > psum_cap_) return false;
+    if (queue_->size + need > psum_cap_) return false;
     open_slots_ = need;
     return true;
+  }
+  // Performs the word's MACs [j_, last) (their entries claimed).
+  template <bool kSkip, bool kGate>
+  void macs(int last) {
+    // A gated MAC adds nothing (its ifmap is zero), so the product is added either way.
+    const int32_t x = x_cur_;
+    if (kSkip) {
+      for (int j = j_; j < last; ++j) acc_[size_t(kp_[j])] += int32_t(wp_[j]) * x;
+      if (kGate && x != 0)
+        for (int j = j_; j < last; ++j) ++done_macs_[size_t(kp_[j])];
+    } else {
+      int64_t* acc = acc_.data();
+      for (int k = j_; k < last; ++k) acc[k] += int32_t(wp_[k]) * x;
+      if (kGate && x != 0)
+        for (int k = j_; k < last; ++k) ++done_macs_[size_t(k)];
+    }
+    j_ = last;
+  }
+  // The MACs of the word from j_ whose psum entries can be claimed now: [j_, returned), claimed.
+  template <bool kSkip>
+  int macs_that_fit() {
+    if (!kSkip) {
+      // Filters in order, entry k claimed by the MAC for k: entries up to psum_cap_ - q_size_ fit.
+      if (open_slots_ >= n_) return n_;
+      const int last = std::min(n_, std::max(open_slots_, psum_cap_ - queue_->size));
+      if (last > open_slots_) open_slots_ = last;
+      return last;
+    }
+    // The MAC for filter k needs psum entry k; the window's last MAC needs all p to close.
+    int j = j_;
+    for (; j < n_; ++j) {
+      const int need = closing_ && j + 1 == n_ ? p_ : kp_[j] + 1;
+      if (open_slots_ < need && !claim(need)) break;
+    }
+    return j;
+  }
+  // The ring slot of entry e, which the spad holds (fill_idx_ - cap_ <= e < fill_idx_).
+  int slot_of(int64_t e) const {
+    const int slot = fill_slot_ - int(fill_idx_ - e);
+    return slot < 0 ? slot + cap_ : slot;
   }
   void advance_fill() {
     ++fill_idx_;
@@ -223,15 +326,17 @@ private:
     s_ = 0;
     // Window done: its p psums wait in the psum spad for the chain. A psum accumulated over d MACs
     // cost d-1 spad reads and d-1 writes.
-    for (int k = 0; k < p_; ++k) {
-      int slot = q_head_ + q_size_;
-      if (slot >= psum_cap_) slot -= psum_cap_;
-      queue_[size_t(slot)] = acc_[size_t(k)];
-      ++q_size_;
-      // Filter k's MACs in this window: its stored weights, less those gated.
-      const int64_t d = kGate ? done_macs_[size_t(k)] : kSkip ? stored_[size_t(k)] : q_ * S_;
-      macs_ += d;
-      psum_rf_ += d > 0 ? d - 1 : 0;
+    for (int k = 0; k < p_; ++k) queue_->push(acc_[size_t(k)]);
+    if (!kGate && !kSkip) {
+      macs_ += int64_t(p_) * q_ * S_;
+      psum_rf_ += int64_t(p_) * (q_ * S_ - 1);
+    } else {
+      for (int k = 0; k < p_; ++k) {
+        // Filter k's MACs in this window: its stored weights, less those gated.
+        const int64_t d = kGate ? done_macs_[size_t(k)] : stored_[size_t(k)];
+        macs_ += d;
+        psum_rf_ += d > 0 ? d - 1 : 0;
+      }
     }
     attempted_ += kSkip ? int64_t(ks_.size()) : int64_t(p_) * q_ * S_;
     open_ = false;
@@ -251,9 +356,9 @@ private:
   // [start_[w], start_[w+1]) of ks_ (filter) and wv_ (value); stored_: per filter, how many.
   std::vector<int> start_, ks_, stored_;
   std::vector<int16_t> wv_;
-  std::vector<int64_t> acc_, queue_;
+  std::vector<int64_t> acc_;
+  PsumQueue* queue_ = nullptr;
   std::vector<int32_t> done_macs_;  // per filter: MACs performed in the open window
-  int q_head_ = 0, q_size_ = 0;
   // MAC loop position: image, ofmap column, tap, channel; j_ walks the n_ weights of the word
   // (values wp_, filters kp_; j_ == n_: between words); base_ = first entry of image b_.
   int b_ = 0, f_ = 0, s_ = 0, c_ = 0, j_ = 0, n_ = 0;

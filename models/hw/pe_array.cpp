@@ -63,9 +63,20 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   const int L = g.chain_length, n = g.pes();
   pes_.resize(size_t(n));
   state_.assign(size_t(n), Run);
-  queued_.assign(size_t(n), 0);
-  chain_active_.assign(size_t(g.chains), 0);
-  links_.assign(size_t(n), Link{});
+  // Ahead MACs end at most a word (p filters) after the cycle they are done in.
+  int ring = 4;
+  while (ring < mp.p + 2) ring *= 2;
+  ahead_change_.assign(size_t(ring), 0);
+  due_.resize(size_t(ring));
+  for (auto& list : due_) list.clear();
+  ring_mask_ = ring - 1;
+  ahead_busy_ = 0;
+  queues_.assign(size_t(n), PsumQueue{});
+  queue_store_.assign(size_t(n) * size_t(arch.spad_psum), 0);
+  for (int i = 0; i < n; ++i) queues_[size_t(i)].ring = queue_store_.data() + size_t(i) * size_t(arch.spad_psum);
+  has_psums_.reset(n);
+  link_full_.reset(n);
+  link_value_.assign(size_t(n), 0);
   chains_.resize(size_t(g.chains));
   noc->configure(n, g.chains, g.filter_sets * g.channel_sets * g.rb, g.channel_sets * int(g.rows.size()));
   for (int c = 0; c < g.chains; ++c) {
@@ -74,6 +85,7 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
     ch.p = g.filters_of_set(ch.ft, mp.p, ps.fb);
     ch.outputs = int64_t(g.nb) * ch.p * s.F;
     ch.sent = 0;
+    ch.k = ch.f = ch.b = 0;
     ch.head.assign(kHeadDepth, 0);
     ch.head_first = ch.head_size = 0;
     for (int pos = 0; pos < L; ++pos) {
@@ -81,7 +93,7 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
       const int h = (ps.e0 + ch.j) * s.U + ps.r0 + i - s.pad_h;
       const bool real = h >= 0 && h < s.H;
       const int pe = c * L + pos;
-      pes_[size_t(pe)].configure(shared_, ch.p, g.channels_of_set(ct, mp.q, ps.cb), !real);
+      pes_[size_t(pe)].configure(shared_, ch.p, g.channels_of_set(ct, mp.q, ps.cb), !real, &queues_[size_t(pe)]);
       noc->set_ids(pe, g.weight_tag(ch.ft, ct, i), real ? g.ifmap_tag(ct, g.row_of_h[size_t(h)]) : -1);
     }
   }
@@ -135,7 +147,7 @@ void PeArray::deliver(bool& progress) {
     if (!ready) break;  // the bus waits until every destination has room
     for (const int* pe = group.begin; pe != group.end; ++pe) {
       pes_[size_t(*pe)].accept(w);
-      if (state_[size_t(*pe)] == WaitIfmap) state_[size_t(*pe)] = Run;
+      if (state_[size_t(*pe)] == WaitIfmap) state_[size_t(*pe)] = Run, wake(*pe, now_);
     }
     gin_ifmap.pop();
     progress = true;
@@ -163,58 +175,68 @@ void PeArray::move_psums(bool& progress) {
   PsumCredits& credits = bus.psum_credits();
   int gon_budget = int(std::min<size_t>(size_t(ctx_->psum_bus), gon.space()));
   int64_t hops = 0;
+  // PE pe adds its oldest finished psum to `in` and passes the sum up (or out on the GON).
+  auto move = [&](Chain& ch, int pe, int pos, int64_t in) {
+    PsumQueue& queue = queues_[size_t(pe)];
+    const int64_t sum = in + queue.front();
+    queue.pop();
+    if (queue.size == 0) has_psums_.clear(pe);
+    if (state_[size_t(pe)] == WaitPsum) {
+      if (shared_.skip_zero_weights) {
+        state_[size_t(pe)] = Run, wake(pe, now_);
+      } else {
+        ++freed_entry_macs_;
+        if (pes_[size_t(pe)].mac_on_freed_entry(shared_.gate)) state_[size_t(pe)] = Ahead, wake(pe, now_);
+      }
+    }
+    if (pos == L - 1) {
+      // Outputs leave in the chain's order: image, ofmap column, filter.
+      const int64_t m = ps.f0 - ps.m0 + int64_t(ch.ft) * p + ch.k;
+      gon.push({sum, int32_t(((ch.b * ps.mb + m) * g.eb + ch.j) * F + ch.f)});
+      --gon_budget;
+      if (++ch.k == ch.p) {
+        ch.k = 0;
+        if (++ch.f == F) ch.f = 0, ++ch.b;
+      }
+      if (++ch.sent == ch.outputs) ++chains_done_;
+    } else {
+      link_full_.set(pe + 1);
+      link_value_[size_t(pe + 1)] = sum;
+    }
+    ++hops;
+  };
   for (int n = 0; n < nchains; ++n) {
     int c = rr_ + n;
     if (c >= nchains) c -= nchains;
-    if (!chain_active_[size_t(c)]) continue;
     Chain& ch = chains_[size_t(c)];
-    const int base = c * L;
-    bool waiting = false;
-    for (int pos = L - 1; pos >= 0; --pos) {
-      if (!queued_[size_t(base + pos)]) continue;
-      waiting = true;
-      Pe& pe = pes_[size_t(base + pos)];
-      int64_t in = 0;
-      if (pos == 0) {
-        if (!first_accumulation_) {
-          if (ch.head_size == 0) continue;
-          in = ch.head[size_t(ch.head_first)];
-        }
-      } else {
-        const Link& below = links_[size_t(base + pos - 1)];
-        if (!below.valid) continue;
-        in = below.value;
+    const int base = c * L, top = base + L - 1;
+    // Top-down, so that a register freed this cycle is refilled this cycle. Above the bottom a PE
+    // moves when it holds a psum and the register below it is full; what one PE does changes only
+    // its own bits and the register above it (already visited), so each word's bits are read once.
+    for (int w = top >> 6; w >= (base + 1) >> 6 && base + 1 <= top; --w) {
+      uint64_t cand = has_psums_.words[size_t(w)] & link_full_.words[size_t(w)];
+      const int lo = std::max(base + 1, w * 64), hi = std::min(top, w * 64 + 63);
+      if (hi - lo < 63) cand &= (~uint64_t(0) >> (63 - (hi - lo))) << (lo - w * 64);
+      while (cand) {
+        const int bit = 63 - __builtin_clzll(cand);
+        cand &= ~(uint64_t(1) << bit);
+        const int pe = w * 64 + bit;
+        if (pe == top ? gon_budget == 0 : link_full_.test(pe + 1)) continue;
+        link_full_.clear(pe);
+        move(ch, pe, pe - base, link_value_[size_t(pe)]);
       }
-      const bool top = pos == L - 1;
-      if (top ? gon_budget == 0 : links_[size_t(base + pos)].valid) continue;
-      const int64_t sum = in + pe.front_psum();
-      pe.pop_psum();
-      --queued_[size_t(base + pos)];
-      if (state_[size_t(base + pos)] == WaitPsum) state_[size_t(base + pos)] = Run;
-      if (pos == 0) {
-        if (!first_accumulation_) {
-          ch.head_first = (ch.head_first + 1) % kHeadDepth;
-          --ch.head_size;
-          credits.give(c);
-        }
-      } else {
-        links_[size_t(base + pos - 1)].valid = false;
-      }
-      if (top) {
-        // Outputs leave in the chain's order: image, ofmap column, filter.
-        const int64_t k = ch.sent % ch.p, f = (ch.sent / ch.p) % F, b = ch.sent / (int64_t(ch.p) * F);
-        const int64_t m = ps.f0 - ps.m0 + int64_t(ch.ft) * p + k;
-        gon.push({sum, int32_t(((b * ps.mb + m) * g.eb + ch.j) * F + f)});
-        --gon_budget;
-        if (++ch.sent == ch.outputs) ++chains_done_;
-      } else {
-        links_[size_t(base + pos)] = {sum, true};
-      }
-      ++hops;
     }
-    // Psums popped this cycle are checked again next cycle; a chain whose PEs hold none sleeps
-    // until one finishes a window.
-    chain_active_[size_t(c)] = waiting;
+    // The bottom PE adds to a psum from the GLB (or to zero in the first accumulation round).
+    if (!has_psums_.test(base) || (!first_accumulation_ && ch.head_size == 0)) continue;
+    if (base == top ? gon_budget == 0 : link_full_.test(base + 1)) continue;
+    int64_t in = 0;
+    if (!first_accumulation_) {
+      in = ch.head[size_t(ch.head_first)];
+      ch.head_first = (ch.head_first + 1) % kHeadDepth;
+      --ch.head_size;
+      credits.give(c);
+    }
+    move(ch, base, 0, in);
   }
   if (nchains > 0) rr_ = rr_ + 1 == nchains ? 0 : rr_ + 1;
   if (hops) {
@@ -225,21 +247,39 @@ void PeArray::move_psums(bool& progress) {
 
 template <bool kSkip, bool kGate>
 int PeArray::step_pes(bool& progress) {
-  const int n = int(pes_.size()), L = geo_.chain_length;
-  int busy = 0;
-  for (int i = 0; i < n; ++i) {
-    if (state_[size_t(i)] != Run) continue;
+  const int64_t now = now_;
+  int busy = ahead_busy_ + freed_entry_macs_;  // PEs performing a MAC done ahead or on a freed entry
+  // The PEs due this cycle; every other one waits, is done, or performs a MAC done ahead. Each is
+  // stepped on its own state, so the order they are visited in does not matter.
+  std::vector<int>& due = due_[size_t(now & ring_mask_)];
+  for (const int i : due) {
     Pe& pe = pes_[size_t(i)];
-    const int r = pe.step<kSkip, kGate>();
-    if (r == Pe::kMac) {  // the common case
-      ++busy;
-      continue;
+    int r = 0, ahead = 0;
+    if (state_[size_t(i)] == Ahead) {
+      // The word's last MAC is this cycle's (counted above); the next word may begin next cycle.
+      if (kSkip) r = pe.finish_word<kSkip, kGate>();
+      else r = pe.finish_word_and_begin<kGate>(ahead);
+      state_[size_t(i)] = Run;
+      if (r & Pe::kBegun) {
+        if (ahead > 0) start_ahead(now, ahead);
+        if (r & Pe::kWindow) has_psums_.set(i), progress = true;
+        if (ahead == 0) state_[size_t(i)] = WaitPsum;
+        else if (pe.word_done()) state_[size_t(i)] = Ahead, wake(i, now + ahead);
+        else wake(i, now + ahead + 1);
+        continue;
+      }
+    } else {
+      r = pe.step<kSkip, kGate>(ahead);
+      if (r == Pe::kMac && ahead == 0) {  // the common case without ahead MACs
+        ++busy;
+        // A dense PE whose next MAC needs a freed psum entry waits for it (see move_psums).
+        if (!kSkip && pe.waits_for_entry()) state_[size_t(i)] = WaitPsum;
+        else wake(i, now + 1);
+        continue;
+      }
     }
     if (r & Pe::kMac) ++busy;
-    if (r & Pe::kWindow) {
-      chain_active_[size_t(i / L)] = 1;
-      queued_[size_t(i)] = pe.queued();
-    }
+    if (r & Pe::kWindow) has_psums_.set(i);
     // Skipped taps may have freed ifmap spad room a waiting multicast needs.
     if (r & (Pe::kWindow | Pe::kSkipped)) progress = true;
     if ((r & Pe::kWindow) && pe.done()) {
@@ -249,8 +289,17 @@ int PeArray::step_pes(bool& progress) {
       state_[size_t(i)] = WaitIfmap;
     } else if (r & Pe::kStallPsum) {
       state_[size_t(i)] = WaitPsum;
+    } else if (ahead > 0) {
+      start_ahead(now, ahead);
+      if (r & Pe::kWordEnds) state_[size_t(i)] = Ahead, wake(i, now + ahead);
+      else wake(i, now + ahead + 1);
+    } else if (!kSkip && (r & Pe::kMac) && pe.waits_for_entry()) {
+      state_[size_t(i)] = WaitPsum;
+    } else {
+      wake(i, now + 1);
     }
   }
+  due.clear();
   return busy;
 }
 
@@ -267,6 +316,11 @@ void PeArray::tick() {
   if (!running_) return idle_until(start_);
   if (!due()) return;  // woken by an event: act at the next edge
   const int64_t now = cycle();
+  now_ = now;
+  freed_entry_macs_ = 0;
+  int& change = ahead_change_[size_t(now & ring_mask_)];
+  ahead_busy_ += change;
+  change = 0;
   bool progress = false;
   deliver(progress);
   int busy = 0;
@@ -277,6 +331,7 @@ void PeArray::tick() {
   } else {
     if (!armed_) {
       for (Pe& pe : pes_) pe.arm();
+      for (int i = 0; i < int(pes_.size()); ++i) wake(i, now);  // every PE steps from the first cycle
       armed_ = true;
     }
     if (chains_done_ < int(chains_.size())) move_psums(progress);

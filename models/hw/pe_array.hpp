@@ -7,7 +7,14 @@
 // psums move one hop up each chain (evaluated top-down so a register freed this cycle is refilled
 // this cycle, as with ready/valid handshakes) and leave the chain tops on the GON, and every PE
 // performs at most one MAC. When a cycle changes nothing the method sleeps until a bus wakes it.
+//
+// The cycle-by-cycle behaviour is that, but a cycle visits only the PEs whose step can differ from
+// "one more MAC of the same word" (docs/simulator.md, "How the array saves work"): a PE does the
+// rest of a word's MACs whose psum entries fit when the word begins and is visited again when the
+// word ends (a ring counts the PEs busy meanwhile); a dense PE waiting for a psum entry takes it
+// when a psum leaves its spad; the psum walk visits only PEs with a psum and a full register below.
 #pragma once
+#include <cstdint>
 #include <vector>
 
 #include <systemc>
@@ -55,13 +62,18 @@ private:
   struct Chain {
     int ft = 0, j = 0, length = 0, p = 1;
     int64_t outputs = 0, sent = 0;  // psums this chain delivers to the GLB this pass, and so far
+    int k = 0, f = 0, b = 0;        // the next one's filter, ofmap column and image
     // Psums from the GLB waiting at the chain head (a small NoC buffer).
     std::vector<int64_t> head;
     int head_first = 0, head_size = 0;
   };
-  struct Link {
-    int64_t value = 0;
-    bool valid = false;
+  // One bit per PE, for the psum walk to visit only PEs that may move a psum.
+  struct PeBits {
+    std::vector<uint64_t> words;
+    void reset(int n) { words.assign(size_t(n + 63) / 64, 0); }
+    bool test(int i) const { return words[size_t(i) >> 6] >> (i & 63) & 1; }
+    void set(int i) { words[size_t(i) >> 6] |= uint64_t(1) << (i & 63); }
+    void clear(int i) { words[size_t(i) >> 6] &= ~(uint64_t(1) << (i & 63)); }
   };
 
   const LayerSetup* ctx_ = nullptr;
@@ -70,13 +82,33 @@ private:
   sc_core::sc_signal<int> passes_done_;
   PeShared shared_;
   std::vector<Pe> pes_;          // chain-major: pe = chain * chain_length + position
-  // Per PE: runs, waits for an ifmap word, waits for psum spad room, or is done. A waiting PE is
-  // not stepped until a delivery or a psum leaving its spad may have unblocked it.
-  enum State : char { Run, WaitIfmap, WaitPsum, Done };
+  // Per PE: runs, performs MACs its last step did ahead (then ends its word in the last one's
+  // cycle), waits for an ifmap word, waits for psum spad room, or is done. A waiting PE is not
+  // stepped until a delivery or a psum leaving its spad may have unblocked it.
+  enum State : char { Run, Ahead, WaitIfmap, WaitPsum, Done };
   std::vector<State> state_;
-  std::vector<char> chain_active_;  // the chain has psums waiting in some PE's psum spad
-  std::vector<int> queued_;         // per PE: finished psums in its psum spad (a compact mirror)
-  std::vector<Link> links_;      // links_[pe]: the register from PE pe to the PE above it
+  // The PEs to step in each cycle (a ring longer than any word), so that a cycle visits only them:
+  // a Run PE is due in the cycle it steps next, an Ahead PE in the cycle its word ends, a waiting
+  // or done PE in none.
+  std::vector<std::vector<int>> due_;
+  void wake(int pe, int64_t at) { due_[size_t(at & ring_mask_)].push_back(pe); }
+  // MACs done ahead, one per cycle: how many PEs perform one this cycle, and per cycle (the same
+  // ring) how that number changes.
+  int ahead_busy_ = 0;
+  std::vector<int> ahead_change_;
+  int64_t ring_mask_ = 0;
+  void start_ahead(int64_t now, int ahead) {
+    ++ahead_change_[size_t((now + 1) & ring_mask_)];
+    --ahead_change_[size_t((now + ahead + 1) & ring_mask_)];
+  }
+  int64_t now_ = 0;  // the cycle being stepped
+  int freed_entry_macs_ = 0;  // MACs this cycle of dense PEs that waited for a psum entry
+  std::vector<PsumQueue> queues_;     // per PE: finished psums in its psum spad
+  std::vector<int64_t> queue_store_;  // their rings, spad.psum words each
+  PeBits has_psums_;                  // the PE's queue is not empty
+  // The register from PE pe - 1 to PE pe up a chain (unused at a chain's bottom): full, value.
+  PeBits link_full_;
+  std::vector<int64_t> link_value_;
   std::vector<Chain> chains_;
   int64_t weights_expected_ = 0, weights_received_ = 0, bitmap_received_ = 0;
   bool armed_ = false;           // the PEs have expanded their weights after the fill

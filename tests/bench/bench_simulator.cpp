@@ -1,11 +1,14 @@
 // Speed of the SystemC model: simulated MACs per second on one core for conv layers of 1.00-VGG16
 // (batch 1) and AlexNet (batch 4) on the Eyeriss spec, beside a plain C++ loop doing the same
 // MACs (int16 x int16 summed in int64, the PEs' arithmetic); then whole networks through the
-// rowsim binary with wall time and peak memory. Prints markdown tables (docs/simulator.md).
+// rowsim binary with wall time and peak memory. Prints markdown tables (docs/benchmarks.md).
+// Per layer, rates are CPU time of this thread (on a shared machine, wall time also counts the
+// time other processes held the core); the wall time is printed beside.
 //
 //   cmake --build build --target bench_simulator && build/tests/bench/bench_simulator [ROWSIM]
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -23,6 +26,12 @@ namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
 }
 
 // The same MACs as the layer, in the plainest loop: no tiling, no vectorisation hints.
@@ -56,8 +65,8 @@ void bench_layers(const ArchSpec& arch) {
   const Pick picks[] = {{"vgg16", 1, "conv1_2"}, {"vgg16", 1, "conv2_2"}, {"vgg16", 1, "conv3_2"},
                         {"vgg16", 1, "conv4_2"}, {"alexnet", 4, "conv2"},  {"alexnet", 4, "conv3"},
                         {"alexnet", 4, "conv4"}};
-  std::printf("| layer | batch | MACs | sim cycles | sim s | sim M MACs/s | plain loop M MACs/s | ratio |\n");
-  std::printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+  std::printf("| layer | batch | MACs | sim cycles | sim wall s | sim cpu s | sim M MACs/s | plain loop M MACs/s | ratio |\n");
+  std::printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
   for (const auto& pick : picks) {
     Network net = zoo_network(pick.net, 1.0);
     ConvShape s = conv_shape(net.layer(pick.layer), pick.batch);
@@ -76,19 +85,20 @@ void bench_layers(const ArchSpec& arch) {
     job.weights = w.data();
     job.shift = 8;
     auto t0 = std::chrono::steady_clock::now();
+    double c0 = thread_cpu_seconds();
     hw::LayerSimResult r = hw::simulate_layer(job);
-    double sim = seconds_since(t0);
+    const double sim = thread_cpu_seconds() - c0, sim_wall = seconds_since(t0);
     // The plain loop over one group (grouped layers repeat it G times).
     ConvShape one = s;
     std::vector<int64_t> out(size_t(s.N) * s.M * s.E * s.F);
-    t0 = std::chrono::steady_clock::now();
+    c0 = thread_cpu_seconds();
     int64_t macs = 0;
     for (int g = 0; g < s.G; ++g) macs += plain_loop(one, in, w, out);
-    double loop = seconds_since(t0);
+    const double loop = thread_cpu_seconds() - c0;
     volatile int64_t sink = out[out.size() / 2];
     (void)sink;
-    std::printf("| %s %s | %d | %.1fM | %lld | %.2f | %.0f | %.0f | %.2f |\n", pick.net, pick.layer, pick.batch,
-                double(r.counts.macs) / 1e6, (long long)r.counts.cycles, sim, double(r.counts.macs) / sim / 1e6,
+    std::printf("| %s %s | %d | %.1fM | %lld | %.2f | %.2f | %.0f | %.0f | %.2f |\n", pick.net, pick.layer, pick.batch,
+                double(r.counts.macs) / 1e6, (long long)r.counts.cycles, sim_wall, sim, double(r.counts.macs) / sim / 1e6,
                 double(macs) / loop / 1e6, (double(r.counts.macs) / sim) / (double(macs) / loop));
     std::fflush(stdout);
   }
@@ -115,7 +125,7 @@ void bench_network(const std::string& rowsim, const std::string& args) {
 
 int main(int argc, char** argv) {
   ArchSpec arch = load_arch_spec("eyeriss");
-  std::printf("Conv layers on %s, one core, in-process:\n\n", arch.name.c_str());
+  std::printf("Conv layers on %s, one core, in-process (rates in thread CPU time):\n\n", arch.name.c_str());
   bench_layers(arch);
   std::string rowsim = argc > 1 ? argv[1] : ROWSIM_BINARY;
   std::printf("\nWhole networks (mapping search, reference, simulation and checks), serial:\n\n");
