@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "workloads/train/trainer.hpp"
+#include "workloads/util/error.hpp"
 #include "workloads/weights_file.hpp"
 
 using namespace rowsim;
@@ -26,7 +27,8 @@ TEST_CASE("shipped gates reach 99% routing accuracy on the Fashion-MNIST test sp
     TaskSpec spec;
     spec.dataset = "fashion-mnist";
     // Over the degrees the gate was trained for (the Fig. 3 sweep's range), as its metadata says.
-    spec.distortion = distortion_from_params(info.distortion, info.distortion_params, path);
+    spec.distortion =
+        with_context(path, [&] { return distortion_from_params(info.distortion, info.distortion_params); });
     CHECK(spec.distortion.spread == DegreeSpread::Range);
     spec.task = Task::Gate;
     spec.ratio = {1, 1};
