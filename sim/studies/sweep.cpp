@@ -335,7 +335,7 @@ SweepRow sweep_row(const SweepSpec& spec, const SweepPoint& point, const ArchSpe
                           per_image.level(Level::GLB), per_image.level(Level::Array), per_image.level(Level::RF),
                           per_image.mac};
   row.cycles = totals->cycles;
-  row.utilization = totals->cycles > 0 ? double(totals->macs) / (double(arch.pes()) * double(totals->cycles)) : 0.0;
+  row.utilization = utilization(*totals, arch);
   // Physical figures (sim/report/physical.hpp): uniform word bits, as the sweep maps with them.
   Physical p = physical_of(arch, *totals, DataBits::uniform(arch.word_bits), spec.batch, totals->cycles,
                            spec.cycle_level ? "simulated" : "analytical");
