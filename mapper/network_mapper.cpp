@@ -17,9 +17,8 @@ bool operator<(const ConvShape& a, const ConvShape& b) {
          std::tie(b.N, b.G, b.M, b.C, b.H, b.W, b.R, b.S, b.E, b.F, b.U, b.pad_h, b.pad_w);
 }
 
-double LayerResult::utilization(const ArchSpec& arch) const {
-  int64_t cycles = cost.counts.cycles;
-  return cycles > 0 ? double(cost.counts.macs) / (double(arch.pes()) * double(cycles)) : 0.0;
+double utilization(const AccessCounts& counts, const ArchSpec& arch) {
+  return counts.cycles > 0 ? double(counts.macs) / (double(arch.pes()) * double(counts.cycles)) : 0.0;
 }
 
 NetworkResult map_network(const Network& net, int batch, const ArchSpec& arch, const SearchOptions& options,

@@ -25,8 +25,11 @@ struct LayerResult {
   bool has_dense = false;
   AccessCounts dense_counts;
   Energy dense_energy;
-  double utilization(const ArchSpec& arch) const;  // MACs / (PEs x cycles)
 };
+
+// MACs / (PEs x cycles): the share of the array's MAC slots used; 0 without cycles. The one
+// definition every report and sweep uses.
+double utilization(const AccessCounts& counts, const ArchSpec& arch);
 
 // What is known about a network's actual data, per layer index: the tables for the data-aware
 // counts (null: dense) and the bit widths its data are stored with.

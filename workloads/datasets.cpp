@@ -18,7 +18,7 @@ std::vector<std::string> dataset_names() { return {"fashion-mnist", "cifar100", 
 int dataset_classes(const std::string& name) {
   if (name == "fashion-mnist" || name == "synthetic") return 10;
   if (name == "cifar100") return 100;
-  fail("--dataset {}: expected fashion-mnist, cifar100 or synthetic", name);
+  fail("dataset '{}': expected fashion-mnist, cifar100 or synthetic", name);
 }
 
 std::string gunzip(const std::string& bytes, const std::string& origin, uint64_t max_bytes) {
@@ -63,7 +63,7 @@ std::string read_idx(const std::string& dir, const std::string& name, std::strin
   path = dir + "/" + name;
   if (file_exists(path)) return read_file(path);
   fail("{}/{}.gz: file not found (Fashion-MNIST comes from Debian's dataset-fashion-mnist package; "
-       "scripts/setup installs it, or point --data-dir at a folder with the IDX files)",
+       "scripts/setup installs it, or give a data directory holding the IDX files)",
        dir, name);
 }
 
@@ -128,8 +128,8 @@ Dataset load_fashion_mnist(const std::string& dir, Split split, size_t limit) {
 Dataset load_cifar100(const std::string& dir, Split split, size_t limit) {
   std::string path = dir + "/" + (split == Split::Train ? "train.bin" : "test.bin");
   if (!file_exists(path))
-    fail("{}: file not found (point --data-dir at the extracted CIFAR-100 binary version, which holds train.bin "
-         "and test.bin)",
+    fail("{}: file not found (the data directory must be the extracted CIFAR-100 binary version, which holds "
+         "train.bin and test.bin)",
          path);
   std::string data = read_file(path);
   constexpr size_t kRecord = 2 + 3072;  // coarse label, fine label, 32x32 R, G, B planes
@@ -188,7 +188,7 @@ Dataset load_dataset(const std::string& name, Split split, const std::string& da
   if (name == "fashion-mnist") return load_fashion_mnist(data_dir.empty() ? kFashionMnistDir : data_dir, split, limit);
   if (name == "cifar100") {
     if (data_dir.empty())
-      fail("--dataset cifar100 needs --data-dir pointing at the CIFAR-100 binary version (train.bin, test.bin)");
+      fail("dataset cifar100 needs a data directory: the extracted CIFAR-100 binary version (train.bin, test.bin)");
     return load_cifar100(data_dir, split, limit);
   }
   size_t full = split == Split::Train ? 10000 : 2000;

@@ -52,9 +52,9 @@ Distortion Distortion::for_image(uint64_t seed, Split split, uint64_t index) con
   return d;
 }
 
-Distortion parse_distortion(const std::string& name, double degree, const std::string& flag) {
+Distortion parse_distortion(const std::string& name, double degree) {
   Distortion d;
-  if (degree < 0) fail("{} degree {}: expected a positive number", flag, degree);
+  if (degree < 0) fail("distortion degree {}: expected a positive number", degree);
   if (name == "none") return d;
   if (name == "noise") {
     d.kind = DistortionKind::Noise;
@@ -62,22 +62,21 @@ Distortion parse_distortion(const std::string& name, double degree, const std::s
   } else if (name == "blur") {
     d.kind = DistortionKind::Blur;
     d.sigma = degree > 0 ? static_cast<float>(degree) : 1.0f;
-    if (d.sigma > 8) fail("{} blur sigma {}: expected at most 8 pixels", flag, d.sigma);
+    if (d.sigma > 8) fail("blur sigma {}: expected at most 8 pixels", d.sigma);
   } else if (name == "occlusion") {
     d.kind = DistortionKind::Occlusion;
     d.block = degree > 0 ? static_cast<int>(degree) : 16;
-    if (d.block != degree && degree > 0) fail("{} occlusion block {}: expected a whole number of pixels", flag, degree);
+    if (d.block != degree && degree > 0) fail("occlusion block {}: expected a whole number of pixels", degree);
   } else {
-    fail("{} {}: expected none, noise, blur or occlusion", flag, name);
+    fail("distortion '{}': expected none, noise, blur or occlusion", name);
   }
   return d;
 }
 
-Distortion parse_distortion(const std::string& name, const std::string& text, const std::string& flag,
-                            const std::string& name_flag) {
-  Distortion d = parse_distortion(name, 0.0, name_flag);
+Distortion parse_distortion(const std::string& name, const std::string& text) {
+  Distortion d = parse_distortion(name, 0.0);
   if (text.empty()) return d;
-  if (d.kind == DistortionKind::None) fail("{} {} needs a distortion (noise, blur or occlusion)", flag, text);
+  if (d.kind == DistortionKind::None) fail("degree '{}' needs a distortion (noise, blur or occlusion)", text);
   const char* expected = "expected a degree X, a range LO:HI or a list A,B,...";
   bool range = text.find(':') != std::string::npos;
   std::vector<double> degrees;
@@ -85,32 +84,33 @@ Distortion parse_distortion(const std::string& name, const std::string& text, co
   while (true) {
     size_t end = text.find(range ? ':' : ',', start);
     std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (item.empty()) fail("{} {}: an empty degree; {}", flag, text, expected);
+    if (item.empty()) fail("degree '{}': an empty degree; {}", text, expected);
     char* stop = nullptr;
     double v = std::strtod(item.c_str(), &stop);
-    if (*stop != '\0' || !std::isfinite(v)) fail("{} {}: '{}' is not a number; {}", flag, text, item, expected);
-    if (v <= 0) fail("{} {}: degree {} is not positive; {}", flag, text, item, expected);
-    parse_distortion(name, v, flag);  // the kind's own limits (blur sigma, whole occlusion blocks)
+    if (*stop != '\0' || !std::isfinite(v)) fail("degree '{}': '{}' is not a number; {}", text, item, expected);
+    if (v <= 0) fail("degree '{}': degree {} is not positive; {}", text, item, expected);
+    // The kind's own limits (blur sigma, whole occlusion blocks).
+    with_context(fmt::format("degree '{}'", text), [&] { return parse_distortion(name, v); });
     degrees.push_back(v);
     if (end == std::string::npos) break;
     start = end + 1;
   }
-  if (range && degrees.size() != 2) fail("{} {}: a range has two ends, LO:HI", flag, text);
+  if (range && degrees.size() != 2) fail("degree '{}': a range has two ends, LO:HI", text);
   if (range && degrees[0] > degrees[1])
-    fail("{} {}: the range's minimum {} is above its maximum {}", flag, text, degrees[0], degrees[1]);
-  if (degrees.size() == 1 || (range && degrees[0] == degrees[1])) return parse_distortion(name, degrees[0], flag);
-  d = parse_distortion(name, *std::min_element(degrees.begin(), degrees.end()), flag);
+    fail("degree '{}': the range's minimum {} is above its maximum {}", text, degrees[0], degrees[1]);
+  if (degrees.size() == 1 || (range && degrees[0] == degrees[1])) return parse_distortion(name, degrees[0]);
+  d = parse_distortion(name, *std::min_element(degrees.begin(), degrees.end()));
   d.spread = range ? DegreeSpread::Range : DegreeSpread::List;
   d.degrees = std::move(degrees);
   return d;
 }
 
-Distortion distortion_from_params(const std::string& name, const std::string& params, const std::string& where) {
+Distortion distortion_from_params(const std::string& name, const std::string& params) {
   size_t eq = params.find('=');
-  if (params.empty()) return parse_distortion(name, "", where, where);
+  if (params.empty()) return parse_distortion(name, "");
   if (eq == std::string::npos)
-    fail("{} '{}': expected sigma=X or block=N (or a range LO:HI or list A,B,...)", where, params);
-  return parse_distortion(name, params.substr(eq + 1), where, where);
+    fail("distortion params '{}': expected sigma=X or block=N (or a range LO:HI or list A,B,...)", params);
+  return parse_distortion(name, params.substr(eq + 1));
 }
 
 namespace {
@@ -169,18 +169,18 @@ void apply_distortion(const Distortion& spread, float* image, const Shape& shape
 
 std::string Ratio::str() const { return fmt::format("{}:{}", clean, distorted); }
 
-Ratio parse_ratio(const std::string& text, const std::string& flag) {
+Ratio parse_ratio(const std::string& text) {
   Ratio r;
   size_t colon = text.find(':');
   auto number = [&](const std::string& part) {
     if (part.empty() || part.size() > 6 || part.find_first_not_of("0123456789") != std::string::npos)
-      fail("{} {}: expected CLEAN:DISTORTED with whole numbers, e.g. 1:1 or 3:1", flag, text);
+      fail("ratio '{}': expected CLEAN:DISTORTED with whole numbers, e.g. 1:1 or 3:1", text);
     return std::stoi(part);
   };
-  if (colon == std::string::npos) fail("{} {}: expected CLEAN:DISTORTED, e.g. 1:1 or 3:1", flag, text);
+  if (colon == std::string::npos) fail("ratio '{}': expected CLEAN:DISTORTED, e.g. 1:1 or 3:1", text);
   r.clean = number(text.substr(0, colon));
   r.distorted = number(text.substr(colon + 1));
-  if (r.clean + r.distorted == 0) fail("{} {}: clean and distorted cannot both be 0", flag, text);
+  if (r.clean + r.distorted == 0) fail("ratio '{}': clean and distorted cannot both be 0", text);
   return r;
 }
 

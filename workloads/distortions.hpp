@@ -40,15 +40,14 @@ struct Distortion {
 };
 
 // "none", "noise", "blur", "occlusion" with the paper's default degree; `degree` > 0 overrides it
-// (sigma for noise and blur, block side for occlusion). `flag` names the option in errors.
-Distortion parse_distortion(const std::string& name, double degree = 0, const std::string& flag = "--distortion");
+// (sigma for noise and blur, block side for occlusion). Errors (UserError) name the setting and
+// value ("distortion 'rain': expected ..."); the caller adds where it came from (with_context).
+Distortion parse_distortion(const std::string& name, double degree = 0);
 // As above with the degree as text: "X" (one degree), "LO:HI" (a range, LO <= HI) or "A,B,..." (a
-// list); empty text means the default degree. Errors name `flag` (or `name_flag` for the name) and
-// the value.
-Distortion parse_distortion(const std::string& name, const std::string& degrees, const std::string& flag,
-                            const std::string& name_flag = "--distortion");
+// list); empty text means the default degree. Errors name "degree" and the value.
+Distortion parse_distortion(const std::string& name, const std::string& degrees);
 // The distortion a weights file's metadata describes: name and params() as written.
-Distortion distortion_from_params(const std::string& name, const std::string& params, const std::string& where);
+Distortion distortion_from_params(const std::string& name, const std::string& params);
 
 // Distorts one image in place; the random draws (and with a range or list, the degree) depend
 // only on (seed, split, index).
@@ -60,7 +59,7 @@ struct Ratio {
   int clean = 1, distorted = 1;
   std::string str() const;
 };
-Ratio parse_ratio(const std::string& text, const std::string& flag = "--ratio");
+Ratio parse_ratio(const std::string& text);  // errors name "ratio" and the text
 
 // Which images of a mixed set are distorted, and the set itself. For the gate task labels become
 // 0 = clean, 1 = distorted; otherwise they stay the class labels.

@@ -34,7 +34,7 @@ WeightsSource read_weights_source(const std::string& path) {
   OnnxModel model = import_onnx(bytes, path);
   if (!model.has_weight_values)
     fail("{}: the model carries no weight values (exported with export_params=False?); give a model with its "
-         "initializers, or leave out --weights to run on seeded random weights",
+         "initializers, or run without weights (seeded random ones)",
          path);
   return {std::move(model.weights), std::move(model.net)};
 }
@@ -43,7 +43,7 @@ WeightsInfo weights_info(const SafeTensors& f, const std::string& origin) {
   WeightsInfo w;
   std::string format = f.meta("format");
   if (format == "rowsim-checkpoint")
-    fail("{}: this is a training checkpoint; use the exported weights file (rowsim train -o FILE)", origin);
+    fail("{}: this is a training checkpoint; use the exported weights file (the one rowsim train writes)", origin);
   w.network = f.meta("network");
   if (w.network.empty()) fail("{}: metadata has no 'network' key (not a rowsim weights file?)", origin);
   w.width = number(f, origin, "width", 1.0);
@@ -99,7 +99,7 @@ void check_weight_claims(const SafeTensors& f, const std::string& origin, const 
       for (float x : v)
         if (!std::isfinite(x) || dequantize(quantize(x, q), q) != double(x))
           fail("{}: metadata 'bits' is {} but tensor '{}' holds {}, which is not a {}-bit fixed-point value in the "
-               "layer's format {} (nearest: {}); `rowsim quantize --bits {}` writes such files",
+               "layer's format {} (nearest: {}); rowsim quantize writes such files at {} bits",
                origin, w.bits, name, x, w.bits, q.str(), std::isfinite(x) ? dequantize(quantize(x, q), q) : 0.0,
                w.bits);
     } else if (t.dtype != DType::F16) {
@@ -118,7 +118,8 @@ Network network_for_weights(const WeightsInfo& info, const std::string& origin, 
   std::string file = net_file_override.empty() ? info.net_file : net_file_override;
   if (!file.empty()) return load_network_file(file);
   if (!is_zoo_network(info.network))
-    fail("{}: network '{}' is not in the zoo and the file names no net_file; give --net-file", origin, info.network);
+    fail("{}: network '{}' is not in the zoo and the file names no net_file; give the network's YAML file", origin,
+         info.network);
   return zoo_network(info.network, info.width, info.classes);
 }
 
@@ -136,8 +137,8 @@ std::vector<FixedLayerParams> load_fixed_layer_params(const Network& net, const 
   for (size_t i = 0; i < net.layers.size(); ++i) {
     const Layer& l = net.layers[i];
     if (l.kind == LayerKind::BatchNorm && file.find(l.name + ".weight"))
-      fail("{}: batch-norm '{}' is not folded; fixed-point inference (the simulator, eval --fixed-point) needs "
-           "batch-norm folded into the conv before it (rowsim train -o writes such an inference file)",
+      fail("{}: batch-norm '{}' is not folded; fixed-point inference (the simulator, fixed-point evaluation) "
+           "needs batch-norm folded into the conv before it (rowsim train writes such an inference file)",
            origin, l.name);
     if (!l.has_weights()) continue;
     const std::string wname = l.name + ".weight", bname = l.name + ".bias";

@@ -67,7 +67,7 @@ int cmd_quantize(const Args& args) {
   const train::QuantScope scope = vm["global-format"].as<bool>() ? train::QuantScope::Global : train::QuantScope::PerLayer;
   std::vector<int> bit_list;
   if (sweep) {
-    bit_list = train::parse_bit_list(vm["sweep"].as<std::string>());
+    bit_list = for_flag("sweep", [&] { return train::parse_bit_list(vm["sweep"].as<std::string>()); });
   } else {
     bit_list = {int(int_option(vm, "bits", 2, 16))};
     if (!vm.count("out")) fail("give -o FILE.safetensors for the quantized weights");

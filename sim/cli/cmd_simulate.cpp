@@ -82,6 +82,13 @@ int cmd_simulate(const Args& args) {
     workload = resolve_workload(vm, info.classes);  // a --net takes the weights file's class count
     net = workload.parts.front().second;
   }
+  // The layer choice is checked before the (slow) mapping search, here where the flags are known.
+  std::vector<ReportRow> rows = report_rows(net);
+  auto range = opts.layers.empty() ? select_rows(rows, "")
+                                   : for_flag("layers", [&] { return select_rows(rows, opts.layers); });
+  if (!opts.trace_path.empty())
+    for_flag(opts.trace_layer.empty() ? "trace" : "trace-layer",
+             [&] { return traced_row(rows, range, opts.trace_layer); });
 
   ArchSpec arch = load_arch_spec(vm["arch"].as<std::string>());
   if (vm.count("mapping-file")) opts.fixed = load_fixed_mappings(vm["mapping-file"].as<std::string>(), net);

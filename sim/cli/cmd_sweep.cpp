@@ -132,6 +132,12 @@ int cmd_sweep(const Args& args) {
   run.jobs = positive_int_option(vm, "jobs");
   run.resume = vm["resume"].as<bool>();
   if (vm.count("shard")) run.shard = for_flag("shard", [&] { return parse_shard(vm["shard"].as<std::string>()); });
+  if (!run.resume) {
+    size_t finished = finished_sweep_points(spec, run.out_dir);
+    if (finished > 0)
+      fail("{}: holds {} finished points of this sweep; add --resume to continue it, or choose another --out",
+           run.out_dir, finished);
+  }
 
   MpiSession mpi;
   if (mpi.active) {

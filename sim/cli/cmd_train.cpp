@@ -53,7 +53,7 @@ int cmd_train(const Args& args) {
   config.lr = double_option(vm, "lr", 0.0, 100.0, true);
   config.momentum = double_option(vm, "momentum", 0.0, 0.999);
   config.weight_decay = double_option(vm, "weight-decay", 0.0, 1.0);
-  config.schedule = train::parse_schedule(vm["schedule"].as<std::string>());
+  config.schedule = for_flag("schedule", [&] { return train::parse_schedule(vm["schedule"].as<std::string>()); });
   std::string augment = vm["augment"].as<std::string>();
   if (augment == "auto")
     config.augment = config.data.task == train::Task::Classes;

@@ -34,14 +34,11 @@ po::typed_value<T>* arg(const char* placeholder, const T& default_value) {
 }
 
 // Runs `f` on a value the user gave as --FLAG; a UserError from the layers below (which name the
-// setting, not the flag, since a YAML file may set it too) is re-raised naming the flag.
+// setting, not the flag, since a YAML file may set it too) is re-raised naming the flag. The CLI
+// is the only code that knows flag names.
 template <class F>
 auto for_flag(const std::string& flag, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const UserError& e) {
-    fail("--{}: {}", flag, e.what());
-  }
+  return with_context("--" + flag, std::forward<F>(f));
 }
 
 // --net NAME, --width W, --net-file F, and with `selective` also --selective.

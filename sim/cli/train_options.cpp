@@ -43,23 +43,32 @@ train::TaskSpec resolve_data_options(const po::variables_map& vm, const train::T
   train::TaskSpec s = defaults;
   if (vm.count("dataset")) {
     s.dataset = vm["dataset"].as<std::string>();
-    dataset_classes(s.dataset);  // validates
+    for_flag("dataset", [&] { return dataset_classes(s.dataset); });  // validates
     if (!vm.count("data-dir")) s.data_dir.clear();
   }
   if (vm.count("data-dir")) s.data_dir = vm["data-dir"].as<std::string>();
+  if (vm.count("dataset") && s.dataset == "cifar100" && s.data_dir.empty())
+    fail("--dataset cifar100 needs --data-dir pointing at the CIFAR-100 binary version (train.bin, test.bin)");
   bool distortion_given = vm.count("distortion") || vm.count("degree");
   if (distortion_given) {
     std::string name = vm.count("distortion") ? vm["distortion"].as<std::string>() : s.distortion.name();
     if (vm.count("degree") && vm["degree"].as<std::string>().empty())
       fail("--degree '': expected a degree X, a range LO:HI or a list A,B,...");
-    s.distortion = parse_distortion(name, vm.count("degree") ? vm["degree"].as<std::string>() : "", "--degree");
+    if (vm.count("distortion")) for_flag("distortion", [&] { return parse_distortion(name); });
+    s.distortion = for_flag("degree", [&] {
+      return parse_distortion(name, vm.count("degree") ? vm["degree"].as<std::string>() : "");
+    });
   }
   bool task_given = vm.count("task") > 0;
-  if (task_given) s.task = train::parse_task(vm["task"].as<std::string>());
+  if (task_given) s.task = for_flag("task", [&] { return train::parse_task(vm["task"].as<std::string>()); });
+  if (task_given && s.task == train::Task::Gate && s.distortion.kind == DistortionKind::None)
+    fail("--task gate learns clean vs distorted: give --distortion noise, blur or occlusion");
   if (vm.count("ratio")) {
-    s.ratio = parse_ratio(vm["ratio"].as<std::string>());
+    s.ratio = for_flag("ratio", [&] { return parse_ratio(vm["ratio"].as<std::string>()); });
     if (s.distortion.kind == DistortionKind::None && s.ratio.distorted > 0)
       fail("--ratio {} mixes in distorted images: give --distortion noise, blur or occlusion", s.ratio.str());
+    if (s.task == train::Task::Gate && (s.ratio.clean == 0 || s.ratio.distorted == 0))
+      fail("--ratio {}: the gate needs both clean and distorted images", s.ratio.str());
   } else if (!ratio_from_defaults || distortion_given || task_given) {
     s.ratio = train::default_ratio(s.task, s.distortion);
   }
@@ -72,11 +81,13 @@ train::TaskSpec resolve_data_options(const po::variables_map& vm, const train::T
 train::TaskSpec data_defaults_from(const SafeTensors& file, const WeightsInfo& info, const std::string& path) {
   train::TaskSpec defaults;
   if (!info.dataset.empty()) defaults.dataset = info.dataset;
-  defaults.distortion = distortion_from_params(info.distortion, info.distortion_params,
-                                               path + " metadata 'distortion_params'");
-  defaults.task = train::parse_task(info.task);
-  defaults.ratio = info.ratio.empty() ? train::default_ratio(defaults.task, defaults.distortion)
-                                      : parse_ratio(info.ratio, path + " metadata 'ratio'");
+  defaults.distortion = with_context(path + " metadata 'distortion_params'", [&] {
+    return distortion_from_params(info.distortion, info.distortion_params);
+  });
+  defaults.task = with_context(path + " metadata 'task'", [&] { return train::parse_task(info.task); });
+  defaults.ratio = info.ratio.empty()
+                       ? train::default_ratio(defaults.task, defaults.distortion)
+                       : with_context(path + " metadata 'ratio'", [&] { return parse_ratio(info.ratio); });
   auto training = nlohmann::json::parse(file.meta("training", "{}"), nullptr, false);
   if (training.is_object() && training.contains("seed") && training["seed"].is_number_unsigned())
     defaults.seed = training["seed"].get<uint64_t>();

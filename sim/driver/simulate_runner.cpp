@@ -18,6 +18,7 @@
 
 #include "mapper/analytical.hpp"
 #include "mapper/brute_force.hpp"
+#include "mapper/post_processing.hpp"
 #include "sim/driver/network_values.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/failure.hpp"
@@ -25,7 +26,14 @@
 
 namespace rowsim {
 
-std::pair<size_t, size_t> select_rows(const std::vector<LayerResult>& rows, const std::string& spec) {
+std::vector<ReportRow> report_rows(const Network& net) {
+  std::vector<ReportRow> rows;
+  for (const Layer& l : net.layers)  // map_network's order and choice of rows
+    if (runs_in_post_processing(l) || runs_on_array(l)) rows.push_back({l.name, !runs_in_post_processing(l)});
+  return rows;
+}
+
+std::pair<size_t, size_t> select_rows(const std::vector<ReportRow>& rows, const std::string& spec) {
   if (rows.empty()) fail("the network has no layers to simulate");
   if (spec.empty()) return {0, rows.size() - 1};
   auto find = [&](const std::string& token, size_t fallback) -> size_t {
@@ -36,15 +44,15 @@ std::pair<size_t, size_t> select_rows(const std::vector<LayerResult>& rows, cons
     if (digits && token.size() < 9) {
       size_t n = size_t(std::stoul(token));
       if (n >= 1 && n <= rows.size()) return n - 1;
-      fail("--layers {}: row {} is out of range; the report has rows 1..{}", spec, token, rows.size());
+      fail("layers '{}': row {} is out of range; the report has rows 1..{}", spec, token, rows.size());
     }
     std::string names;
     for (size_t k = 0; k < rows.size() && k < 8; ++k) names += (k ? ", " : "") + rows[k].name;
-    fail("--layers {}: '{}' is neither a layer name nor a row number (rows: {}{})", spec, token, names,
+    fail("layers '{}': '{}' is neither a layer name nor a row number (rows: {}{})", spec, token, names,
          rows.size() > 8 ? ", ..." : "");
   };
   size_t colon = spec.find(':');
-  if (colon != spec.rfind(':')) fail("--layers {}: expected A:B, A:, :B or A", spec);
+  if (colon != spec.rfind(':')) fail("layers '{}': expected A:B, A:, :B or A", spec);
   size_t first = 0, last = 0;
   if (colon == std::string::npos) {
     first = last = find(spec, 0);
@@ -52,8 +60,15 @@ std::pair<size_t, size_t> select_rows(const std::vector<LayerResult>& rows, cons
     first = find(spec.substr(0, colon), 0);
     last = find(spec.substr(colon + 1), rows.size() - 1);
   }
-  if (first > last) fail("--layers {}: the first layer comes after the last", spec);
+  if (first > last) fail("layers '{}': the first layer comes after the last", spec);
   return {first, last};
+}
+
+size_t traced_row(const std::vector<ReportRow>& rows, std::pair<size_t, size_t> range, const std::string& name) {
+  for (size_t k = range.first; k <= range.second; ++k)
+    if (rows[k].on_array && (name.empty() || rows[k].name == name)) return k;
+  if (name.empty()) fail("the selected layers include no conv or fully connected layer to trace");
+  fail("traced layer '{}': not a conv or fully connected layer among the simulated ones", name);
 }
 
 namespace {
@@ -368,7 +383,9 @@ SimulationResult simulate_network(const Network& net, const ArchSpec& arch, cons
   result.rlc_dram = arch.rlc_dram;
 
   NetworkResult mapped = map_network(net, options.batch, arch, options.search, options.fixed);
-  auto [first, last] = select_rows(mapped.layers, options.layers);
+  std::vector<ReportRow> rows;
+  for (const LayerResult& l : mapped.layers) rows.push_back({l.name, l.on_array});
+  auto [first, last] = select_rows(rows, options.layers);
   DataOptions data_options = options.data;
   data_options.batch = options.batch;
   data_options.word_bits = arch.word_bits;
@@ -384,15 +401,7 @@ SimulationResult simulate_network(const Network& net, const ArchSpec& arch, cons
   Progress progress("simulating " + net.name, int64_t(array_rows.size()), "layers");
   int64_t done = 0;
   if (!options.trace_path.empty()) {
-    if (array_rows.empty()) fail("--trace: the selected layers include no conv or fully connected layer");
-    size_t traced = array_rows.front();
-    if (!options.trace_layer.empty()) {
-      auto it = std::find_if(array_rows.begin(), array_rows.end(),
-                             [&](size_t k) { return mapped.layers[k].name == options.trace_layer; });
-      if (it == array_rows.end())
-        fail("--trace-layer {}: not a conv or fully connected layer among the simulated ones", options.trace_layer);
-      traced = *it;
-    }
+    size_t traced = traced_row(rows, {first, last}, options.trace_layer);
     // A fresh process, so that the trace file is opened before its kernel elaborates.
     for (Outcome& o : run_workers(ctx, {traced}, 1, true, progress, done)) outcomes[o.row] = std::move(o);
     array_rows.erase(std::find(array_rows.begin(), array_rows.end(), traced));

@@ -75,7 +75,19 @@ struct SimulationResult {
 
 SimulationResult simulate_network(const Network& net, const ArchSpec& arch, const SimulateOptions& options);
 
-// Report rows [first, last] selected by `spec` ("A:B" with names or 1-based row numbers).
-std::pair<size_t, size_t> select_rows(const std::vector<LayerResult>& rows, const std::string& spec);
+// A row of map's and simulate's reports, as far as choosing layers goes.
+struct ReportRow {
+  std::string name;
+  bool on_array = false;  // conv or fully connected; otherwise a post-processing layer
+};
+// The rows map_network gives `net` (its conv, FC and post-processing layers, in order), known
+// before mapping so that a bad selection fails early.
+std::vector<ReportRow> report_rows(const Network& net);
+// Rows [first, last] selected by `spec` ("A:B" with names or 1-based row numbers); a UserError
+// names "layers" and the spec (the caller adds where the spec came from).
+std::pair<size_t, size_t> select_rows(const std::vector<ReportRow>& rows, const std::string& spec);
+// The row a trace records: the array row `name` within `range`, or the range's first array row
+// when `name` is empty. A UserError names the traced layer.
+size_t traced_row(const std::vector<ReportRow>& rows, std::pair<size_t, size_t> range, const std::string& name);
 
 }  // namespace rowsim

@@ -58,7 +58,7 @@ nlohmann::json layer_to_json(const LayerResult& l, const ArchSpec& arch, const P
                       {"kind", to_string(l.kind)},
                       {"mapping", l.on_array ? mapping_to_json(l.mapping) : nlohmann::json(nullptr)},
                       {"active_pes", c.active_pes},
-                      {"utilization", l.utilization(arch)},
+                      {"utilization", utilization(c, arch)},
                       {"cycles", c.cycles},
                       {"cycle_bounds", cycles_to_json(l.cost.cycles)},
                       {"counts", counts_to_json(c)},
@@ -102,8 +102,6 @@ nlohmann::json map_report_json(const std::string& network, const ArchSpec& arch,
                            {"energy", energy_to_json(part.result.energy)},
                            {"physical", physical_to_json(part_physical, false)}});
   }
-  double utilization =
-      totals.cycles > 0 ? double(totals.macs) / (double(arch.pes()) * double(totals.cycles)) : 0.0;
   nlohmann::json j = {{"arch", arch.name},
                       {"arch_source", arch.source},
                       {"network", network},
@@ -116,7 +114,7 @@ nlohmann::json map_report_json(const std::string& network, const ArchSpec& arch,
                       {"totals",
                        {{"cycles", totals.cycles},
                         {"active_pes", totals.active_pes},
-                        {"utilization", utilization},
+                        {"utilization", utilization(totals, arch)},
                         {"counts", counts_to_json(totals)},
                         {"reuse", reuse_to_json(totals)},
                         {"energy", energy_to_json(energy)},
@@ -239,9 +237,48 @@ std::vector<std::string> energy_csv_cells(const Energy& e, bool by_level) {
   return cells;
 }
 
+namespace {
+
+// One row of map's table and CSV reports: a layer of a part, or the total (mapping null).
+struct MapRow {
+  std::string part, name, kind;
+  const Mapping* mapping = nullptr;  // null for post-processing layers and the total
+  bool total = false;
+  AccessCounts counts;
+  Energy energy, dense_energy;  // dense: the 16-bit dense figures, or the energy itself without them
+  Physical physical;
+};
+
+// The per-layer walk both map reports share, ending in the total row.
+std::vector<MapRow> map_rows(const ArchSpec& arch, const std::vector<MappedPart>& parts) {
+  std::vector<MapRow> rows;
+  MapRow total;
+  total.part = "all";
+  total.name = total.kind = "total";
+  total.total = true;
+  total.physical = map_physical_total(arch, parts);
+  for (const auto& part : parts) {
+    for (const auto& l : part.result.layers)
+      rows.push_back({part.label, l.name, to_string(l.kind), l.on_array ? &l.mapping : nullptr, false, l.cost.counts,
+                      l.energy, l.has_dense ? l.dense_energy : l.energy, layer_physical(l, arch, part.result.batch)});
+    total.counts += part.result.totals;
+    total.energy += part.result.energy;
+    total.dense_energy += part.result.has_dense ? part.result.dense_energy : part.result.energy;
+  }
+  rows.push_back(total);
+  return rows;
+}
+
+bool any_dense(const std::vector<MappedPart>& parts) {
+  for (const auto& part : parts)
+    if (part.result.has_dense) return true;
+  return false;
+}
+
+}  // namespace
+
 Table map_report_csv(const ArchSpec& arch, const std::vector<MappedPart>& parts) {
-  bool multi = parts.size() > 1, dense = false;
-  for (const auto& part : parts) dense = dense || part.result.has_dense;
+  bool multi = parts.size() > 1, dense = any_dense(parts);
   std::vector<std::string> header;
   if (multi) header.push_back("part");
   for (const char* h : {"layer", "kind"}) header.push_back(h);
@@ -252,40 +289,26 @@ Table map_report_csv(const ArchSpec& arch, const std::vector<MappedPart>& parts)
     for (const auto& h : energy_csv_header("dense16_")) header.push_back(h);
   for (const auto& h : physical_header(arch, true)) header.push_back(h);
   Table table(header);
-  auto add = [&](const std::string& part, const std::string& name, const std::string& kind, const Mapping* mapping,
-                 const AccessCounts& c, const Energy& e, double util, const Energy& dense_e, const Physical& p) {
+  for (const MapRow& r : map_rows(arch, parts)) {
     std::vector<std::string> row;
-    if (multi) row.push_back(part);
-    row.push_back(name);
-    row.push_back(kind);
-    for (auto& cell : mapping_csv_cells(mapping)) row.push_back(cell);
-    row.push_back(std::to_string(c.active_pes));
-    row.push_back(csv_number(util));
-    row.push_back(std::to_string(c.cycles));
-    for (auto& cell : energy_csv_cells(e, true)) row.push_back(cell);
+    if (multi) row.push_back(r.part);
+    row.push_back(r.name);
+    row.push_back(r.kind);
+    for (auto& cell : mapping_csv_cells(r.mapping)) row.push_back(cell);
+    row.push_back(std::to_string(r.counts.active_pes));
+    row.push_back(csv_number(utilization(r.counts, arch)));
+    row.push_back(std::to_string(r.counts.cycles));
+    for (auto& cell : energy_csv_cells(r.energy, true)) row.push_back(cell);
     if (dense)
-      for (auto& cell : energy_csv_cells(dense_e, false)) row.push_back(cell);
-    for (const auto& cell : physical_cells(p, true)) row.push_back(cell);
+      for (auto& cell : energy_csv_cells(r.dense_energy, false)) row.push_back(cell);
+    for (const auto& cell : physical_cells(r.physical, true)) row.push_back(cell);
     table.add_row(row);
-  };
-  AccessCounts totals;
-  Energy energy, dense_energy;
-  for (const auto& part : parts) {
-    for (const auto& l : part.result.layers)
-      add(part.label, l.name, to_string(l.kind), l.on_array ? &l.mapping : nullptr, l.cost.counts, l.energy,
-          l.utilization(arch), l.has_dense ? l.dense_energy : l.energy, layer_physical(l, arch, part.result.batch));
-    totals += part.result.totals;
-    energy += part.result.energy;
-    dense_energy += part.result.has_dense ? part.result.dense_energy : part.result.energy;
   }
-  double util = totals.cycles > 0 ? double(totals.macs) / (double(arch.pes()) * double(totals.cycles)) : 0.0;
-  add("all", "total", "total", nullptr, totals, energy, util, dense_energy, map_physical_total(arch, parts));
   return table;
 }
 
 Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& parts) {
-  bool multi = parts.size() > 1, dense = false;
-  for (const auto& part : parts) dense = dense || part.result.has_dense;
+  bool multi = parts.size() > 1, dense = any_dense(parts);
   std::vector<std::string> header = {"layer", "kind", "m n e p q r t", "PEs", "util", "cycles", "energy",
                                      "weights-only", "DRAM", "GLB", "array", "RF", "MAC"};
   // With real data, the same mappings counted dense at 16 bits, side by side.
@@ -295,14 +318,15 @@ Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& part
   for (const auto& h : physical_header(arch, false)) header.push_back(h);
   Table table(header);
   auto share = [](double part, double whole) { return whole > 0 ? fmt::format("{:.1f}%", 100 * part / whole) : "-"; };
-  auto add = [&](const std::string& part, const std::string& name, const std::string& kind, const std::string& mapping,
-                 const AccessCounts& c, const Energy& e, double util, const Energy& dense_e, const Physical& p) {
-    std::vector<std::string> row = {name,
-                                    kind,
+  for (const MapRow& r : map_rows(arch, parts)) {
+    const Energy& e = r.energy;
+    std::string mapping = r.mapping ? mapping_cell(*r.mapping) : r.total ? "" : "(post-processing)";
+    std::vector<std::string> row = {r.name,
+                                    r.total ? "" : r.kind,
                                     mapping,
-                                    std::to_string(c.active_pes),
-                                    fmt::format("{:.1f}%", 100 * util),
-                                    std::to_string(c.cycles),
+                                    std::to_string(r.counts.active_pes),
+                                    fmt::format("{:.1f}%", 100 * utilization(r.counts, arch)),
+                                    std::to_string(r.counts.cycles),
                                     format_energy(e.total()),
                                     format_energy(e.weights_only()),
                                     share(e.level(Level::DRAM), e.total()),
@@ -310,25 +334,14 @@ Table map_report_table(const ArchSpec& arch, const std::vector<MappedPart>& part
                                     share(e.level(Level::Array), e.total()),
                                     share(e.level(Level::RF), e.total()),
                                     share(e.mac, e.total())};
-    if (dense) row.insert(row.begin() + 8, {format_energy(dense_e.total()), format_energy(dense_e.weights_only())});
-    if (multi) row.insert(row.begin(), part);
-    for (const auto& cell : physical_cells(p, false)) row.push_back(cell);
+    if (dense)
+      row.insert(row.begin() + 8,
+                 {format_energy(r.dense_energy.total()), format_energy(r.dense_energy.weights_only())});
+    if (multi) row.insert(row.begin(), r.part);
+    for (const auto& cell : physical_cells(r.physical, false)) row.push_back(cell);
+    if (r.total) table.add_rule();
     table.add_row(row);
-  };
-  AccessCounts totals;
-  Energy energy, dense_energy;
-  for (const auto& part : parts) {
-    for (const auto& l : part.result.layers)
-      add(part.label, l.name, to_string(l.kind), l.on_array ? mapping_cell(l.mapping) : "(post-processing)",
-          l.cost.counts, l.energy, l.utilization(arch), l.has_dense ? l.dense_energy : l.energy,
-          layer_physical(l, arch, part.result.batch));
-    totals += part.result.totals;
-    energy += part.result.energy;
-    dense_energy += part.result.has_dense ? part.result.dense_energy : part.result.energy;
   }
-  table.add_rule();
-  double util = totals.cycles > 0 ? double(totals.macs) / (double(arch.pes()) * double(totals.cycles)) : 0.0;
-  add("all", "total", "", "", totals, energy, util, dense_energy, map_physical_total(arch, parts));
   return table;
 }
 

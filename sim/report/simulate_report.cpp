@@ -13,10 +13,6 @@ nlohmann::json stalls_json(const AccessCounts& c) {
   return {{"total", c.stall_cycles}, {"by_cause", by_cause}};
 }
 
-double utilization(const AccessCounts& c, const ArchSpec& arch) {
-  return c.cycles > 0 ? double(c.macs) / (double(arch.pes()) * double(c.cycles)) : 0.0;
-}
-
 // The analytical cycles beside a layer: with its data for array layers.
 int64_t analytical_cycles(const SimulatedLayer& l) {
   return l.on_array ? l.analytical.cycles : l.mapped.cost.counts.cycles;

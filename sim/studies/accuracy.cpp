@@ -82,7 +82,9 @@ nlohmann::json point_json(const Point& p) {
 nlohmann::json run_accuracy(const Experiment& x, const std::string& dir, int threads, std::string& md) {
   nlohmann::json out;
   train::ThreadPool pool(threads);
-  Dataset test = load_dataset(x.dataset, Split::Test, x.data_dir, size_t(x.accuracy.images));
+  Dataset test = with_context(x.source + ": dataset", [&] {
+    return load_dataset(x.dataset, Split::Test, x.data_dir, size_t(x.accuracy.images));
+  });
   if (test.size() < size_t(x.accuracy.images))
     fail("{}: {} test images asked for per accuracy point (accuracy.images or the run's image count), but the {} test "
          "split holds {}; ask for at most {}",
@@ -123,7 +125,7 @@ nlohmann::json run_accuracy(const Experiment& x, const std::string& dir, int thr
     };
     nlohmann::json j;
     for (const auto& text : x.accuracy.ratios) {
-      Ratio ratio = parse_ratio(text, "accuracy.ratios");
+      Ratio ratio = parse_ratio(text);  // checked when the experiment was loaded
       Distortion d = parse_distortion(ad.name, dist->degree);
       MixedSet set = make_mixed_set(test, d, ratio, x.seed, Split::Test, false);
       Point p = measure(pool, set, baseline, clean, dedicated, gate);

@@ -116,7 +116,9 @@ const NetworkCost& pruned_cost(Context& ctx, int bits) {
     fail("{}: holds {} at width {}, the experiment's pruning section names {} at {}", p.weights, info.network,
          info.width, p.net, p.width);
   Network net = zoo_network(p.net, p.width, info.classes);
-  Dataset images = load_dataset(ctx.x.dataset, Split::Test, ctx.x.data_dir, size_t(ctx.x.batch));
+  Dataset images = with_context(ctx.x.source + ": dataset", [&] {
+    return load_dataset(ctx.x.dataset, Split::Test, ctx.x.data_dir, size_t(ctx.x.batch));
+  });
   FixedTensor input(ctx.x.batch, net.input, fmap_format(ctx.arch.word_bits));
   for (size_t i = 0; i < input.data.size(); ++i) input.data[i] = quantize(images.pixels[i], input.q);
   DataOptions o;
@@ -230,7 +232,9 @@ std::string explain(const PaperFigure& f, double rowsim_value, Context& ctx) {
 
 // The test images a run routes: the count asked for, never silently fewer.
 Dataset test_images(const Experiment& x, int count, bool overridden) {
-  Dataset test = load_dataset(x.dataset, Split::Test, x.data_dir, size_t(count));
+  Dataset test = with_context(x.source + ": dataset", [&] {
+    return load_dataset(x.dataset, Split::Test, x.data_dir, size_t(count));
+  });
   if (test.size() < size_t(count))
     fail("{}: {} test images asked for ({}), but the {} test split holds {}; ask for at most {}", x.source, count,
          overridden ? "the run's image count" : "dataset.images or accuracy.images", x.dataset, test.size(),

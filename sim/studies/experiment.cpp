@@ -56,11 +56,7 @@ ExperimentNetwork file_entry(const YamlNode& node, const ExperimentText& base, c
   n.label = label;
   n.file_shown = node.as_string();
   n.file = resolve_file(base, node);
-  try {
-    load_network_file(n.file);
-  } catch (const UserError& e) {
-    node.fail(e.what());
-  }
+  node.checked([&] { return load_network_file(n.file); });
   return n;
 }
 
@@ -69,11 +65,7 @@ ExperimentFamily load_family(const YamlNode& f, const ExperimentText& base) {
   if (f.has("net")) {
     f.only_keys({"net", "baseline_width", "widths"});
     family.net = family.name = f.string_at("net");
-    try {
-      zoo_network(family.net);
-    } catch (const UserError& e) {
-      f.require("net").fail(e.what());
-    }
+    f.require("net").checked([&] { return zoo_network(family.net); });
     family.baseline_width = f.double_at("baseline_width", 1e-6, 4);
     family.widths = widths_of(f.require("widths"));
     family.baseline = zoo_network_entry(family.net, family.baseline_width);
@@ -186,13 +178,11 @@ Experiment load_experiment(const std::string& path_or_name) {
   x.dataset = data.require("name").as_choice({"fashion-mnist", "cifar100", "synthetic"});
   if (data.has("data_dir")) x.data_dir = base.resolve(data.string_at("data_dir"));
   x.images = int(data.int_at("images", 1, 1000000));
-  try {
-    Ratio ratio = parse_ratio(data.string_at("ratio"), "dataset.ratio");
-    x.ratio_clean = ratio.clean;
-    x.ratio_distorted = ratio.distorted;
-  } catch (const UserError& e) {
-    data.require("ratio").fail(e.what());
-  }
+  YamlNode ratio_node = data.require("ratio");
+  std::string ratio_text = ratio_node.as_string();
+  Ratio ratio = ratio_node.checked([&] { return parse_ratio(ratio_text); });
+  x.ratio_clean = ratio.clean;
+  x.ratio_distorted = ratio.distorted;
   x.seed = uint64_t(data.int_at("seed", 0, int64_t(1) << 40));
 
   for (const auto& f : root.require("families").elements()) {
@@ -211,7 +201,10 @@ Experiment load_experiment(const std::string& path_or_name) {
     d.only_keys({"name", "degree", "gate_weights", "selective_width", "selective_file"});
     ExperimentDistortion distortion;
     distortion.name = d.require("name").as_choice({"noise", "blur", "occlusion"});
-    distortion.degree = d.has("degree") ? d.double_at("degree", 1e-6, 1e6) : 0.0;
+    if (auto degree = d.optional("degree")) {
+      distortion.degree = degree->as_double(1e-6, 1e6);
+      degree->checked([&] { return parse_distortion(distortion.name, distortion.degree); });  // the kind's limits
+    }
     distortion.gate_weights = resolve_file(base, d.require("gate_weights"));
     if (!d.has("selective_width") && !d.has("selective_file"))
       d.fail("give selective_width (zoo families: the dedicated width) or selective_file (file families: the name "
@@ -249,11 +242,8 @@ Experiment load_experiment(const std::string& path_or_name) {
     x.accuracy.enabled = true;
     x.accuracy.images = int(a->int_at("images", 1, 1000000));
     for (const auto& r : a->require("ratios").elements()) {
-      try {
-        parse_ratio(r.as_string(), "accuracy.ratios");
-      } catch (const UserError& e) {
-        r.fail(e.what());
-      }
+      std::string text = r.as_string();
+      r.checked([&] { return parse_ratio(text); });
       x.accuracy.ratios.push_back(r.as_string());
     }
     x.accuracy.clean = resolve_file(base, a->require("clean"));
@@ -266,7 +256,10 @@ Experiment load_experiment(const std::string& path_or_name) {
       bool known = false;
       for (const auto& dist : x.distortions) known = known || dist.name == name;
       if (!known) d.fail(fmt::format("'{}' is not one of the experiment's distortions", name));
-      for (const auto& v : d.require("degrees").elements()) ad.degrees.push_back(v.as_double(1e-6, 1e6));
+      for (const auto& v : d.require("degrees").elements()) {
+        ad.degrees.push_back(v.as_double(1e-6, 1e6));
+        v.checked([&] { return parse_distortion(name, ad.degrees.back()); });
+      }
       ad.dedicated = resolve_file(base, d.require("dedicated"));
       ad.baseline = resolve_file(base, d.require("baseline"));
       x.accuracy.distortions.push_back(ad);

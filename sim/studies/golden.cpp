@@ -177,7 +177,7 @@ void update_golden(const std::string& path, const GoldenFile& g, const std::stri
     out += line + "\n";
   }
   if (next != g.values.size())
-    fail("{}: --update rewrites one-line `- {{path: ..., expected: ...}}` entries; {} of {} were", path, next,
+    fail("{}: an update rewrites one-line `- {{path: ..., expected: ...}}` entries; {} of {} were", path, next,
          g.values.size());
   write_file_atomic(path, out);
 }

@@ -181,11 +181,7 @@ SweepNetwork parse_sweep_network(const std::string& text) {
     name = name.substr(0, at);
   }
   if (name.empty()) fail("'{}': no network named before the width; {}", text, usage);
-  try {
-    return make_sweep_network(name, "", width, selective);
-  } catch (const UserError& e) {
-    fail("'{}': {}", text, e.what());
-  }
+  return with_context(fmt::format("'{}'", text), [&] { return make_sweep_network(name, "", width, selective); });
 }
 
 std::string SweepSpec::fingerprint() const {
@@ -221,11 +217,8 @@ SweepSpec load_sweep_spec(const std::string& path) {
   if (elements.empty()) nets.fail("the list is empty; expected at least one network");
   for (const auto& n : elements) {
     if (n.is_scalar()) {
-      try {
-        spec.networks.push_back(parse_sweep_network(n.as_string()));
-      } catch (const UserError& e) {
-        n.fail(e.what());
-      }
+      std::string text = n.as_string();
+      spec.networks.push_back(n.checked([&] { return parse_sweep_network(text); }));
       continue;
     }
     n.only_keys({"net", "net_file", "width", "selective"});
@@ -235,13 +228,10 @@ SweepSpec load_sweep_spec(const std::string& path) {
       file = n.string_at("net_file");
       file = source.resolve(file);
     }
-    try {
-      spec.networks.push_back(make_sweep_network(n.has("net") ? n.string_at("net") : "", file,
-                                                 n.has("width") ? n.double_at("width", 1e-6, 4) : 1.0,
-                                                 n.has("selective") && n.bool_at("selective")));
-    } catch (const UserError& e) {
-      n.fail(e.what());
-    }
+    std::string net = n.has("net") ? n.string_at("net") : "";
+    double width = n.has("width") ? n.double_at("width", 1e-6, 4) : 1.0;
+    bool selective = n.has("selective") && n.bool_at("selective");
+    spec.networks.push_back(n.checked([&] { return make_sweep_network(net, file, width, selective); }));
   }
   if (auto set = root.optional("set")) {
     for (const auto& key : set->keys()) {
@@ -345,7 +335,7 @@ SweepRow sweep_row(const SweepSpec& spec, const SweepPoint& point, const ArchSpe
                           per_image.level(Level::GLB), per_image.level(Level::Array), per_image.level(Level::RF),
                           per_image.mac};
   row.cycles = totals->cycles;
-  row.utilization = totals->cycles > 0 ? double(totals->macs) / (double(arch.pes()) * double(totals->cycles)) : 0.0;
+  row.utilization = utilization(*totals, arch);
   // Physical figures (sim/report/physical.hpp): uniform word bits, as the sweep maps with them.
   Physical p = physical_of(arch, *totals, DataBits::uniform(arch.word_bits), spec.batch, totals->cycles,
                            spec.cycle_level ? "simulated" : "analytical");
@@ -725,23 +715,29 @@ std::string pareto_csv(const std::vector<std::string>& axes, const std::vector<S
   return csv.to_csv();
 }
 
+// The points of `spec` that the journals in `out_dir` hold.
+std::map<int64_t, SweepRow> finished_points(const SweepSpec& spec, const std::string& out_dir) {
+  if (file_exists(manifest_path(out_dir)) && read_manifest(out_dir)["fingerprint"] != spec.fingerprint())
+    fail("{}: holds a sweep of a different spec; choose another output directory or delete it", out_dir);
+  std::map<int64_t, SweepRow> done;
+  read_journals(out_dir, done);
+  return done;
+}
+
 }  // namespace
+
+size_t finished_sweep_points(const SweepSpec& spec, const std::string& out_dir) {
+  return finished_points(spec, out_dir).size();
+}
 
 int64_t run_sweep(const SweepSpec& spec, const SweepRunOptions& options, const PointEvaluator& evaluate) {
   make_directories(options.out_dir);
-  std::string fingerprint = spec.fingerprint();
-  nlohmann::json manifest = {{"fingerprint", fingerprint}, {"points", spec.points()}};
+  nlohmann::json manifest = {{"fingerprint", spec.fingerprint()}, {"points", spec.points()}};
   for (const auto& a : spec.axes) manifest["axes"].push_back(a.key);
   for (const auto& n : spec.networks) manifest["networks"].push_back(n.label);
-  if (file_exists(manifest_path(options.out_dir))) {
-    nlohmann::json old = read_manifest(options.out_dir);
-    if (old["fingerprint"] != fingerprint)
-      fail("{}: holds a sweep of a different spec; choose another output directory or delete it", options.out_dir);
-  }
-  std::map<int64_t, SweepRow> done;
-  read_journals(options.out_dir, done);
+  std::map<int64_t, SweepRow> done = finished_points(spec, options.out_dir);
   if (!done.empty() && !options.resume)
-    fail("{}: holds {} finished points of this sweep; add --resume to continue it, or choose another --out",
+    fail("{}: holds {} finished points of this sweep; resume it to continue, or choose another output directory",
          options.out_dir, done.size());
   write_file_atomic(manifest_path(options.out_dir), manifest.dump(2) + "\n");
 

@@ -88,6 +88,9 @@ struct SweepRunOptions {
   bool write_results = true;  // MPI ranks other than 0 leave the results to rank 0
 };
 
+// How many points of `spec` the output directory `out_dir` holds already (0 when it does not
+// exist); a UserError when it holds a sweep of another spec.
+size_t finished_sweep_points(const SweepSpec& spec, const std::string& out_dir);
 // Runs the points this shard owns that the journals do not have yet; returns how many ran.
 int64_t run_sweep(const SweepSpec& spec, const SweepRunOptions& options, const PointEvaluator& evaluate);
 // Reads every journal in `dirs` (checking they come from the same spec) and writes results.csv,

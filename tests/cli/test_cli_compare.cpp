@@ -111,6 +111,36 @@ TEST_CASE("compare refuses bad experiment files", "[cli][compare][errors]") {
   std::remove(path.c_str());
 }
 
+TEST_CASE("a bad value in an experiment file is named by file, line and key, never by a flag",
+          "[cli][compare][errors]") {
+  std::string path = "/tmp/rowsim_bad_value_" + std::to_string(::getpid()) + ".yaml";
+  const std::string head = "name: x\narch: eyeriss\nbatch: 1\nmapping: {objective: energy, energy_slack: 0.1}\n"
+                           "families:\n  - {net: vgg16, baseline_width: 0.5, widths: [0.25]}\n";
+  const std::string data = "dataset: {name: fashion-mnist, images: 10, ratio: \"1:1\", seed: 1}\n";
+  struct Bad {
+    std::string yaml, key, message;
+  };
+  std::vector<Bad> bad = {
+      {head + "dataset: {name: fashion-mnist, images: 10, ratio: \"1-1\", seed: 1}\ndistortions: []\n",
+       "dataset.ratio", "ratio '1-1': expected CLEAN:DISTORTED"},
+      {head + data + "distortions:\n  - {name: blur, degree: 9, gate_weights: g.safetensors}\n",
+       "distortions[0].degree", "blur sigma 9: expected at most 8 pixels"},
+      {head + data + "distortions:\n  - {name: occlusion, degree: 2.5, gate_weights: g.safetensors}\n",
+       "distortions[0].degree", "occlusion block 2.5: expected a whole number"},
+      {head + data + "distortions: []\naccuracy: {images: 10, ratios: [\"3:1\", \"3-1\"], clean: c.safetensors}\n",
+       "accuracy.ratios[1]", "ratio '3-1'"},
+  };
+  for (const auto& b : bad) {
+    INFO(b.yaml);
+    std::ofstream(path) << b.yaml;
+    auto r = run_rowsim("compare --experiment " + path + " --out /tmp/unused");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains(path + ":") && Catch::Contains(b.key) && Catch::Contains(b.message));
+    CHECK_THAT(r.err, !Catch::Contains("--"));  // the user set no flag: naming one would mislead
+  }
+  std::remove(path.c_str());
+}
+
 TEST_CASE("compare's accuracy figure: baseline, selective and oracle routing per ratio and degree", "[cli][compare]") {
   std::string dir = "/tmp/rowsim_compare_acc_" + std::to_string(::getpid());
   std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());

@@ -267,7 +267,7 @@ TEST_CASE("simulate --trace writes a well-formed VCD of one layer", "[cli][simul
 TEST_CASE("simulate refuses bad input with a clear message", "[cli][simulate][errors]") {
   auto r = run_rowsim("simulate --net gate --layers conv9");
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.err, Catch::Contains("--layers conv9") && Catch::Contains("conv1"));
+  CHECK_THAT(r.err, Catch::Contains("--layers: layers 'conv9'") && Catch::Contains("conv1"));
   r = run_rowsim("simulate --net gate --layers conv3:conv1");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("comes after"));
@@ -279,6 +279,13 @@ TEST_CASE("simulate refuses bad input with a clear message", "[cli][simulate][er
   CHECK_THAT(r.err, Catch::Contains(".vcd"));
   r = run_rowsim("simulate --net gate --trace-layer conv1");
   CHECK(r.exit_code == 2);
+  // The layer choice fails before any mapping or simulation, naming the flag the user gave.
+  r = run_rowsim("simulate --net gate --layers conv1:conv2 --trace /tmp/unused.vcd --trace-layer pool1");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("--trace-layer: traced layer 'pool1'") && Catch::Contains("not a conv"));
+  r = run_rowsim("simulate --net gate --layers pool1 --trace /tmp/unused.vcd");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("--trace: ") && Catch::Contains("no conv or fully connected layer"));
   r = run_rowsim("simulate --net gate --weights /no/such.safetensors");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("/no/such.safetensors"));

@@ -43,7 +43,7 @@ TEST_CASE("prune and quantize reject bad flags clearly", "[compression][cli]") {
     expect_error(std::string("quantize") + w + out + " --bits " + b, std::string("--bits ") + b, "2 to 16");
   expect_error("quantize" + w + out, "--bits B", "--sweep");
   expect_error("quantize" + w + " --bits 8 --sweep 16:4:2", "--bits B", "--sweep");
-  expect_error("quantize" + w + " --sweep 16:1:2", "--sweep 16:1:2", "2..16");
+  expect_error("quantize" + w + " --sweep 16:1:2", "--sweep: bit widths '16:1:2'", "2..16");
   expect_error("quantize" + w + " --bits 8", "-o FILE");
   expect_error("quantize" + w + out + " --bits 8 --per-layer-format --global-format", "--global-format");
   expect_error("eval" + w + " --fixed-point --float --dataset synthetic", "--fixed-point or --float");

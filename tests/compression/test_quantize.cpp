@@ -21,7 +21,7 @@ TEST_CASE("bit lists", "[compression][quantize]") {
   CHECK(parse_bit_list("4:8:4") == std::vector<int>{4, 8});
   CHECK(parse_bit_list("16,12,8") == std::vector<int>{16, 12, 8});
   CHECK(parse_bit_list("8") == std::vector<int>{8});
-  CHECK_THROWS_WITH(parse_bit_list("16:1:2"), Catch::Contains("--sweep 16:1:2") && Catch::Contains("2..16"));
+  CHECK_THROWS_WITH(parse_bit_list("16:1:2"), Catch::Contains("bit widths '16:1:2'") && Catch::Contains("2..16"));
   CHECK_THROWS_WITH(parse_bit_list("16:4:0"), Catch::Contains("step"));
   CHECK_THROWS_WITH(parse_bit_list("16,x"), Catch::Contains("'x' is not a whole number"));
   CHECK_THROWS_WITH(parse_bit_list("16:4"), Catch::Contains("FROM:TO:STEP"));
@@ -89,8 +89,8 @@ TEST_CASE("quantized files give the simulator exactly the quantizer's integers",
       CHECK(dequantize(gm.params[i].weights[j], gm.params[i].weight_q) == double(v[j]));
     ++k;
   }
-  CHECK_THROWS_WITH(quantize_weights(net, dense, "dense", 1, QuantScope::PerLayer), Catch::Contains("--bits 1"));
-  CHECK_THROWS_WITH(quantize_weights(net, dense, "dense", 17, QuantScope::PerLayer), Catch::Contains("--bits 17"));
+  CHECK_THROWS_WITH(quantize_weights(net, dense, "dense", 1, QuantScope::PerLayer), Catch::Contains("weight bits 1:"));
+  CHECK_THROWS_WITH(quantize_weights(net, dense, "dense", 17, QuantScope::PerLayer), Catch::Contains("weight bits 17:"));
   std::filesystem::remove_all(dir);
 }
 

@@ -131,14 +131,14 @@ TEST_CASE("CIFAR-100 binary records: fine labels, RGB planes; damaged files reje
   CHECK(d.labels == std::vector<int32_t>{40, 41, 42});
   CHECK(d.image_data(2)[0] == 2 / 255.0f);
   CHECK(d.image_data(2)[2048 + 5] == 202 / 255.0f);
-  CHECK_THROWS_WITH(load_dataset("cifar100", Split::Test), Catch::Contains("needs --data-dir"));
+  CHECK_THROWS_WITH(load_dataset("cifar100", Split::Test), Catch::Contains("cifar100 needs a data directory"));
   CHECK_THROWS_WITH(load_cifar100(dir, Split::Train), Catch::Contains("train.bin: file not found"));
   write_file_atomic(dir + "/test.bin", data.substr(0, data.size() - 1));
   CHECK_THROWS_WITH(load_cifar100(dir, Split::Test), Catch::Contains("not a whole number of 3074-byte"));
   data[3074 + 1] = char(100);
   write_file_atomic(dir + "/test.bin", data);
   CHECK_THROWS_WITH(load_cifar100(dir, Split::Test), Catch::Contains("record 1: fine label 100"));
-  CHECK_THROWS_WITH(load_dataset("imagenet", Split::Test), Catch::Contains("--dataset imagenet"));
+  CHECK_THROWS_WITH(load_dataset("imagenet", Split::Test), Catch::Contains("dataset 'imagenet': expected fashion-mnist"));
   std::filesystem::remove_all(dir);
 }
 
@@ -198,14 +198,14 @@ TEST_CASE("distortions are deterministic per seed and do what they say", "[train
   apply_distortion(occ, black2.data(), shape, 9, Split::Test, 3);
   CHECK(black == black2);
 
-  CHECK_THROWS_WITH(parse_distortion("rain"), Catch::Contains("--distortion rain"));
-  CHECK_THROWS_WITH(parse_ratio("1-1"), Catch::Contains("--ratio 1-1"));
+  CHECK_THROWS_WITH(parse_distortion("rain"), Catch::Contains("distortion 'rain': expected none"));
+  CHECK_THROWS_WITH(parse_ratio("1-1"), Catch::Contains("ratio '1-1': expected CLEAN:DISTORTED"));
   CHECK_THROWS_WITH(parse_ratio("0:0"), Catch::Contains("both be 0"));
 }
 
 TEST_CASE("a degree range or list draws one degree per image, deterministically, covering the range",
           "[train][distortions]") {
-  Distortion noise = parse_distortion("noise", "0.1:0.55", "--degree");
+  Distortion noise = parse_distortion("noise", "0.1:0.55");
   CHECK(noise.spread == DegreeSpread::Range);
   CHECK(noise.params() == "sigma=0.1:0.55");
   double lo = 1, hi = 0;
@@ -223,7 +223,7 @@ TEST_CASE("a degree range or list draws one degree per image, deterministically,
   CHECK(noise.for_image(7, Split::Train, 3).sigma != noise.for_image(7, Split::Test, 3).sigma);
 
   // Occlusion ranges draw whole block sides, every one of them.
-  Distortion occ = parse_distortion("occlusion", "8:20", "--degree");
+  Distortion occ = parse_distortion("occlusion", "8:20");
   std::set<int> blocks;
   for (uint64_t i = 0; i < 1000; ++i) blocks.insert(occ.for_image(1, Split::Test, i).block);
   CHECK(blocks.size() == 13);
@@ -231,7 +231,7 @@ TEST_CASE("a degree range or list draws one degree per image, deterministically,
   CHECK(*blocks.rbegin() == 20);
 
   // A list uses each listed degree, about equally often, and nothing else.
-  Distortion blur = parse_distortion("blur", "0.5,1,1.5,2", "--degree");
+  Distortion blur = parse_distortion("blur", "0.5,1,1.5,2");
   CHECK(blur.spread == DegreeSpread::List);
   CHECK(blur.params() == "sigma=0.5,1,1.5,2");
   std::map<float, int> uses;
@@ -252,14 +252,14 @@ TEST_CASE("a degree range or list draws one degree per image, deterministically,
 
   // One degree, a degenerate range and the metadata form all mean the single distortion; the
   // metadata round-trips.
-  CHECK(parse_distortion("noise", "0.3", "--degree").spread == DegreeSpread::Single);
-  CHECK(parse_distortion("noise", "0.3:0.3", "--degree").params() == "sigma=0.3");
-  CHECK(distortion_from_params("occlusion", occ.params(), "f.safetensors").params() == "block=8:20");
-  CHECK(distortion_from_params("blur", blur.params(), "f.safetensors").degrees == blur.degrees);
-  CHECK(parse_distortion("blur", "", "--degree").sigma == 1.0f);  // empty = the default degree
+  CHECK(parse_distortion("noise", "0.3").spread == DegreeSpread::Single);
+  CHECK(parse_distortion("noise", "0.3:0.3").params() == "sigma=0.3");
+  CHECK(distortion_from_params("occlusion", occ.params()).params() == "block=8:20");
+  CHECK(distortion_from_params("blur", blur.params()).degrees == blur.degrees);
+  CHECK(parse_distortion("blur", "").sigma == 1.0f);  // empty = the default degree
 }
 
-TEST_CASE("bad degree ranges and lists are errors naming the flag and the value", "[train][distortions]") {
+TEST_CASE("bad degree ranges and lists are errors naming the degree and the value", "[train][distortions]") {
   struct Bad {
     std::string name, degrees, message;
   };
@@ -278,12 +278,14 @@ TEST_CASE("bad degree ranges and lists are errors naming the flag and the value"
   };
   for (const auto& b : bad) {
     INFO(b.name << " " << b.degrees);
-    CHECK_THROWS_WITH(parse_distortion(b.name, b.degrees, "--degree"),
-                      Catch::Contains("--degree") && Catch::Contains(b.message));
+    CHECK_THROWS_WITH(parse_distortion(b.name, b.degrees),
+                      Catch::Contains("degree '" + b.degrees + "'") && Catch::Contains(b.message));
+    // No flag: a YAML file or a weights file's metadata may have given the value.
+    CHECK_THROWS_WITH(parse_distortion(b.name, b.degrees), !Catch::Contains("--"));
   }
-  CHECK_THROWS_WITH(parse_distortion("noise", "0.4:0.1", "--degree"), Catch::Contains("0.4:0.1"));
-  CHECK_THROWS_WITH(distortion_from_params("noise", "0.1:0.2", "g.safetensors metadata"),
-                    Catch::Contains("g.safetensors metadata") && Catch::Contains("sigma=X"));
+  CHECK_THROWS_WITH(parse_distortion("noise", "0.4:0.1"), Catch::Contains("0.4:0.1"));
+  CHECK_THROWS_WITH(distortion_from_params("noise", "0.1:0.2"),
+                    Catch::Contains("distortion params '0.1:0.2'") && Catch::Contains("sigma=X"));
 }
 
 TEST_CASE("mixed sets hold the chosen ratio; the cache returns the identical set", "[train][distortions]") {

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "workloads/train/trainer.hpp"
+#include "workloads/util/error.hpp"
 #include "workloads/weights_file.hpp"
 
 using namespace rowsim;
@@ -47,7 +48,7 @@ TEST_CASE("shipped gates route 99% right at the paper's degree and 95% across th
     Model model(net, file, path);
 
     // What the metadata claims: the test split distorted over the gate's own training range.
-    Distortion trained = distortion_from_params(info.distortion, info.distortion_params, path);
+    Distortion trained = with_context(path, [&] { return distortion_from_params(info.distortion, info.distortion_params); });
     CHECK(trained.spread == DegreeSpread::Range);
     size_t images = 0;
     CHECK(routing_accuracy(pool, model, trained, 0, &images) == Approx(info.accuracy).margin(1e-6));

@@ -10,7 +10,7 @@ Schedule parse_schedule(const std::string& text) {
   if (text == "cosine") return Schedule::Cosine;
   if (text == "step") return Schedule::Step;
   if (text == "constant") return Schedule::Constant;
-  fail("--schedule {}: expected cosine, step or constant", text);
+  fail("learning-rate schedule '{}': expected cosine, step or constant", text);
 }
 
 const char* to_string(Schedule s) {

@@ -9,7 +9,7 @@
 namespace rowsim::train {
 
 enum class Schedule { Cosine, Step, Constant };
-Schedule parse_schedule(const std::string& text);  // UserError names --schedule
+Schedule parse_schedule(const std::string& text);  // UserError names the schedule and the text
 const char* to_string(Schedule s);
 
 // Learning rate at `step` of `total` steps: cosine decays from lr to 0; step multiplies by 0.1

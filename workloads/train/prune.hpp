@@ -28,11 +28,11 @@
 namespace rowsim::train {
 
 enum class PruneSchedule { Iterative, OneShot };
-PruneSchedule parse_prune_schedule(const std::string& text);  // UserError names --schedule
+PruneSchedule parse_prune_schedule(const std::string& text);  // UserError names the schedule and the text
 const char* to_string(PruneSchedule s);
 
 enum class PruneThreshold { Global, Layer };
-PruneThreshold parse_prune_threshold(const std::string& text);  // UserError names --threshold
+PruneThreshold parse_prune_threshold(const std::string& text);  // UserError names the threshold and the text
 const char* to_string(PruneThreshold t);
 
 // The sparsity reached after each step. Iterative: s_k = s (1 - (1 - k/K)^3) for k = 1..K (the

@@ -15,7 +15,7 @@ namespace {
 
 bool half_exact(float v) { return half_to_float(float_to_half(v)) == v; }
 
-int parse_bits(const std::string& text, const std::string& flag, const std::string& whole) {
+int parse_bits(const std::string& text, const std::string& whole) {
   size_t used = 0;
   int v = 0;
   try {
@@ -24,15 +24,15 @@ int parse_bits(const std::string& text, const std::string& flag, const std::stri
     used = 0;
   }
   if (used != text.size() || text.empty())
-    fail("{} {}: '{}' is not a whole number (expected FROM:TO:STEP like 16:4:2, or a list like 16,12,8)", flag, whole,
-         text);
-  if (v < 2 || v > 16) fail("{} {}: {} bits is outside 2..16", flag, whole, v);
+    fail("bit widths '{}': '{}' is not a whole number (expected FROM:TO:STEP like 16:4:2, or a list like 16,12,8)",
+         whole, text);
+  if (v < 2 || v > 16) fail("bit widths '{}': {} bits is outside 2..16", whole, v);
   return v;
 }
 
 }  // namespace
 
-std::vector<int> parse_bit_list(const std::string& text, const std::string& flag) {
+std::vector<int> parse_bit_list(const std::string& text) {
   std::vector<std::string> parts;
   const char sep = text.find(':') != std::string::npos ? ':' : ',';
   size_t start = 0;
@@ -44,8 +44,8 @@ std::vector<int> parse_bit_list(const std::string& text, const std::string& flag
   }
   std::vector<int> bits;
   if (sep == ':') {
-    if (parts.size() != 3) fail("{} {}: expected FROM:TO:STEP, e.g. 16:4:2", flag, text);
-    int from = parse_bits(parts[0], flag, text), to = parse_bits(parts[1], flag, text);
+    if (parts.size() != 3) fail("bit widths '{}': expected FROM:TO:STEP, e.g. 16:4:2", text);
+    int from = parse_bits(parts[0], text), to = parse_bits(parts[1], text);
     size_t used = 0;
     int step = 0;
     try {
@@ -53,17 +53,19 @@ std::vector<int> parse_bit_list(const std::string& text, const std::string& flag
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != parts[2].size() || step < 1) fail("{} {}: the step must be a whole number of at least 1", flag, text);
+    if (used != parts[2].size() || step < 1)
+      fail("bit widths '{}': the step must be a whole number of at least 1", text);
     for (int b = from; from >= to ? b >= to : b <= to; b += from >= to ? -step : step) bits.push_back(b);
   } else {
-    for (const auto& p : parts) bits.push_back(parse_bits(p, flag, text));
+    for (const auto& p : parts) bits.push_back(parse_bits(p, text));
   }
   return bits;
 }
 
 QuantizeResult quantize_weights(const Network& net, const SafeTensors& in, const std::string& origin, int bits,
                                 QuantScope scope) {
-  if (bits < 2 || bits > 16) fail("--bits {}: expected 2..16 (fixed-point weights of at most one 16-bit word)", bits);
+  if (bits < 2 || bits > 16)
+    fail("weight bits {}: expected 2..16 (fixed-point weights of at most one 16-bit word)", bits);
   // Conv/FC weights of the network, in layer order.
   struct Item {
     const Layer* layer;

@@ -43,8 +43,8 @@ struct QuantizeResult {
 QuantizeResult quantize_weights(const Network& net, const SafeTensors& in, const std::string& origin, int bits,
                                 QuantScope scope);
 
-// "16:4:2" (from:to:step, either direction) or "16,12,8"; every width in 2..16. `flag` names the
-// option in errors.
-std::vector<int> parse_bit_list(const std::string& text, const std::string& flag = "--sweep");
+// "16:4:2" (from:to:step, either direction) or "16,12,8"; every width in 2..16. Errors name "bit
+// widths" and the text.
+std::vector<int> parse_bit_list(const std::string& text);
 
 }  // namespace rowsim::train

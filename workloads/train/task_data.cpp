@@ -7,7 +7,7 @@ namespace rowsim::train {
 Task parse_task(const std::string& text) {
   if (text == "classes") return Task::Classes;
   if (text == "gate") return Task::Gate;
-  fail("--task {}: expected classes or gate", text);
+  fail("task '{}': expected classes or gate", text);
 }
 
 const char* to_string(Task t) { return t == Task::Gate ? "gate" : "classes"; }
@@ -23,9 +23,9 @@ int task_classes(const TaskSpec& spec) {
 
 MixedSet load_task_set(const TaskSpec& spec, Split split) {
   if (spec.task == Task::Gate && spec.distortion.kind == DistortionKind::None)
-    fail("--task gate learns clean vs distorted: give --distortion noise, blur or occlusion");
+    fail("the gate task learns clean vs distorted images: it needs a distortion (noise, blur or occlusion)");
   if (spec.task == Task::Gate && (spec.ratio.clean == 0 || spec.ratio.distorted == 0))
-    fail("--ratio {}: the gate needs both clean and distorted images", spec.ratio.str());
+    fail("ratio '{}': the gate task needs both clean and distorted images", spec.ratio.str());
   Dataset clean = load_dataset(spec.dataset, split, spec.data_dir, spec.limit);
   return cached_mixed_set(std::move(clean), spec.distortion, spec.ratio, spec.seed, split, spec.task == Task::Gate,
                           spec.cache_dir);

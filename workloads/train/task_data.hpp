@@ -9,7 +9,7 @@
 namespace rowsim::train {
 
 enum class Task { Classes, Gate };
-Task parse_task(const std::string& text);  // UserError names --task
+Task parse_task(const std::string& text);  // UserError names the task and the text
 const char* to_string(Task t);
 
 struct TaskSpec {

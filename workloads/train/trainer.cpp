@@ -82,10 +82,10 @@ int restore(const std::string& path, const nlohmann::ordered_json& identity, Mod
     saved = nlohmann::json::parse(ckpt.meta("config"));
     for (auto it = identity.begin(); it != identity.end(); ++it) {
       if (!saved.contains(it.key()))
-        fail("{}: checkpoint lacks the setting '{}'; start afresh without --resume", path, it.key());
+        fail("{}: checkpoint lacks the setting '{}'; start afresh instead of resuming", path, it.key());
       if (saved[it.key()].dump() != it.value().dump())
-        fail("{}: checkpoint was made with {} = {}, this run has {}; resume with the same options or start afresh "
-             "without --resume",
+        fail("{}: checkpoint was made with {} = {}, this run has {}; resume with the same settings or start afresh "
+             "instead",
              path, it.key(), saved[it.key()].dump(), it.value().dump());
     }
     history = epochs_from_json(nlohmann::json::parse(ckpt.meta("history", "[]")));
@@ -126,11 +126,11 @@ EvalResult evaluate(ThreadPool& pool, Model& model, const MixedSet& set, int bat
 
 TrainResult train(const NetworkSource& source, const TrainConfig& config,
                   const std::function<void(const std::string&)>& log) {
-  if (config.output.empty()) fail("rowsim train needs -o FILE.safetensors for the trained weights");
+  if (config.output.empty()) fail("training needs an output file for the trained weights");
   const Network& net = source.net;
   int classes = task_classes(config.data);
   if (net.output_layer().out.elements() != classes)
-    fail("network '{}' ends in {} outputs, but --task {} on {} needs {}", source.name,
+    fail("network '{}' ends in {} outputs, but the {} task on {} needs {}", source.name,
          net.output_layer().out.elements(), to_string(config.data.task), config.data.dataset, classes);
   const Shape image{3, 32, 32};  // every dataset yields 3x32x32 images (workloads/datasets.hpp)
   if (net.input != image)
@@ -178,8 +178,8 @@ TrainResult train(const NetworkSource& source, const TrainConfig& config,
       int right = 0;
       double loss = softmax_cross_entropy(logits, labels.data(), d_logits, &right);
       if (!std::isfinite(loss))
-        fail("training diverged at epoch {} step {} (loss {}); lower --lr (now {})", epoch + 1, step + 1, loss,
-             config.lr);
+        fail("training diverged at epoch {} step {} (loss {}); lower the learning rate (now {})", epoch + 1, step + 1,
+             loss, config.lr);
       model.backward(pool, d_logits);
       double lr = learning_rate(config.schedule, config.lr, epoch * steps_per_epoch + step, total_steps);
       sgd_step(pool, model.params(), lr, config.momentum, config.weight_decay);

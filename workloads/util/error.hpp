@@ -19,4 +19,16 @@ template <typename... Args>
   throw UserError(fmt::format(format, std::forward<Args>(args)...));
 }
 
+// Runs `f`; a UserError from it is re-raised as "CONTEXT: message". The layers below name a
+// setting by what it is and its value ("ratio '1-1': expected ..."), since a flag, a YAML key or a
+// file's metadata may have given it; the caller, which knows which, adds that as the context.
+template <class F>
+auto with_context(const std::string& context, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const UserError& e) {
+    fail("{}: {}", context, e.what());
+  }
+}
+
 }  // namespace rowsim

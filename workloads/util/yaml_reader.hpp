@@ -10,6 +10,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "workloads/util/error.hpp"
+
 namespace rowsim {
 
 class YamlReader;
@@ -54,6 +56,16 @@ public:
   bool bool_at(const std::string& key) const { return require(key).as_bool(); }
 
   [[noreturn]] void fail(const std::string& what) const;
+  // Runs `f` (a parser of this node's value from the layers below); a UserError from it is
+  // re-raised naming this file, line and key, as fail() does.
+  template <class F>
+  auto checked(F&& f) const -> decltype(f()) {
+    try {
+      return f();
+    } catch (const UserError& e) {
+      fail(e.what());
+    }
+  }
   // The value as written, for messages.
   std::string text() const;
   int line() const;
