@@ -144,8 +144,11 @@ def main():
     ap.add_argument("--images", type=int, default=2048)
     ap.add_argument("--repeats", type=int, default=3, help="rowsim and PyTorch runs, alternating, per network")
     args = ap.parse_args()
+    # Both sides inherit the environment; OPENBLAS_CORETYPE (set on the project's machines) picks
+    # rowsim's sgemm kernels, and PyTorch's FC layers' BLAS, while oneDNN picks its own.
     print(f"torch {torch.__version__}, mkldnn {torch.backends.mkldnn.is_available()}, batch {args.batch}, "
-          f"{args.images} images per run, {args.repeats} alternating runs per side")
+          f"{args.images} images per run, {args.repeats} alternating runs per side, "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
     print("| network | threads | rowsim images/s | PyTorch images/s | rowsim / PyTorch (best) "
           "| ratio per pair | load average |")
     print("| --- | ---: | ---: | ---: | ---: | --- | --- |")
