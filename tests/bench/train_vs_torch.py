@@ -4,13 +4,16 @@
 Not part of the test suite. Needs Debian's python3-torch (apt-get install python3-torch), which is
 not a dependency of rowsim itself. Usage:
 
-    tests/bench/train_vs_torch.py [--rowsim build/rowsim] [--threads 2] [--batch 128] [--images 4096]
+    tests/bench/train_vs_torch.py [--rowsim build/rowsim] [--threads 1,2] [--nets gate,vgg16,resnet50]
+                                  [--batch 128] [--images 2048] [--repeats 3]
 
-For each network (the gate, 0.25-VGG16) it runs one epoch of `rowsim train` on synthetic images
+For each network (the gate, 0.25-VGG16, 0.25-ResNet50) it runs one epoch of `rowsim train` on synthetic images
 (augmentation off) and reads the epoch's images/s, then times the same number of SGD steps
 (forward, cross-entropy, backward, momentum update) of the equivalent torch.nn model on random
 tensors. The torch model's weight count is checked against `rowsim workload stats` so both sides
-train the same network. Prints a Markdown table (docs/training.md holds the recorded one).
+train the same network. The two sides run alternately, so both see the same load on a shared
+machine; the table gives the best of each side, every pair's ratio and the 1-minute load average
+over the runs. Prints a Markdown table (docs/training.md holds the recorded one).
 """
 import argparse
 import json
@@ -25,9 +28,9 @@ import torch
 import torch.nn as nn
 
 
-def conv_bn_relu(cin, cout):
+def conv_bn_relu(cin, cout, kernel=3, stride=1):
     # rowsim drops the bias of a conv whose only consumer is a batch-norm; so does this.
-    return [nn.Conv2d(cin, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+    return [nn.Conv2d(cin, cout, kernel, stride, kernel // 2, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
 
 
 def scale(width, c):
@@ -51,6 +54,32 @@ def vgg16(width, classes):
     h = scale(width, 512)
     layers += [nn.Flatten(), nn.Linear(cin, h), nn.ReLU(inplace=True), nn.Linear(h, h), nn.ReLU(inplace=True),
                nn.Linear(h, classes)]
+    return nn.Sequential(*layers)
+
+
+class Bottleneck(nn.Module):
+    # rowsim's zoo block: 1x1, 3x3 (carrying the stride), 1x1 to 4x planes, projection shortcut
+    # where the shape changes, add, ReLU.
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        self.branch = nn.Sequential(*conv_bn_relu(cin, planes, 1), *conv_bn_relu(planes, planes, 3, stride),
+                                    nn.Conv2d(planes, 4 * planes, 1, bias=False), nn.BatchNorm2d(4 * planes))
+        self.shortcut = nn.Identity()
+        if stride != 1 or cin != 4 * planes:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, 4 * planes, 1, stride, bias=False), nn.BatchNorm2d(4 * planes))
+
+    def forward(self, x):
+        return torch.relu_(self.branch(x) + self.shortcut(x))
+
+
+def resnet50(width, classes):
+    cin = scale(width, 64)
+    layers = conv_bn_relu(3, cin)
+    for planes, blocks, stride in [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)]:
+        for i in range(blocks):
+            layers.append(Bottleneck(cin, scale(width, planes), stride if i == 0 else 1))
+            cin = 4 * scale(width, planes)
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, classes)]
     return nn.Sequential(*layers)
 
 
@@ -99,29 +128,50 @@ def torch_rate(model, batch, images, threads):
     return steps * batch / (time.perf_counter() - t0)
 
 
+NETWORKS = {  # name: (width, torch builder, classes `rowsim workload stats` counts by default)
+    "gate": (1.0, gate, 2),
+    "vgg16": (0.25, vgg16, 100),
+    "resnet50": (0.25, resnet50, 100),
+}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rowsim", default="build/rowsim")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", default="2", help="comma-separated thread counts, e.g. 1,2")
+    ap.add_argument("--nets", default="gate,vgg16,resnet50", help="comma-separated, of " + ",".join(NETWORKS))
     ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--images", type=int, default=4096)
-    ap.add_argument("--repeats", type=int, default=3, help="best of N runs for each side")
+    ap.add_argument("--images", type=int, default=2048)
+    ap.add_argument("--repeats", type=int, default=3, help="rowsim and PyTorch runs, alternating, per network")
     args = ap.parse_args()
-    print(f"torch {torch.__version__}, mkldnn {torch.backends.mkldnn.is_available()}, threads {args.threads}, "
-          f"batch {args.batch}, {args.images} images per run, best of {args.repeats}")
-    print("| network | rowsim images/s | PyTorch images/s | rowsim / PyTorch |")
-    print("| --- | ---: | ---: | ---: |")
-    # `rowsim workload stats` counts the zoo's default classes (gate 2, VGG16 100); the runs use 10.
-    for name, width, build, default_classes in [("gate", 1.0, gate, 2), ("vgg16", 0.25, vgg16, 100)]:
-        want = rowsim_weights(args.rowsim, name, width)
-        if torch_weights(build(width, default_classes)) != want:
-            sys.exit(f"{name}: torch model has {torch_weights(build(width, default_classes))} weights, rowsim {want}")
-        model = build(width, 10)
-        r = max(rowsim_rate(args.rowsim, name, width, args.batch, args.images, args.threads)
-                for _ in range(args.repeats))
-        t = max(torch_rate(model, args.batch, args.images, args.threads) for _ in range(args.repeats))
-        label = f"{width:.2f}-{name}" if name != "gate" else "gate"
-        print(f"| {label} | {r:.0f} | {t:.0f} | {r / t:.2f} |", flush=True)
+    # Both sides inherit the environment; OPENBLAS_CORETYPE (set on the project's machines) picks
+    # rowsim's sgemm kernels, and PyTorch's FC layers' BLAS, while oneDNN picks its own.
+    print(f"torch {torch.__version__}, mkldnn {torch.backends.mkldnn.is_available()}, batch {args.batch}, "
+          f"{args.images} images per run, {args.repeats} alternating runs per side, "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
+    print("| network | threads | rowsim images/s | PyTorch images/s | rowsim / PyTorch (best) "
+          "| ratio per pair | load average |")
+    print("| --- | ---: | ---: | ---: | ---: | --- | --- |")
+    for threads in [int(t) for t in args.threads.split(",")]:
+        for name in args.nets.split(","):
+            width, build, default_classes = NETWORKS[name]
+            want, have = rowsim_weights(args.rowsim, name, width), torch_weights(build(width, default_classes))
+            if have != want:
+                sys.exit(f"{name}: torch model has {have} weights, rowsim {want}")
+            model = build(width, 10)  # the runs use 10 classes
+            # Alternate the two sides so both see the same machine load; a shared machine's load
+            # drifts over minutes, and best-of-N per side measured minutes apart would not be a ratio.
+            pairs, loads = [], [os.getloadavg()[0]]
+            for _ in range(args.repeats):
+                r = rowsim_rate(args.rowsim, name, width, args.batch, args.images, threads)
+                t = torch_rate(model, args.batch, args.images, threads)
+                pairs.append((r, t))
+                loads.append(os.getloadavg()[0])
+            r, t = max(p[0] for p in pairs), max(p[1] for p in pairs)
+            label = f"{width:.2f}-{name}" if name != "gate" else "gate"
+            per_pair = " ".join(f"{a / b:.2f}" for a, b in pairs)
+            print(f"| {label} | {threads} | {r:.0f} | {t:.0f} | {r / t:.2f} | {per_pair} | "
+                  f"{min(loads):.1f}-{max(loads):.1f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ using namespace rowsim::train;
 
 namespace {
 
-void fill(std::vector<float>& v, uint64_t seed, float scale = 1.0f) {
+template <class Floats>  // std::vector<float> or a Tensor's FloatBuffer
+void fill(Floats& v, uint64_t seed, float scale = 1.0f) {
   Rng rng(seed);
   for (float& x : v) x = scale * rng.normal();
 }
@@ -36,7 +37,8 @@ double dot(const Tensor& a, const std::vector<float>& r) {
 
 // Compares analytic gradients with central differences of `loss` for every element of `x`
 // (or every `stride`-th one).
-void check_gradient(std::vector<float>& x, const std::vector<float>& analytic, const std::function<double()>& loss,
+template <class X, class Analytic>  // std::vector<float> or a Tensor's FloatBuffer
+void check_gradient(X& x, const Analytic& analytic, const std::function<double()>& loss,
                     double eps, double tol, size_t stride = 1) {
   REQUIRE(analytic.size() == x.size());
   size_t checked = 0;
@@ -69,6 +71,9 @@ TEST_CASE("conv backward matches finite differences (stride, pad, groups, bias)"
   cases.push_back({{5, 1, 1, 1, 0, 1}, 3, 4, 4});  // pointwise (GEMM straight on the input)
   cases.push_back({{4, 3, 2, 1, 0, 1}, 2, 5, 5});  // rectangular kernel, no pad
   cases.push_back({{3, 1, 1, 2, 0, 1}, 3, 6, 6});  // strided 1x1 (ResNet shortcut)
+  cases.push_back({{4, 3, 3, 1, 1, 2}, 4, 5, 4});  // 3x3 "same" (the shifted-copy im2col), grouped
+  cases.push_back({{3, 3, 3, 1, 1, 1}, 2, 2, 2});  // 3x3 "same" on 2x2 maps (late VGG layers)
+  cases.push_back({{2, 3, 3, 1, 1, 1}, 2, 1, 1});  // 3x3 "same" on 1x1 maps: only the centre tap
   for (const auto& cs : cases) {
     const ConvGeometry& g = cs.g;
     Tensor in = random_tensor(cs.c, 3, cs.h, cs.w, 1);
@@ -86,7 +91,7 @@ TEST_CASE("conv backward matches finite differences (stride, pad, groups, bias)"
       return dot(o, r);
     };
     Tensor d_out = out;
-    d_out.v = r;
+    d_out.v.assign(r.begin(), r.end());
     Tensor d_in;
     d_in.resize(in.c, in.n, in.h, in.w);
     std::fill(d_in.v.begin(), d_in.v.end(), 0.0f);
@@ -95,6 +100,52 @@ TEST_CASE("conv backward matches finite differences (stride, pad, groups, bias)"
     check_gradient(in.v, d_in.v, loss, 1e-2, 2e-3);
     check_gradient(weight, d_w, loss, 1e-2, 2e-3);
     check_gradient(bias, d_b, loss, 1e-2, 2e-3);
+  }
+}
+
+TEST_CASE("conv forward matches a direct convolution (every im2col path)", "[train][grad]") {
+  ThreadPool pool(2);
+  Workspace ws(2);
+  struct Case {
+    ConvGeometry g;
+    int c, h, w;
+  };
+  const std::vector<Case> cases = {
+      {{4, 3, 3, 1, 1, 2}, 4, 6, 5},  // 3x3 "same", grouped
+      {{3, 3, 3, 1, 1, 1}, 2, 2, 2},  // 2x2 maps
+      {{3, 3, 3, 1, 1, 1}, 2, 1, 1},  // 1x1 maps
+      {{2, 5, 5, 1, 2, 1}, 3, 6, 7},  // 5x5 "same"
+      {{3, 3, 3, 2, 1, 1}, 2, 7, 6},  // strided (the generic im2col)
+      {{3, 3, 2, 1, 0, 1}, 2, 5, 5},  // no pad, rectangular
+  };
+  for (const auto& cs : cases) {
+    const ConvGeometry& g = cs.g;
+    Tensor in = random_tensor(cs.c, 3, cs.h, cs.w, 11);
+    const int cg = cs.c / g.groups, mg = g.out_channels / g.groups;
+    std::vector<float> weight(size_t(g.out_channels) * cg * g.kernel_h * g.kernel_w);
+    fill(weight, 12);
+    Tensor out;
+    conv_forward(pool, ws, g, in, weight.data(), nullptr, out);
+    REQUIRE(out.h == g.out_h(cs.h));
+    REQUIRE(out.w == g.out_w(cs.w));
+    for (int m = 0; m < g.out_channels; ++m)
+      for (int n = 0; n < in.n; ++n)
+        for (int oy = 0; oy < out.h; ++oy)
+          for (int ox = 0; ox < out.w; ++ox) {
+            double want = 0;
+            const int grp = m / mg;
+            for (int c = 0; c < cg; ++c)
+              for (int r = 0; r < g.kernel_h; ++r)
+                for (int s = 0; s < g.kernel_w; ++s) {
+                  const int iy = oy * g.stride - g.pad + r, ix = ox * g.stride - g.pad + s;
+                  if (iy < 0 || iy >= cs.h || ix < 0 || ix >= cs.w) continue;
+                  want += double(weight[((size_t(m) * cg + c) * g.kernel_h + r) * g.kernel_w + s]) *
+                          in.at(grp * cg + c, n, iy, ix);
+                }
+            INFO("kernel " << g.kernel_h << "x" << g.kernel_w << " map " << cs.h << "x" << cs.w << " m " << m
+                           << " n " << n << " y " << oy << " x " << ox);
+            CHECK(std::abs(out.at(m, n, oy, ox) - want) <= 1e-4 * std::max(1.0, std::abs(want)));
+          }
   }
 }
 
@@ -119,7 +170,7 @@ TEST_CASE("fully connected backward matches finite differences", "[train][grad]"
       return dot(o, r);
     };
     Tensor d_out = out;
-    d_out.v = r;
+    d_out.v.assign(r.begin(), r.end());
     Tensor d_in;
     d_in.resize(in.c, in.n, in.h, in.w);
     std::fill(d_in.v.begin(), d_in.v.end(), 0.0f);
@@ -153,7 +204,7 @@ TEST_CASE("max and average pooling, ReLU and add backward match finite differenc
         return dot(o, r);
       };
       Tensor d_out = out;
-      d_out.v = r;
+      d_out.v.assign(r.begin(), r.end());
       Tensor d_in;
       d_in.resize(in.c, in.n, in.h, in.w);
       std::fill(d_in.v.begin(), d_in.v.end(), 0.0f);
@@ -168,7 +219,7 @@ TEST_CASE("max and average pooling, ReLU and add backward match finite differenc
   std::vector<float> r(out.size());
   fill(r, 32);
   Tensor d_out = out;
-  d_out.v = r;
+  d_out.v.assign(r.begin(), r.end());
   Tensor d_in;
   d_in.resize(in.c, in.n, in.h, in.w);
   std::fill(d_in.v.begin(), d_in.v.end(), 0.0f);
@@ -219,12 +270,13 @@ TEST_CASE("batch-norm backward matches finite differences (training statistics)"
     return dot(o, r);
   };
   Tensor d_out = out;
-  d_out.v = r;
+  d_out.v.assign(r.begin(), r.end());
   Tensor d_in;
   d_in.resize(in.c, in.n, in.h, in.w);
   std::fill(d_in.v.begin(), d_in.v.end(), 0.0f);
   std::vector<float> d_gamma(3), d_beta(3);
-  batchnorm_backward(pool, in, gamma.data(), st, d_out, d_in, d_gamma.data(), d_beta.data());
+  Workspace ws(2);
+  batchnorm_backward(pool, ws, in, gamma.data(), st, d_out, d_in, d_gamma.data(), d_beta.data());
   check_gradient(in.v, d_in.v, loss, 1e-2, 5e-3);
   check_gradient(gamma, d_gamma, loss, 1e-2, 5e-3);
   check_gradient(beta, d_beta, loss, 1e-2, 5e-3);

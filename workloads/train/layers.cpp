@@ -21,7 +21,7 @@ void gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, in
               ldb, beta, c, ldc);
 }
 
-void grow(std::vector<float>& buf, size_t n) {
+void grow(FloatBuffer& buf, size_t n) {
   if (buf.size() < n) buf.resize(n);
 }
 
@@ -29,16 +29,87 @@ bool is_pointwise(const ConvGeometry& g) {
   return g.kernel_h == 1 && g.kernel_w == 1 && g.stride == 1 && g.pad == 0;
 }
 
+// Stride-1 convolutions whose output is the input's size (the 3x3 pad-1 ones of VGG and
+// ResNet): in C x N x H x W, the column row (c, r, s) over images [n0, n1) is channel c's run of
+// planes shifted by (r - pad) * w + (s - pad), except where the window leaves its image (those
+// entries are zero). One copy per row instead of one per output line, which for the small late
+// maps (4x4, 2x2) was mostly call overhead.
+bool is_same_stride1(const ConvGeometry& g, const Tensor& in, int oh, int ow) {
+  return g.stride == 1 && oh == in.h && ow == in.w;
+}
+
+// Entries of a column row whose window position, offset (dy, dx) from the output, lies outside
+// its image: the rows at the top or bottom and the columns at the left or right of each image.
+template <class Fn>
+void for_each_outside(int images, int h, int w, int dy, int dx, Fn fn) {
+  const int y_lo = std::min(h, std::max(0, -dy)), y_hi = std::max(y_lo, std::min(h, h - dy));
+  const int x_lo = std::min(w, std::max(0, -dx)), x_hi = std::max(x_lo, std::min(w, w - dx));
+  for (int i = 0; i < images; ++i) {
+    const size_t base = size_t(i) * h * w;
+    fn(base, base + size_t(y_lo) * w);
+    fn(base + size_t(y_hi) * w, base + size_t(h) * w);
+    if (x_lo == 0 && x_hi == w) continue;
+    for (int y = y_lo; y < y_hi; ++y) {
+      fn(base + size_t(y) * w, base + size_t(y) * w + x_lo);
+      fn(base + size_t(y) * w + x_hi, base + size_t(y + 1) * w);
+    }
+  }
+}
+
+// Positions j of a run of `len` whose shifted partner j + shift is inside the run too. Every
+// entry inside its image has its partner in the same image, so the others are all outside.
+void shifted_range(size_t len, long shift, size_t& lo, size_t& hi) {
+  lo = shift < 0 ? std::min(len, size_t(-shift)) : 0;
+  hi = shift > 0 ? (size_t(shift) >= len ? 0 : len - size_t(shift)) : len;
+  if (hi < lo) hi = lo;
+}
+
 // Rows (c, r, s) of channels [c0, c0 + cg), columns (image, oy, ox) of images [n0, n1).
 void im2col_tensor(const Tensor& in, const ConvGeometry& g, int c0, int cg, int n0, int n1, int oh, int ow,
                    float* col) {
+  if (is_same_stride1(g, in, oh, ow)) {
+    const size_t cols = size_t(n1 - n0) * in.plane();
+    for (int c = 0; c < cg; ++c) {
+      const float* src = in.channel(c0 + c) + size_t(n0) * in.plane();
+      for (int r = 0; r < g.kernel_h; ++r)
+        for (int s = 0; s < g.kernel_w; ++s) {
+          float* row = col + (size_t(c * g.kernel_h + r) * g.kernel_w + s) * cols;
+          const int dy = r - g.pad, dx = s - g.pad;
+          size_t lo, hi;
+          shifted_range(cols, long(dy) * in.w + dx, lo, hi);
+          const long shift = long(dy) * in.w + dx;
+          if (hi > lo) std::memcpy(row + lo, src + (long(lo) + shift), (hi - lo) * sizeof(float));
+          for_each_outside(n1 - n0, in.h, in.w, dy, dx,
+                           [row](size_t b, size_t e) { std::fill(row + b, row + e, 0.0f); });
+        }
+    }
+    return;
+  }
   im2col([&](int c, int i) { return in.v.data() + (size_t(c0 + c) * in.n + n0 + i) * in.plane(); }, in.h, in.w, g,
          cg, n1 - n0, oh, ow, col);
 }
 
-// The adjoint of im2col: adds column gradients back into the input gradient.
-void col2im(const float* col, const ConvGeometry& g, int c0, int cg, int n0, int n1, int oh, int ow, Tensor& d_in) {
+// The adjoint of im2col: adds column gradients back into the input gradient. Scratch: the stride-1
+// path zeroes the entries of `col` that fall outside their image, then adds each row in one pass.
+void col2im(float* col, const ConvGeometry& g, int c0, int cg, int n0, int n1, int oh, int ow, Tensor& d_in) {
   const size_t cols = size_t(n1 - n0) * oh * ow;
+  if (is_same_stride1(g, d_in, oh, ow)) {
+    for (int c = 0; c < cg; ++c) {
+      float* dst = d_in.channel(c0 + c) + size_t(n0) * d_in.plane();
+      for (int r = 0; r < g.kernel_h; ++r)
+        for (int s = 0; s < g.kernel_w; ++s) {
+          float* row = col + (size_t(c * g.kernel_h + r) * g.kernel_w + s) * cols;
+          const int dy = r - g.pad, dx = s - g.pad;
+          for_each_outside(n1 - n0, d_in.h, d_in.w, dy, dx,
+                           [row](size_t b, size_t e) { std::fill(row + b, row + e, 0.0f); });
+          size_t lo, hi;
+          const long shift = long(dy) * d_in.w + dx;
+          shifted_range(cols, shift, lo, hi);
+          for (size_t j = lo; j < hi; ++j) dst[long(j) + shift] += row[j];
+        }
+    }
+    return;
+  }
   for (int c = 0; c < cg; ++c)
     for (int r = 0; r < g.kernel_h; ++r)
       for (int s = 0; s < g.kernel_w; ++s) {
@@ -212,7 +283,7 @@ void conv_backward(ThreadPool& pool, Workspace& ws, const ConvGeometry& g, const
 namespace {
 
 // Columns [n0, n1) of the flattened input: X[(c, y, x)][image].
-const float* flatten_slice(const Tensor& in, int n0, int n1, std::vector<float>& buf, int& ld) {
+const float* flatten_slice(const Tensor& in, int n0, int n1, FloatBuffer& buf, int& ld) {
   if (in.h == 1 && in.w == 1) {
     ld = in.n;
     return in.v.data() + n0;
@@ -430,11 +501,11 @@ void batchnorm_forward(ThreadPool& pool, const Tensor& in, const float* gamma, c
   });
 }
 
-void batchnorm_backward(ThreadPool& pool, const Tensor& in, const float* gamma, const BatchNormState& st,
+void batchnorm_backward(ThreadPool& pool, Workspace& ws, const Tensor& in, const float* gamma, const BatchNormState& st,
                         const Tensor& d_out, Tensor& d_in, float* d_gamma, float* d_beta, const Tensor* relu_out) {
   const size_t count = size_t(in.n) * in.plane();
-  pool.run(in.c, [&](int, int64_t b, int64_t e) {
-    std::vector<float> masked;  // the fused ReLU's gradient, one channel at a time
+  pool.run(in.c, [&](int t, int64_t b, int64_t e) {
+    auto& masked = ws.masked[size_t(t)];  // the fused ReLU's gradient, one channel at a time
     for (int64_t c = b; c < e; ++c) {
       const float* x = in.channel(int(c));
       const float* dy = d_out.channel(int(c));
@@ -443,7 +514,7 @@ void batchnorm_backward(ThreadPool& pool, const Tensor& in, const float* gamma, 
         // Masking into a buffer first keeps the loops below simple enough to vectorize; folding
         // the mask into them made this pass ten times slower.
         const float* y = relu_out->channel(int(c));
-        masked.resize(count);
+        grow(masked, count);
         for (size_t i = 0; i < count; ++i) masked[i] = pass_if_positive(dy[i], y[i]);
         dy = masked.data();
       }

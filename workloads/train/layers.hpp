@@ -15,8 +15,9 @@ namespace rowsim::train {
 
 // Per-thread scratch buffers, reused across layers and steps.
 struct Workspace {
-  explicit Workspace(int threads) : col(size_t(threads)), col_grad(size_t(threads)), partial(size_t(threads)) {}
-  std::vector<std::vector<float>> col, col_grad, partial;
+  explicit Workspace(int threads)
+      : col(size_t(threads)), col_grad(size_t(threads)), partial(size_t(threads)), masked(size_t(threads)) {}
+  std::vector<FloatBuffer> col, col_grad, partial, masked;
 };
 
 struct ConvGeometry {
@@ -70,7 +71,7 @@ void batchnorm_forward(ThreadPool& pool, const Tensor& in, const float* gamma, c
                        BatchNormState& state, Tensor& out, bool relu = false);
 // With `relu_out` (the output of a fused batch-norm + ReLU), d_out is the gradient of the ReLU's
 // output and is masked by relu_out > 0 on the fly, so the ReLU needs no pass of its own.
-void batchnorm_backward(ThreadPool& pool, const Tensor& in, const float* gamma, const BatchNormState& state,
+void batchnorm_backward(ThreadPool& pool, Workspace& ws, const Tensor& in, const float* gamma, const BatchNormState& state,
                         const Tensor& d_out, Tensor& d_in, float* d_gamma, float* d_beta,
                         const Tensor* relu_out = nullptr);
 // y = x * scale[c] + shift[c] (a batch-norm folded to inference form).

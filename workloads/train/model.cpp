@@ -264,16 +264,43 @@ const Tensor& Model::forward(ThreadPool& pool, const Tensor& input, bool trainin
   return nodes_.back().out;
 }
 
-void Model::backward(ThreadPool& pool, const Tensor& d_logits) {
-  for (auto& node : nodes_) {
-    node.grad.resize(node.out.c, node.out.n, node.out.h, node.out.w);
-    std::fill(node.grad.v.begin(), node.grad.v.end(), 0.0f);
+void Model::acquire_grad(int id) {
+  Node& node = nodes_[size_t(id)];
+  if (node.grad_live) return;
+  const size_t need = node.out.size();
+  size_t best = spare_grads_.size();  // the smallest spare buffer that fits, else a new one
+  for (size_t k = 0; k < spare_grads_.size(); ++k)
+    if (spare_grads_[k].capacity() >= need &&
+        (best == spare_grads_.size() || spare_grads_[k].capacity() < spare_grads_[best].capacity()))
+      best = k;
+  if (best < spare_grads_.size()) {
+    node.grad.v = std::move(spare_grads_[best]);
+    spare_grads_.erase(spare_grads_.begin() + long(best));
   }
-  nodes_.back().grad.v = d_logits.v;
+  node.grad.v.clear();
+  node.grad.resize(node.out.c, node.out.n, node.out.h, node.out.w);  // zero-filled
+  node.grad_live = true;
+}
+
+void Model::release_grad(int id) {
+  Node& node = nodes_[size_t(id)];
+  if (!node.grad_live) return;
+  node.grad_live = false;
+  if (node.grad.v.capacity() > 0) spare_grads_.push_back(std::move(node.grad.v));
+  node.grad.v = FloatBuffer();
+}
+
+void Model::backward(ThreadPool& pool, const Tensor& d_logits) {
+  for (size_t i = 0; i < nodes_.size(); ++i) release_grad(int(i));
+  acquire_grad(int(nodes_.size()) - 1);
+  std::copy(d_logits.v.begin(), d_logits.v.end(), nodes_.back().grad.v.begin());
   for (int i = int(nodes_.size()) - 1; i >= 0; --i) {
     Node& node = nodes_[size_t(i)];
     const Layer& l = *node.layer;
     const Tensor& in = input_of(i, 0);
+    acquire_grad(i);  // an output nothing reads still has a (zero) gradient
+    for (int id : l.input_ids)
+      if (id >= 0) acquire_grad(id);
     Tensor* d_in = grad_of(i, 0);
     auto t0 = std::chrono::steady_clock::now();
     Param* w = node.weight >= 0 ? &params_[size_t(node.weight)] : nullptr;
@@ -306,10 +333,10 @@ void Model::backward(ThreadPool& pool, const Tensor& d_logits) {
         }
         if (node.fused_relu >= 0) {
           const Node& relu = nodes_[size_t(node.fused_relu)];
-          batchnorm_backward(pool, in, w->value.data(), node.bn, relu.grad, *target, w->grad.data(), b->grad.data(),
+          batchnorm_backward(pool, *ws_, in, w->value.data(), node.bn, relu.grad, *target, w->grad.data(), b->grad.data(),
                              &relu.out);
         } else {
-          batchnorm_backward(pool, in, w->value.data(), node.bn, node.grad, *target, w->grad.data(),
+          batchnorm_backward(pool, *ws_, in, w->value.data(), node.bn, node.grad, *target, w->grad.data(),
                              b->grad.data());
         }
         break;
@@ -328,6 +355,9 @@ void Model::backward(ThreadPool& pool, const Tensor& d_logits) {
       case LayerKind::Mul:
       case LayerKind::Activation: break;  // refused by require_trainable
     }
+    // A fused-away ReLU's gradient is read by the node it is fused into, which runs after it.
+    if (!node.fused_away) release_grad(i);
+    if (node.fused_relu >= 0) release_grad(node.fused_relu);
     if (profile_) node.backward_seconds += seconds_since(t0);
   }
 }

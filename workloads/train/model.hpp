@@ -70,6 +70,7 @@ private:
     // one pass (fused_relu = the ReLU's index); that ReLU then does nothing itself (fused_away).
     int fused_relu = -1;
     bool fused_away = false;
+    bool grad_live = false;  // `grad` holds a zeroed or accumulated buffer during backward()
   };
   bool profile_ = false;
   void build_nodes();
@@ -78,6 +79,13 @@ private:
   const Tensor& input_of(int node, int which) const;
   Tensor* grad_of(int node, int which);
   int sole_consumer(int node) const;  // index of the only layer reading `node`, or -1
+  // Output gradients live from the backward pass of a node's last consumer to its own, so
+  // backward() recycles their buffers through `spare_grads_`: a few exist at a time instead of one
+  // per layer. (ResNet50 at batch 128 needs about half the memory; fresh memory is expensive on a
+  // first step, see HugePageAllocator.)
+  void acquire_grad(int node);
+  void release_grad(int node);
+  std::vector<FloatBuffer> spare_grads_;
 
   Network net_;
   bool folded_ = false;
