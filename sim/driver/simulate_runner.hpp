@@ -73,7 +73,9 @@ struct SimulationResult {
   bool bit_exact = true, counts_match = true;
 };
 
-SimulationResult simulate_network(const Network& net, const ArchSpec& arch, const SimulateOptions& options);
+// `sim`: the process's SystemC model (models/hw/simulate.hpp), created by the caller.
+SimulationResult simulate_network(hw::Simulator& sim, const Network& net, const ArchSpec& arch,
+                                  const SimulateOptions& options);
 
 // Report rows [first, last] selected by `spec` ("A:B" with names or 1-based row numbers).
 std::pair<size_t, size_t> select_rows(const std::vector<LayerResult>& rows, const std::string& spec);
