@@ -2,11 +2,12 @@
 // modules behind it (models/hw/top.hpp) are built once per process and reconfigured per layer
 // from the job's ArchSpec, so any array size runs in the same process.
 //
-// SystemC has one kernel per process: simulate_layer() is not thread-safe. Run layers in parallel
-// in separate processes (sim/driver/simulate_runner.cpp forks workers).
+// SystemC has one kernel per process: a Simulator is not thread-safe. Run layers in parallel in
+// separate processes (sim/driver/simulate_runner.cpp forks workers).
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -58,14 +59,33 @@ struct LayerSimResult {
   std::vector<int16_t> ofmap;  // [N][G*M][E][F]
 };
 
-// Throws UserError when the mapping does not fit the architecture.
-LayerSimResult simulate_layer(const LayerJob& job);
+class Top;
 
-// Records a VCD of the model's signals (docs/simulator.md lists them). Must be called before the
-// first simulate_layer() of the process; the file is complete after finish_trace() or exit.
-void enable_trace(const std::string& vcd_path);
-void finish_trace();
-void discard_trace();  // after a failure: removes the unfinished file
+// The elaborated accelerator. SystemC's kernel elaborates once per process and cannot elaborate a
+// second model after it has simulated, so a process holds at most one Simulator, ever: the code
+// that decides to simulate (a CLI command, a test binary) creates it and passes it down, and a
+// second one is a bug (panic). The model is elaborated at the first run(), so a forked worker whose
+// parent never ran a layer elaborates its own copy, and a trace can be chosen until then.
+class Simulator {
+public:
+  Simulator();
+  ~Simulator();
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  // Throws UserError when the mapping does not fit the architecture.
+  LayerSimResult run(const LayerJob& job);
+
+  // Records a VCD of the model's signals (docs/simulator.md lists them). Must be called before the
+  // first run(); the file is complete after finish_trace() or exit.
+  void enable_trace(const std::string& vcd_path);
+  void finish_trace();
+  void discard_trace();  // after a failure: removes the unfinished file
+
+private:
+  std::string trace_path_, trace_tmp_;
+  std::unique_ptr<Top> top_;
+};
 
 // The stall causes reported in stalls_by_cause, in report order.
 const std::vector<std::string>& stall_cause_names();

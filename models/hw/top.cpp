@@ -110,7 +110,7 @@ void Top::close_trace() {
 namespace {
 
 void check_job(const LayerJob& job) {
-  if (!job.ifmap || !job.weights) panic("simulate_layer: layer '{}' without data, expected its ifmaps and weights", job.name);
+  if (!job.ifmap || !job.weights) panic("Simulator::run: layer '{}' without data, expected its ifmaps and weights", job.name);
   auto why = infeasibility_reasons(job.shape, job.mapping, job.arch);
   if (!why.empty()) {
     std::string list;
@@ -191,19 +191,9 @@ LayerSimResult Top::run(const LayerJob& job) {
   return r;
 }
 
-// --- the process-wide model ------------------------------------------------------------------
+// --- the process's model ---------------------------------------------------------------------
 
 namespace {
-
-struct Kernel {
-  std::string trace_path, trace_tmp;
-  std::unique_ptr<Top> top;
-};
-
-Kernel& kernel() {
-  static Kernel k;
-  return k;
-}
 
 // SystemC reports go to stderr (stdout carries rowsim's reports); informational ones are dropped.
 void report_handler(const sc_core::sc_report& report, const sc_core::sc_actions& actions) {
@@ -213,52 +203,57 @@ void report_handler(const sc_core::sc_report& report, const sc_core::sc_actions&
   sc_core::sc_report_handler::default_handler(report, actions & ~sc_core::SC_DISPLAY);
 }
 
-Top& model() {
-  Kernel& k = kernel();
-  if (!k.top) {
+}  // namespace
+
+Simulator::Simulator() {
+  // Never reset: once a model has simulated, SystemC cannot elaborate another in this process.
+  static bool created = false;
+  if (created)
+    panic("a second hw::Simulator in one process, expected one: SystemC's kernel elaborates once, so the "
+          "process's Simulator must be passed down to every simulation");
+  created = true;
+}
+
+Simulator::~Simulator() = default;
+
+LayerSimResult Simulator::run(const LayerJob& job) {
+  if (!top_) {
     setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
     sc_core::sc_report_handler::set_handler(report_handler);
     std::string base;
-    if (!k.trace_path.empty()) {
-      k.trace_tmp = fmt::format("{}.tmp.{}", k.trace_path, ::getpid());
-      base = k.trace_tmp;  // SystemC appends ".vcd"
+    if (!trace_path_.empty()) {
+      trace_tmp_ = fmt::format("{}.tmp.{}", trace_path_, ::getpid());
+      base = trace_tmp_;  // SystemC appends ".vcd"
     }
-    k.top = std::make_unique<Top>("rowsim", base);
+    top_ = std::make_unique<Top>("rowsim", base);
     // Initialise the kernel: every thread runs to its first wait, so that the events a layer
     // notifies have listeners.
     sc_core::sc_start(sc_core::SC_ZERO_TIME);
   }
-  return *k.top;
+  return top_->run(job);
 }
 
-}  // namespace
-
-void enable_trace(const std::string& vcd_path) {
-  Kernel& k = kernel();
-  if (k.top) throw std::logic_error("enable_trace after the model was built");
+void Simulator::enable_trace(const std::string& vcd_path) {
+  if (top_) panic("enable_trace after the model was elaborated, expected it before the first run");
   if (vcd_path.empty()) fail("the VCD trace needs a file name");
   std::string dir = vcd_path.substr(0, vcd_path.find_last_of('/') == std::string::npos ? 0 : vcd_path.find_last_of('/'));
   if (!dir.empty()) make_directories(dir);
-  k.trace_path = vcd_path;
+  trace_path_ = vcd_path;
 }
 
-void discard_trace() {
-  Kernel& k = kernel();
-  if (!k.top || k.trace_path.empty()) return;
-  k.top->close_trace();
-  std::remove((k.trace_tmp + ".vcd").c_str());
-  k.trace_path.clear();
+void Simulator::discard_trace() {
+  if (!top_ || trace_path_.empty()) return;
+  top_->close_trace();
+  std::remove((trace_tmp_ + ".vcd").c_str());
+  trace_path_.clear();
 }
 
-void finish_trace() {
-  Kernel& k = kernel();
-  if (!k.top || k.trace_path.empty()) return;
-  k.top->close_trace();
-  if (std::rename((k.trace_tmp + ".vcd").c_str(), k.trace_path.c_str()) != 0)
-    fail("{}: cannot write the VCD trace", k.trace_path);
-  k.trace_path.clear();
+void Simulator::finish_trace() {
+  if (!top_ || trace_path_.empty()) return;
+  top_->close_trace();
+  if (std::rename((trace_tmp_ + ".vcd").c_str(), trace_path_.c_str()) != 0)
+    fail("{}: cannot write the VCD trace", trace_path_);
+  trace_path_.clear();
 }
-
-LayerSimResult simulate_layer(const LayerJob& job) { return model().run(job); }
 
 }  // namespace rowsim::hw

@@ -3,6 +3,7 @@
 // beside rowsim's, in a run directory.
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -68,6 +69,8 @@ int cmd_compare(const Args& args) {
     if (vm["force"].as<bool>()) fail("--force goes with --out DIR (a new dated directory needs no forcing)");
     o.out_dir = dated_run_dir("compare");
   }
+  std::optional<hw::Simulator> simulator;
+  if (o.cycle_level) o.simulator = &simulator.emplace();
   nlohmann::json report = run_compare(x, o);
   std::string summary = read_file(o.out_dir + "/report.md");
   // The report's first sections on the terminal; everything is in the run directory.

@@ -95,7 +95,8 @@ int cmd_simulate(const Args& args) {
   // The mapping of every layer is the one `rowsim map` chooses with its defaults.
   opts.search.threads = int(std::max(1u, std::thread::hardware_concurrency()));
   opts.search.bits = DataBits::uniform(arch.word_bits);
-  SimulationResult result = simulate_network(net, arch, opts);
+  hw::Simulator simulator;
+  SimulationResult result = simulate_network(simulator, net, arch, opts);
 
   std::string text;
   if (format == Format::Json) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -147,9 +148,11 @@ int cmd_sweep(const Args& args) {
   }
   auto t0 = std::chrono::steady_clock::now();
   PointEvaluator evaluate = evaluate_point_analytical;
+  std::optional<hw::Simulator> simulator;
   if (spec.cycle_level) {
     // One SystemC kernel per process: points in turn, each simulation forking --jobs workers.
-    evaluate = cycle_level_evaluator(run.jobs);
+    simulator.emplace();
+    evaluate = cycle_level_evaluator(*simulator, run.jobs);
     run.jobs = 1;
   }
   int64_t ran = run_sweep(spec, run, evaluate);

@@ -151,6 +151,7 @@ Outcome outcome_from_line(const std::string& line) {
 }
 
 struct RunContext {
+  hw::Simulator& sim;  // the process's SystemC model; a forked worker runs its own copy
   const Network& net;
   const ArchSpec& arch;
   const SimulateOptions& options;
@@ -237,7 +238,7 @@ FullChecks full_checks(const RunContext& ctx, const LayerResult& lr, const hw::L
   // Back-pressure: a DRAM that stalls at random must change nothing but the cycles.
   hw::LayerJob stalled = job;
   stalled.dram_stalls = {0.3, 0x57A11};
-  hw::LayerSimResult again = hw::simulate_layer(stalled);
+  hw::LayerSimResult again = ctx.sim.run(stalled);
   c.stalled_cycles = again.counts.cycles;
   c.stall_invariant = again.ofmap == first.ofmap && again.counts.count_differences(first.counts).empty() &&
                       again.counts.cycles >= first.counts.cycles;
@@ -248,8 +249,8 @@ FullChecks full_checks(const RunContext& ctx, const LayerResult& lr, const hw::L
 Outcome simulate_row(const RunContext& ctx, size_t row) {
   const LayerResult& lr = ctx.mapped.layers[row];
   hw::LayerJob job = make_job(ctx, lr);
-  hw::LayerSimResult r = hw::simulate_layer(job);
-  hw::finish_trace();  // a trace covers this first run only
+  hw::LayerSimResult r = ctx.sim.run(job);
+  ctx.sim.finish_trace();  // a trace covers this first run only
   Outcome o;
   o.row = row;
   o.counts = r.counts;
@@ -301,7 +302,7 @@ std::vector<Outcome> run_workers(const RunContext& ctx, const std::vector<size_t
         Outcome o;
         o.row = rows[k];
         try {
-          if (trace && w == 0) hw::enable_trace(ctx.options.trace_path);
+          if (trace && w == 0) ctx.sim.enable_trace(ctx.options.trace_path);
           o = simulate_row(ctx, rows[k]);
         } catch (const UserError& e) {
           o.error = e.what();
@@ -309,7 +310,7 @@ std::vector<Outcome> run_workers(const RunContext& ctx, const std::vector<size_t
         } catch (const std::exception& e) {
           o.error = e.what();
         }
-        if (!o.error.empty()) hw::discard_trace();
+        if (!o.error.empty()) ctx.sim.discard_trace();
         write_all(fd[1], outcome_line(o));
         if (!o.error.empty()) break;
       }
@@ -370,7 +371,8 @@ void rethrow(const Outcome& o, const std::string& layer) {
 
 }  // namespace
 
-SimulationResult simulate_network(const Network& net, const ArchSpec& arch, const SimulateOptions& options) {
+SimulationResult simulate_network(hw::Simulator& sim, const Network& net, const ArchSpec& arch,
+                                  const SimulateOptions& options) {
   SimulationResult result;
   result.network = net.name;
   result.arch = arch;
@@ -392,7 +394,7 @@ SimulationResult simulate_network(const Network& net, const ArchSpec& arch, cons
   NetworkData data = prepare_network_data(net, data_options);
   result.fmap_q = data.fmap_q;
   NetworkValues values = network_values(net, data, arch, options.compressed_weights, "");
-  RunContext ctx{net, arch, options, mapped, data, values};
+  RunContext ctx{sim, net, arch, options, mapped, data, values};
 
   std::vector<size_t> array_rows;
   for (size_t k = first; k <= last; ++k)

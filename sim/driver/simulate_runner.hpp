@@ -73,7 +73,9 @@ struct SimulationResult {
   bool bit_exact = true, counts_match = true;
 };
 
-SimulationResult simulate_network(const Network& net, const ArchSpec& arch, const SimulateOptions& options);
+// `sim`: the process's SystemC model (models/hw/simulate.hpp), created by the caller.
+SimulationResult simulate_network(hw::Simulator& sim, const Network& net, const ArchSpec& arch,
+                                  const SimulateOptions& options);
 
 // A row of map's and simulate's reports, as far as choosing layers goes.
 struct ReportRow {

@@ -18,6 +18,7 @@
 #include "workloads/distortions.hpp"
 #include "workloads/net_file.hpp"
 #include "workloads/util/error.hpp"
+#include "workloads/util/failure.hpp"
 #include "workloads/util/file_io.hpp"
 #include "workloads/util/progress.hpp"
 #include "workloads/weights_file.hpp"
@@ -78,7 +79,8 @@ const NetworkCost& cost_of(Context& ctx, const ExperimentNetwork& entry) {
     so.search = search;
     so.jobs = ctx.options.jobs;
     so.data.seed = ctx.x.seed;
-    SimulationResult r = simulate_network(net, ctx.arch, so);
+    if (!ctx.options.simulator) panic("compare: a cycle-level run without a Simulator, expected the caller's");
+    SimulationResult r = simulate_network(*ctx.options.simulator, net, ctx.arch, so);
     if (!r.bit_exact || !r.counts_match)
       fail("cycle-level run of {}: bit_exact={} counts_match_analytical={}; simulate that network alone to see the "
            "layer that disagrees",

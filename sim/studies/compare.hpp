@@ -13,6 +13,7 @@
 
 #include "models/arch/arch_spec.hpp"
 #include "models/arch/energy.hpp"
+#include "models/hw/simulate.hpp"
 #include "sim/report/physical.hpp"
 #include "sim/studies/experiment.hpp"
 
@@ -94,6 +95,7 @@ struct CompareResult {
 struct CompareOptions {
   std::string out_dir;
   bool cycle_level = false;
+  hw::Simulator* simulator = nullptr;  // cycle_level: the process's SystemC model, created by the caller
   int jobs = 1;
   int images = 0;  // > 0 overrides the experiment's image counts
 };

@@ -5,8 +5,8 @@
 
 namespace rowsim {
 
-PointEvaluator cycle_level_evaluator(int jobs) {
-  return [jobs](const SweepSpec& spec, const SweepPoint& point) {
+PointEvaluator cycle_level_evaluator(hw::Simulator& sim, int jobs) {
+  return [&sim, jobs](const SweepSpec& spec, const SweepPoint& point) {
     ArchSpec arch = sweep_point_arch(spec, point);
     AccessCounts totals;
     Energy energy;
@@ -17,7 +17,7 @@ PointEvaluator cycle_level_evaluator(int jobs) {
         options.search = spec.search;
         options.search.bits = DataBits::uniform(arch.word_bits);
         options.jobs = jobs;
-        SimulationResult r = simulate_network(net, arch, options);
+        SimulationResult r = simulate_network(sim, net, arch, options);
         if (!r.bit_exact || !r.counts_match)
           fail("{} on this arch: the simulation disagrees with the reference (bit_exact={}, counts_match={})", label,
                r.bit_exact, r.counts_match);

@@ -56,7 +56,7 @@ int64_t plain_loop(const ConvShape& s, const std::vector<int16_t>& in, const std
   return macs;
 }
 
-void bench_layers(const ArchSpec& arch) {
+void bench_layers(hw::Simulator& model, const ArchSpec& arch) {
   struct Pick {
     const char* net;
     int batch;
@@ -86,7 +86,7 @@ void bench_layers(const ArchSpec& arch) {
     job.shift = 8;
     auto t0 = std::chrono::steady_clock::now();
     double c0 = thread_cpu_seconds();
-    hw::LayerSimResult r = hw::simulate_layer(job);
+    hw::LayerSimResult r = model.run(job);
     const double sim = thread_cpu_seconds() - c0, sim_wall = seconds_since(t0);
     // The plain loop over one group (grouped layers repeat it G times).
     ConvShape one = s;
@@ -126,7 +126,8 @@ void bench_network(const std::string& rowsim, const std::string& args) {
 int main(int argc, char** argv) {
   ArchSpec arch = load_arch_spec("eyeriss");
   std::printf("Conv layers on %s, one core, in-process (rates in thread CPU time):\n\n", arch.name.c_str());
-  bench_layers(arch);
+  hw::Simulator sim;
+  bench_layers(sim, arch);
   std::string rowsim = argc > 1 ? argv[1] : ROWSIM_BINARY;
   std::printf("\nWhole networks (mapping search, reference, simulation and checks), serial:\n\n");
   std::printf("| command | wall s | peak MB | all layers bit-exact and = analytical |\n| --- | --- | --- | --- |\n");

@@ -49,6 +49,12 @@ inline Mapping feasible_mapping(std::mt19937& rng, const ConvShape& s, const Arc
   return found.mapping;
 }
 
+// The test binary's SystemC model, shared by its test cases: a process holds one (models/hw/simulate.hpp).
+inline hw::Simulator& simulator() {
+  static hw::Simulator sim;
+  return sim;
+}
+
 struct LayerData {
   FixedTensor ifmap;  // [N][G*C][H][W]
   FixedLayerParams params;

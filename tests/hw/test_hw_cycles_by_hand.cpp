@@ -182,7 +182,7 @@ TEST_CASE("Cycles of a two-pass layer derived by hand: SystemC and analytical", 
     REQUIRE(feasible(s, m, arch));
     const Derived d = derive(latency);
     LayerData data = random_layer_data(s, 5, false);
-    hw::LayerSimResult sim = hw::simulate_layer(make_job(s, m, arch, data));
+    hw::LayerSimResult sim = simulator().run(make_job(s, m, arch, data));
     CHECK(sim.passes == 2);
     CHECK(sim.counts.cycles == d.cycles);
     CHECK(sim.compute_cycles == d.compute);

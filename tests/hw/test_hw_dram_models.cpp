@@ -35,15 +35,15 @@ TEST_CASE("A row-buffer DRAM changes cycles only, and equals the fixed DRAM when
     LayerData data = random_layer_data(s, uint64_t(i), true);
     hw::LayerJob job = make_job(s, m, fixed, data);
     job.rlc = i % 2 == 1;
-    const hw::LayerSimResult base = hw::simulate_layer(job);
+    const hw::LayerSimResult base = simulator().run(job);
 
     job.arch = row_buffer(fixed, 0);
-    const hw::LayerSimResult free_misses = hw::simulate_layer(job);
+    const hw::LayerSimResult free_misses = simulator().run(job);
     CHECK(free_misses.counts.cycles == base.counts.cycles);
     CHECK(free_misses.counts.stalls_by_cause == base.counts.stalls_by_cause);
 
     job.arch = row_buffer(fixed, 30);
-    const hw::LayerSimResult costly = hw::simulate_layer(job);
+    const hw::LayerSimResult costly = simulator().run(job);
     CHECK(costly.ofmap == reference_ofmaps(s, data).data);
     CHECK(costly.counts.count_differences(base.counts).empty());
     if (!job.rlc) CHECK(costly.counts.count_differences(analytical_counts(s, m)).empty());

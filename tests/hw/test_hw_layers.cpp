@@ -11,6 +11,7 @@
 #include "mapper/brute_force.hpp"
 #include "mapper/search.hpp"
 #include "tests/hw/hw_fixtures.hpp"
+#include "workloads/util/failure.hpp"
 #include "workloads/zoo.hpp"
 
 using namespace rowsim;
@@ -30,7 +31,7 @@ Checked simulate_and_check(const ConvShape& s, const Mapping& m, const ArchSpec&
   hw::LayerJob job = make_job(s, m, arch, data);
   job.dram_stalls = stalls;
   Checked c;
-  c.sim = hw::simulate_layer(job);
+  c.sim = simulator().run(job);
   c.bit_exact = c.sim.ofmap == reference_ofmaps(s, data).data;
   c.diffs = c.sim.counts.count_differences(analytical_counts(s, m));
   return c;
@@ -202,4 +203,10 @@ TEST_CASE("Cycles are consistent: ledger, bounds and stall causes", "[hw]") {
   for (const auto& [cause, n] : d.sim.counts.stalls_by_cause)
     if (cause.rfind("dram", 0) == 0 || cause == "ofmap_writeback" || cause == "glb_space") dram += n;
   CHECK(dram > d.sim.counts.cycles / 2);
+}
+
+TEST_CASE("A second Simulator in one process is a bug, not a silent reuse", "[hw]") {
+  simulator();  // the binary's one
+  CHECK_THROWS_AS(hw::Simulator(), InternalError);
+  CHECK_THROWS_WITH(hw::Simulator(), Catch::Contains("SystemC's kernel elaborates once"));
 }

@@ -38,7 +38,7 @@ SparseRun run_sparse(const ConvShape& s, const Mapping& m, const ArchSpec& arch,
   job.rlc = f.rlc;
   job.dram_stalls = stalls;
   SparseRun r;
-  r.sim = hw::simulate_layer(job);
+  r.sim = simulator().run(job);
   LayerValues values;
   values.params = &data.params;
   values.ifmap = &data.ifmap;
