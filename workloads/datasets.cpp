@@ -41,8 +41,8 @@ std::string gunzip(const std::string& bytes, const std::string& origin, uint64_t
     out.append(chunk, sizeof chunk - zs.avail_out);
     if (out.size() > max_bytes) {  // a small file can inflate to any size
       inflateEnd(&zs);
-      fail("{}: gzip data decompresses to more than {} bytes, the most rowsim reads from one file", origin,
-           max_bytes);
+      fail("{}: gzip data decompresses to more than {} bytes, the most rowsim reads from one file {}", origin,
+           max_bytes, limit_hint(Limit::FileBytes));
     }
   } while (rc != Z_STREAM_END);
   inflateEnd(&zs);

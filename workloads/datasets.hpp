@@ -12,6 +12,7 @@
 
 #include "workloads/network.hpp"
 #include "workloads/util/file_io.hpp"
+#include "workloads/util/limits.hpp"
 
 namespace rowsim {
 
@@ -45,6 +46,6 @@ Dataset make_synthetic(Split split, size_t count, uint64_t seed = 7);
 
 // Gunzips `bytes` (read from `origin`); a UserError names the file on a corrupt stream or when the
 // output would exceed `max_bytes` (by default the limit on any file rowsim reads).
-std::string gunzip(const std::string& bytes, const std::string& origin, uint64_t max_bytes = kMaxReadFileBytes);
+std::string gunzip(const std::string& bytes, const std::string& origin, uint64_t max_bytes = uint64_t(limit(Limit::FileBytes)));
 
 }  // namespace rowsim

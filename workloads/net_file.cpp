@@ -5,13 +5,12 @@
 #include "workloads/onnx_import.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
+#include "workloads/util/limits.hpp"
 #include "workloads/util/yaml_reader.hpp"
 #include "workloads/zoo.hpp"
 
 namespace rowsim {
 namespace {
-
-constexpr int64_t kMaxDim = 1 << 16;
 
 // `kernel: 3` or `kernel: [3, 5]` (height, width).
 void read_kernel(const YamlNode& node, Layer& layer) {
@@ -38,16 +37,16 @@ Layer read_layer(const YamlNode& node) {
   if (type == "conv") {
     node.only_keys({"name", "type", "inputs", "out_channels", "kernel", "stride", "pad", "groups", "bias"});
     layer.kind = LayerKind::Conv;
-    layer.out_channels = static_cast<int>(node.int_at("out_channels", 1, kMaxDim));
+    layer.out_channels = static_cast<int>(node.int_at("out_channels", 1, limit(Limit::NetFileDim)));
     read_kernel(node, layer);
     layer.stride = node.has("stride") ? static_cast<int>(node.int_at("stride", 1, 1024)) : 1;
     layer.pad = node.has("pad") ? static_cast<int>(node.int_at("pad", 0, 1024)) : 0;
-    layer.groups = node.has("groups") ? static_cast<int>(node.int_at("groups", 1, kMaxDim)) : 1;
+    layer.groups = node.has("groups") ? static_cast<int>(node.int_at("groups", 1, limit(Limit::NetFileDim))) : 1;
     layer.bias = node.has("bias") ? node.bool_at("bias") : true;
   } else if (type == "fc") {
     node.only_keys({"name", "type", "inputs", "out_features", "bias"});
     layer.kind = LayerKind::FullyConnected;
-    layer.out_channels = static_cast<int>(node.int_at("out_features", 1, kMaxDim));
+    layer.out_channels = static_cast<int>(node.int_at("out_features", 1, limit(Limit::NetFileDim)));
     layer.bias = node.has("bias") ? node.bool_at("bias") : true;
   } else if (type == "maxpool" || type == "avgpool") {
     node.only_keys({"name", "type", "inputs", "kernel", "stride", "pad"});
@@ -77,9 +76,9 @@ Network parse_network_yaml(const std::string& text, const std::string& origin) {
   net.name = root.string_at("name");
   YamlNode input = root.require("input");
   input.only_keys({"channels", "height", "width"});
-  net.input.c = static_cast<int>(input.int_at("channels", 1, kMaxDim));
-  net.input.h = static_cast<int>(input.int_at("height", 1, kMaxDim));
-  net.input.w = static_cast<int>(input.int_at("width", 1, kMaxDim));
+  net.input.c = static_cast<int>(input.int_at("channels", 1, limit(Limit::NetFileDim)));
+  net.input.h = static_cast<int>(input.int_at("height", 1, limit(Limit::NetFileDim)));
+  net.input.w = static_cast<int>(input.int_at("width", 1, limit(Limit::NetFileDim)));
   net.num_classes = static_cast<int>(root.int_at("classes", 1, 1 << 20));
   auto layers = root.require("layers");
   auto elements = layers.elements();

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "workloads/util/error.hpp"
+#include "workloads/util/limits.hpp"
 
 namespace rowsim {
 
@@ -124,10 +125,9 @@ int64_t saturating_mul(int64_t a, int64_t b) {
 // The limits of network.hpp, checked in 64 bits on a layer whose shapes are known.
 void check_sizes(const Network& net, const Layer& l) {
   auto tensor = [&](const char* what, const std::string& shape, int64_t elements) {
-    if (elements > kMaxTensorElements)
-      fail("network '{}', layer '{}': {} {} holds {} elements, more than the {} (2^31-1) one tensor may hold for "
-           "one image (docs/workloads.md, size limits)",
-           net.name, l.name, what, shape, elements, kMaxTensorElements);
+    if (elements > limit(Limit::TensorElements))
+      fail("network '{}', layer '{}': {} {} holds {} elements, more than the {} one tensor may hold for one image {}",
+           net.name, l.name, what, shape, elements, limit(Limit::TensorElements), limit_hint(Limit::TensorElements));
   };
   tensor(l.kind == LayerKind::FullyConnected ? "input (its features)" : "input", l.in.str(), l.in.elements());
   tensor("output", l.out.str(), l.out.elements());
@@ -136,10 +136,9 @@ void check_sizes(const Network& net, const Layer& l) {
   const int64_t weights = saturating_mul(saturating_mul(int64_t(l.kernel_h) * l.kernel_w, in_per_group), l.out_channels);
   tensor("weights", fmt::format("{}x{}x{}x{}", l.out_channels, in_per_group, l.kernel_h, l.kernel_w), weights);
   const int64_t macs = saturating_mul(weights, int64_t(l.out.h) * l.out.w);
-  if (macs > kMaxLayerMacs)
-    fail("network '{}', layer '{}': {} MACs per image, more than the {} (2^40) one layer may do (docs/workloads.md, "
-         "size limits)",
-         net.name, l.name, macs, kMaxLayerMacs);
+  if (macs > limit(Limit::LayerMacs))
+    fail("network '{}', layer '{}': {} MACs per image, more than the {} one layer may do {}", net.name, l.name, macs,
+         limit(Limit::LayerMacs), limit_hint(Limit::LayerMacs));
 }
 
 }  // namespace
@@ -148,10 +147,9 @@ void Network::finalize() {
   if (name.empty()) fail("a network needs a name");
   if (input.c < 1 || input.h < 1 || input.w < 1)
     fail("network '{}': input shape {} must be positive in every dimension", name, input.str());
-  if (input.elements() > kMaxTensorElements)
-    fail("network '{}': input {} holds {} elements, more than the {} (2^31-1) one tensor may hold for one image "
-         "(docs/workloads.md, size limits)",
-         name, input.str(), input.elements(), kMaxTensorElements);
+  if (input.elements() > limit(Limit::TensorElements))
+    fail("network '{}': input {} holds {} elements, more than the {} one tensor may hold for one image {}", name,
+         input.str(), input.elements(), limit(Limit::TensorElements), limit_hint(Limit::TensorElements));
   if (layers.empty()) fail("network '{}' has no layers", name);
   std::set<std::string> seen;
   for (size_t i = 0; i < layers.size(); ++i) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -12,6 +13,7 @@
 
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
+#include "workloads/util/limits.hpp"
 #include "workloads/weights_file.hpp"
 
 namespace rowsim {
@@ -20,10 +22,11 @@ namespace {
 namespace fs = std::filesystem;
 using Dims = std::vector<int64_t>;
 
-// Each dimension and each tensor is bounded so that products cannot overflow and a hostile file
-// cannot make rowsim allocate without limit.
-constexpr int64_t kMaxDim = int64_t(1) << 24;
-constexpr int64_t kMaxElements = int64_t(1) << 31;
+// Each dimension and each tensor is bounded (ROWSIM_LIMITS onnx-dim, onnx-elements) so that a
+// hostile file cannot make rowsim allocate without limit; element counts saturate instead of
+// overflowing.
+int64_t max_dim() { return limit(Limit::OnnxDim); }
+int64_t max_elements() { return limit(Limit::OnnxElements); }
 
 // The operators rowsim prices, and those it follows only to fold shapes or as layout.
 const std::set<std::string>& supported_ops() {
@@ -73,9 +76,11 @@ struct Value {
   std::string name;
 };
 
+// The product of the dimensions, or INT64_MAX when it overflows (refused then by the bounds).
 int64_t element_count(const Dims& dims) {
   int64_t n = 1;
-  for (int64_t d : dims) n *= d;
+  for (int64_t d : dims)
+    if (__builtin_mul_overflow(n, d, &n)) return std::numeric_limits<int64_t>::max();
   return n;
 }
 
@@ -266,9 +271,9 @@ std::string Importer::attr_string(const onnx::NodeProto& node, const std::string
 Dims tensor_dims(const onnx::TensorProto& t, const std::string& path) {
   Dims d(t.dims().begin(), t.dims().end());
   for (int64_t x : d)
-    if (x < 0 || x > kMaxDim) fail("{}: tensor '{}' has dimension {} (expected 0..{})", path, t.name(), x, kMaxDim);
-  if (element_count(d) > kMaxElements)
-    fail("{}: tensor '{}' of shape {} has more than {} elements", path, t.name(), dims_str(d), kMaxElements);
+    if (x < 0 || x > max_dim()) fail("{}: tensor '{}' has dimension {} (expected 0..{})", path, t.name(), x, max_dim());
+  if (element_count(d) > max_elements())
+    fail("{}: tensor '{}' of shape {} has more than {} elements", path, t.name(), dims_str(d), max_elements());
   return d;
 }
 
@@ -580,7 +585,7 @@ void Importer::conv(const onnx::NodeProto& node) {
     node_fail(node, fmt::format("auto_pad '{}': expected NOTSET, SAME_UPPER, SAME_LOWER or VALID", auto_pad));
   }
   if (pads.empty()) pads = {0, 0, 0, 0};
-  if (pads.size() != 4 || std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0 || p > kMaxDim; }))
+  if (pads.size() != 4 || std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0 || p > max_dim(); }))
     node_fail(node, fmt::format("pads {}: expected four sizes (top, left, bottom, right) of 0 or more", dims_str(pads)));
   bool bias = has_input(node, 2);
   Layer& l = add_layer(node, LayerKind::Conv, {x.layer}, layer_name_of_weight(node.input(1)));
@@ -719,11 +724,11 @@ void Importer::pool(const onnx::NodeProto& node, bool global) {
     l.stride = std::max(l.kernel_h, l.kernel_w);
   } else {
     auto kernel = attr_ints(node, "kernel_shape");
-    if (kernel.size() != 2 || kernel[0] < 1 || kernel[1] < 1 || kernel[0] > kMaxDim || kernel[1] > kMaxDim)
+    if (kernel.size() != 2 || kernel[0] < 1 || kernel[1] < 1 || kernel[0] > max_dim() || kernel[1] > max_dim())
       node_fail(node, fmt::format("kernel_shape {}: expected two positive sizes", dims_str(kernel)));
     auto strides = attr_ints(node, "strides");
     if (strides.empty()) strides = {1, 1};
-    if (strides.size() != 2 || strides[0] != strides[1] || strides[0] < 1 || strides[0] > kMaxDim)
+    if (strides.size() != 2 || strides[0] != strides[1] || strides[0] < 1 || strides[0] > max_dim())
       node_fail(node, fmt::format("strides {}: rowsim models one stride for both axes", dims_str(strides)));
     auto dil = attr_ints(node, "dilations");
     if (!dil.empty() && dil != Dims{1, 1}) node_fail(node, fmt::format("dilations {}: expected 1", dims_str(dil)));
@@ -732,7 +737,7 @@ void Importer::pool(const onnx::NodeProto& node, bool global) {
     if (auto_pad != "NOTSET" && auto_pad != "VALID")
       node_fail(node, fmt::format("auto_pad '{}' on a pool: expected NOTSET or VALID (pads written out)", auto_pad));
     if (pads.empty() || auto_pad == "VALID") pads = {0, 0, 0, 0};
-    if (pads.size() != 4 || std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0 || p > kMaxDim; }))
+    if (pads.size() != 4 || std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0 || p > max_dim(); }))
       node_fail(node, fmt::format("pads {}: expected four sizes (top, left, bottom, right) of 0 or more",
                                   dims_str(pads)));
     l.kernel_h = int(kernel[0]);
@@ -972,11 +977,11 @@ Dims Importer::reshape_target(const onnx::NodeProto& node, const Dims& dims) con
     if (target[i] == -1) {
       if (infer >= 0) node_fail(node, "the target shape has two -1 entries");
       infer = int(i);
-    } else if (target[i] < 1 || target[i] > kMaxElements) {
+    } else if (target[i] < 1 || target[i] > max_elements()) {
       node_fail(node, fmt::format("target shape {} has entry {}", dims_str(target), target[i]));
     } else {
       known *= target[i];
-      if (known > kMaxElements) node_fail(node, fmt::format("target shape {} is too large", dims_str(target)));
+      if (known > max_elements()) node_fail(node, fmt::format("target shape {} is too large", dims_str(target)));
     }
   }
   if (infer >= 0) target[size_t(infer)] = element_count(dims) / known;
@@ -1053,7 +1058,7 @@ void Importer::fold_constant(const onnx::NodeProto& node) {
   if (op == "ConstantOfShape") {
     std::vector<int64_t> shape = ints_of(const_input(node, 0), node);
     for (int64_t s : shape)
-      if (s < 0 || s > kMaxDim) node_fail(node, fmt::format("shape entry {}", s));
+      if (s < 0 || s > max_dim()) node_fail(node, fmt::format("shape entry {}", s));
     if (element_count(shape) > (1 << 20)) node_fail(node, "a constant of more than 2^20 values");
     double fill = 0;
     if (const auto* a = attr(node, "value")) {
@@ -1253,9 +1258,9 @@ void Importer::add_graph_inputs() {
     for (int d = 0; d < shape.dim_size(); ++d) {
       const auto& dim = shape.dim(d);
       if (dim.has_dim_value()) {
-        if (dim.dim_value() < 1 || dim.dim_value() > kMaxDim)
+        if (dim.dim_value() < 1 || dim.dim_value() > max_dim())
           fail("{}: graph input '{}' dimension {} is {} (expected 1..{})", path_, in.name(), d, dim.dim_value(),
-               kMaxDim);
+               max_dim());
         dims.push_back(dim.dim_value());
       } else if (d == 0 && !image_found) {
         dims.push_back(options_.batch);  // the symbolic batch dimension

@@ -12,6 +12,7 @@
 #include "workloads/safetensors_sparse.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
+#include "workloads/util/limits.hpp"
 
 namespace rowsim {
 
@@ -26,9 +27,6 @@ namespace {
 const std::pair<const char*, DType> kDTypes[] = {{"F32", DType::F32}, {"F16", DType::F16}, {"BF16", DType::BF16},
                                                  {"F64", DType::F64}, {"I8", DType::I8},   {"U8", DType::U8},
                                                  {"I16", DType::I16}, {"I32", DType::I32}, {"I64", DType::I64}};
-
-// Headers larger than this are refused (the reference implementation uses the same 100 MB cap).
-constexpr uint64_t kMaxHeader = 100'000'000;
 
 template <typename T>
 T load_le(const char* p) {
@@ -219,7 +217,9 @@ SafeTensors parse_safetensors(const std::string& bytes, const std::string& origi
   if (bytes.size() < 8)
     fail("{}: not a safetensors file: {} bytes, expected at least the 8-byte header length", origin, bytes.size());
   uint64_t n = load_le<uint64_t>(bytes.data());
-  if (n > kMaxHeader) fail("{}: header length {} is larger than the 100 MB limit (not a safetensors file?)", origin, n);
+  if (n > uint64_t(limit(Limit::SafetensorsHeaderBytes)))
+    fail("{}: header length {} is larger than the limit of {} bytes (not a safetensors file?) {}", origin, n,
+         limit(Limit::SafetensorsHeaderBytes), limit_hint(Limit::SafetensorsHeaderBytes));
   if (n > bytes.size() - 8)
     fail("{}: truncated: the header claims {} bytes but only {} follow the length field", origin, n,
          bytes.size() - 8);

@@ -8,6 +8,7 @@
 
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
+#include "workloads/util/limits.hpp"
 #include "workloads/util/yaml_reader.hpp"
 
 namespace rowsim {
@@ -31,8 +32,6 @@ const char* to_string(DramModel model) { return model == DramModel::RowBuffer ? 
 
 namespace {
 
-constexpr int64_t kMaxArray = 1024;
-
 int int_field(const YamlNode& parent, const std::string& key, int64_t min, int64_t max) {
   return static_cast<int>(parent.int_at(key, min, max));
 }
@@ -51,8 +50,8 @@ ArchSpec parse_arch_spec(const std::string& yaml_text, const std::string& origin
 
   YamlNode array = root.require("pe_array");
   array.only_keys({"rows", "cols"});
-  spec.pe_rows = int_field(array, "rows", 1, kMaxArray);
-  spec.pe_cols = int_field(array, "cols", 1, kMaxArray);
+  spec.pe_rows = int_field(array, "rows", 1, limit(Limit::ArraySide));
+  spec.pe_cols = int_field(array, "cols", 1, limit(Limit::ArraySide));
 
   // Every mapping needs at least one word of each spad; below that no layer can run.
   YamlNode spad = root.require("spad");

@@ -12,6 +12,7 @@
 #include "sim/cli/commands.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/failure.hpp"
+#include "workloads/util/limits.hpp"
 #include "workloads/util/yaml_reader.hpp"
 
 namespace {
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
   for (const auto& c : rowsim::cli::commands()) {
     if (first != c.name) continue;
     try {
+      rowsim::check_limits();  // a bad ROWSIM_LIMITS is reported before any work
       return c.run(args);
     } catch (const rowsim::UserError& e) {
       std::fprintf(stderr, "rowsim %s: error: %s\n", c.name, e.what());

@@ -11,6 +11,7 @@
 #include "workloads/net_file.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
+#include "workloads/util/limits.hpp"
 #include "workloads/util/progress.hpp"
 #include "workloads/zoo.hpp"
 
@@ -110,9 +111,8 @@ Format parse_format(const std::string& text) {
 
 int batch_option(const po::variables_map& vm) {
   int value = vm["batch"].as<int>();
-  if (value < 1 || value > kMaxBatch)
-    fail("--batch {}: expected a whole number from 1 to {} (larger batches could overflow a layer's 64-bit counts)",
-         value, kMaxBatch);
+  if (value < 1 || value > limit(Limit::Batch))
+    fail("--batch {}: expected a whole number from 1 to {} {}", value, limit(Limit::Batch), limit_hint(Limit::Batch));
   return value;
 }
 

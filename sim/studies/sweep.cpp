@@ -25,6 +25,7 @@
 #include "workloads/net_file.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/file_io.hpp"
+#include "workloads/util/limits.hpp"
 #include "workloads/util/parse.hpp"
 #include "workloads/util/progress.hpp"
 #include "workloads/util/table.hpp"
@@ -34,8 +35,6 @@
 namespace rowsim {
 namespace {
 
-constexpr int64_t kMaxAxisValues = 100000;
-constexpr int64_t kMaxPoints = 10000000;
 
 std::string trim(const std::string& s) {
   size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
@@ -132,7 +131,9 @@ SweepAxis parse_axis(const std::string& key, const std::string& text, const std:
     if (step <= 0) fail("{}: {}: range '{}' has step {}; expected a step above 0", where, key, t, parts[2]);
     if (stop < start) fail("{}: {}: range '{}' stops before it starts", where, key, t);
     double count = std::floor((stop - start) / step + 1e-9) + 1;
-    if (count > kMaxAxisValues) fail("{}: {}: range '{}' has {} values; at most {}", where, key, t, count, kMaxAxisValues);
+    if (count > double(limit(Limit::SweepAxisValues)))
+      fail("{}: {}: range '{}' has {} values; at most {} {}", where, key, t, count, limit(Limit::SweepAxisValues),
+           limit_hint(Limit::SweepAxisValues));
     bool integral = start == std::floor(start) && step == std::floor(step);
     for (int64_t k = 0; k < int64_t(count); ++k) {
       double v = start + double(k) * step;
@@ -208,7 +209,7 @@ SweepSpec load_sweep_spec(const std::string& path) {
   spec.arch = root.string_at("arch");
   // A relative arch path is relative to the spec file.
   if (!embedded_arch_specs().count(spec.arch)) spec.arch = source.resolve(spec.arch);
-  spec.batch = root.has("batch") ? int(root.int_at("batch", 1, kMaxBatch)) : 1;
+  spec.batch = root.has("batch") ? int(root.int_at("batch", 1, limit(Limit::Batch))) : 1;
   if (root.has("objective")) spec.search.objective = parse_objective(root.require("objective").as_choice({"energy", "cycles", "edp"}));
   if (root.has("energy_slack")) spec.search.energy_slack = root.double_at("energy_slack", 0, 10);
   if (root.has("cycle_level")) spec.cycle_level = root.bool_at("cycle_level");
@@ -291,7 +292,9 @@ void validate_sweep(SweepSpec& spec) {
            hint.empty() ? std::string("") : fmt::format(" (did you mean {}?)", hint));
     }
   }
-  if (spec.points() > kMaxPoints) fail("the sweep has {} points; at most {}", spec.points(), kMaxPoints);
+  if (spec.points() > limit(Limit::SweepPoints))
+    fail("the sweep has {} points; at most {} {}", spec.points(), limit(Limit::SweepPoints),
+         limit_hint(Limit::SweepPoints));
   // Every arch variant must be a valid spec before any work starts.
   for (int64_t combo = 0; combo < arch_combinations(spec); ++combo) {
     SweepPoint p = sweep_point(spec, combo * int64_t(spec.networks.size()));

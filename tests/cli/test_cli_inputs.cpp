@@ -2,6 +2,7 @@
 // directory, a binary file), a mistyped subcommand, outputs checked before long work, a weights
 // file's class count, a golden file's broken value path, embedded sweep specs.
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -123,5 +124,60 @@ TEST_CASE("sweep --spec takes the embedded names it lists", "[cli][sweep]") {
   r = run_rowsim("sweep --spec " + dir + "/tiny.yaml --out " + dir + "/out");
   INFO(r.err);
   CHECK(r.exit_code == 0);
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+// Sets ROWSIM_LIMITS for the rowsim processes a test starts (they inherit it), unset at the end.
+struct LimitsEnv {
+  explicit LimitsEnv(const std::string& spec) { ::setenv("ROWSIM_LIMITS", spec.c_str(), 1); }
+  ~LimitsEnv() { ::unsetenv("ROWSIM_LIMITS"); }
+};
+
+}  // namespace
+
+TEST_CASE("ROWSIM_LIMITS lowers a limit for every command, and a bad value is a clear error", "[cli][limits]") {
+  std::string dir = temp_dir("limits");
+  const std::string net = dir + "/tiny.yaml";
+  std::ofstream(net) << "name: tiny\ninput: {channels: 3, height: 8, width: 8}\nclasses: 10\nlayers:\n"
+                        "  - {name: c1, type: conv, out_channels: 4, kernel: 3, pad: 1}\n"
+                        "  - {name: p1, type: maxpool, kernel: 2}\n"
+                        "  - {name: fc, type: fc, out_features: 10}\n";
+  const std::string command = "map --net-file " + net + " --format json";
+  auto r = run_rowsim(command);  // the defaults accept it
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  {
+    LimitsEnv env("tensor-elements=500");  // fc's weights are 4x4x4x10 = 640
+    r = run_rowsim(command);
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("layer 'fc'") && Catch::Contains("640 elements") &&
+                          Catch::Contains("more than the 500") && Catch::Contains("limit tensor-elements") &&
+                          Catch::Contains("ROWSIM_LIMITS"));
+  }
+  {
+    LimitsEnv env("file-bytes=100");
+    r = run_rowsim(command);
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains(net) && Catch::Contains("more than the cap of 100 bytes") &&
+                          Catch::Contains("limit file-bytes"));
+  }
+  {
+    LimitsEnv env("file-bytes=lots");
+    r = run_rowsim(command);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("rowsim map: error: ROWSIM_LIMITS='file-bytes=lots'") &&
+                          Catch::Contains("expected a whole number from 1 to"));
+    CHECK(r.out.empty());
+  }
+  {
+    LimitsEnv env("tensor-elements=4G");
+    r = run_rowsim("arch show eyeriss");  // checked before any command runs, whether it needs the limit or not
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("tensor-elements=4G") && Catch::Contains("can be lowered, not raised"));
+  }
   std::filesystem::remove_all(dir);
 }

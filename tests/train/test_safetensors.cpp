@@ -78,7 +78,7 @@ TEST_CASE("damaged safetensors files are rejected with clear errors", "[train][s
   std::string four_floats(16, '\0');
   expect_error("abc", "not a safetensors file");
   std::string huge(8, '\xff');
-  expect_error(huge + "{}", "larger than the 100 MB limit");
+  expect_error(huge + "{}", "larger than the limit of 100000000 bytes");
   expect_error(raw_file(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", four_floats).substr(0, 20),
                "truncated");
   expect_error(raw_file("[1,2]", ""), "does not start with");

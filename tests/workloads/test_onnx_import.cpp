@@ -137,6 +137,23 @@ TEST_CASE("Bad ONNX input is refused naming the file, the node and the reason", 
   has(import_error("text.onnx", "name: not a model\n"), {"text.onnx", "not an ONNX model"});
 }
 
+TEST_CASE("A tensor whose element count overflows 64 bits is refused and not wrapped to 0", "[onnx][errors]") {
+  // A hand-written ModelProto: ir_version 7, a graph with one float initializer 'w' of shape
+  // [2^24, 2^24, 2^24, 2^24], one node reading it and the output y. Each dimension is within the
+  // bound; their product, 2^96, overflowed int64 (undefined behaviour) and wrapped to 0 elements.
+  std::string dim = "\x08\x80\x80\x80\x08";  // field 1 (dims), varint 2^24
+  std::string tensor = dim + dim + dim + dim + "\x10\x01" + "\x42\x01w";  // data_type FLOAT, name "w"
+  std::string node = "\x0a\x01w\x12\x01y\x22\x04Relu";  // input w, output y, op_type Relu
+  std::string graph = "\x0a" + std::string(1, char(node.size())) + node +  // field 1: node
+                      "\x2a" + std::string(1, char(tensor.size())) + tensor +  // field 5: initializer
+                      "\x62\x03\x0a\x01y";                                    // field 12: output y
+  std::string model = "\x08\x07\x3a" + std::string(1, char(graph.size())) + graph;  // field 7: graph
+  const std::string e = import_error("huge.onnx", model);
+  INFO(e);
+  CHECK_THAT(e, Catch::Contains("huge.onnx") && Catch::Contains("tensor 'w'") &&
+                    Catch::Contains("[16777216, 16777216, 16777216, 16777216]") && Catch::Contains("more than"));
+}
+
 TEST_CASE("Unsupported operators priced at zero only on request, and listed", "[onnx]") {
   const std::string path = kDir + "/not_costed.onnx";
   CHECK(import_error(path).find("Einsum x 1: einsum_mix") != std::string::npos);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "workloads/util/error.hpp"
+#include "workloads/util/limits.hpp"
 
 namespace rowsim {
 
@@ -30,13 +31,14 @@ const char* file_kind(mode_t mode) {
 
 // `at_least`: the file grew while it was read; `size` is what was read so far.
 [[noreturn]] void too_large(const std::string& path, uint64_t size, uint64_t max_bytes, bool at_least) {
-  fail("{}: the file holds {}{} bytes, more than the cap of {} bytes{} rowsim reads from one file", path,
-       at_least ? "at least " : "", size, max_bytes, max_bytes == kMaxReadFileBytes ? " (4 GiB, docs/workloads.md)" : "");
+  const bool file_limit = max_bytes == uint64_t(limit(Limit::FileBytes));
+  fail("{}: the file holds {}{} bytes, more than the cap of {} bytes rowsim reads from one file{}", path,
+       at_least ? "at least " : "", size, max_bytes, file_limit ? " " + limit_hint(Limit::FileBytes) : "");
 }
 
 }  // namespace
 
-std::string read_file(const std::string& path) { return read_file(path, kMaxReadFileBytes); }
+std::string read_file(const std::string& path) { return read_file(path, uint64_t(limit(Limit::FileBytes))); }
 
 std::string read_file(const std::string& path, uint64_t max_bytes) {
   // Look before opening: opening a FIFO blocks until a writer comes, and a stream never ends.

@@ -6,12 +6,14 @@
 
 namespace rowsim {
 
-// The most rowsim reads from one file (docs/workloads.md, "Files rowsim reads"): 4 GiB.
+// The most rowsim reads from one file by default (docs/workloads.md, "Files rowsim reads"): 4 GiB;
+// the limit file-bytes (workloads/util/limits.hpp) overrides it.
 inline constexpr uint64_t kMaxReadFileBytes = uint64_t(4) << 30;
 
 // Reads a whole regular file. Anything else (a directory, a device such as /dev/zero, a FIFO, a
 // socket) is refused by name before it is opened, and a file larger than `max_bytes` is refused
-// with its size and the cap, so that no file argument can make rowsim read without bound.
+// with its size and the cap, so that no file argument can make rowsim read without bound. The cap
+// is the limit file-bytes unless given.
 std::string read_file(const std::string& path);
 std::string read_file(const std::string& path, uint64_t max_bytes);
 // Writes to PATH.tmp.PID, flushes, then renames over PATH. Creates missing parent directories.
