@@ -1,5 +1,6 @@
 // User-facing errors. A UserError is a mistake in what the user gave rowsim (a file, a flag, a
-// value): the CLI prints its message and exits non-zero. Bugs in rowsim itself use assertions.
+// value): the CLI prints its message and exits 2. Bugs in rowsim itself and failures of the system
+// are the other two kinds (panic() and EnvironmentError, failure.hpp).
 #pragma once
 #include <stdexcept>
 #include <string>
