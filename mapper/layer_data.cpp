@@ -1,5 +1,6 @@
 #include "mapper/layer_data.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "workloads/util/error.hpp"
@@ -56,33 +57,60 @@ int16_t LayerTables::ifmap(int b, int g, int c, int row, int col) const {
 const LayerTables::MacCounts& LayerTables::macs(int q) const {
   auto it = macs_by_q_.find(q);
   if (it != macs_by_q_.end()) return it->second;
-  MacCounts m;
-  const bool skip_zero_weights = compressed(), gate = gating();
   // One PE holds filter k's row i for a set of q channels and produces, per image, ofmap row and
-  // column, one psum from its taps; channel sets start at multiples of q.
-  std::vector<int16_t> taps;  // the PE's stored weights for one (k, set, i)
+  // column, one psum from its taps; channel sets start at multiples of q. A PE's taps for one
+  // output are q x S bits: which have a stored weight (per filter) and which read a nonzero ifmap
+  // (per output position, shared by every filter). A psum's performed MACs are the popcount of
+  // their AND, so the layer costs one pass over the ifmap taps plus one AND per filter and output
+  // rather than a visit per MAC.
+  const bool skip_zero_weights = compressed(), gate = gating();
+  const int S = s_.S, sets = (s_.C + q - 1) / q, words = (q * S + 63) / 64;
+  using Mask = std::vector<uint64_t>;
+  auto set_bit = [](uint64_t* mask, int bit) { mask[bit >> 6] |= uint64_t(1) << (bit & 63); };
+  auto popcount = [words](const uint64_t* a, const uint64_t* b) {
+    int64_t n = 0;
+    for (int w = 0; w < words; ++w) n += __builtin_popcountll(b ? a[w] & b[w] : a[w]);
+    return n;
+  };
+  const int64_t outputs = int64_t(s_.N) * s_.E * s_.F;  // psums per PE (filter, row, channel set)
+  MacCounts m;
+  Mask taps(static_cast<size_t>(words)), weight_masks;
   for (int g = 0; g < s_.G; ++g)
-    for (int k = 0; k < s_.M; ++k)
-      for (int i = 0; i < s_.R; ++i)
-        for (int c0 = 0; c0 < s_.C; c0 += q) {
-          int c1 = std::min(s_.C, c0 + q);
-          for (int b = 0; b < s_.N; ++b)
-            for (int e = 0; e < s_.E; ++e) {
-              int row = e * s_.U + i - s_.pad_h;
-              for (int f = 0; f < s_.F; ++f) {
-                int64_t performed = 0;
-                for (int c = c0; c < c1; ++c)
-                  for (int x = 0; x < s_.S; ++x) {
-                    if (skip_zero_weights && weight(g, k, c, i, x) == 0) continue;
-                    ++m.attempted;
-                    if (gate && ifmap(b, g, c, row, f * s_.U + x - s_.pad_w) == 0) continue;
-                    ++performed;
-                  }
+    for (int i = 0; i < s_.R; ++i)
+      for (int set = 0; set < sets; ++set) {
+        const int c0 = set * q, c1 = std::min(s_.C, c0 + q);
+        // Per filter: the taps with a stored weight (all of them without compression).
+        weight_masks.assign(size_t(s_.M) * size_t(words), 0);
+        for (int k = 0; k < s_.M; ++k) {
+          uint64_t* mask = weight_masks.data() + size_t(k) * size_t(words);
+          for (int c = c0; c < c1; ++c)
+            for (int x = 0; x < S; ++x)
+              if (!skip_zero_weights || weight(g, k, c, i, x) != 0) set_bit(mask, (c - c0) * S + x);
+          m.attempted += popcount(mask, nullptr) * outputs;
+        }
+        for (int b = 0; b < s_.N; ++b)
+          for (int e = 0; e < s_.E; ++e) {
+            const int row = e * s_.U + i - s_.pad_h;
+            for (int f = 0; f < s_.F; ++f) {
+              // The taps whose ifmap is nonzero (all of them without gating).
+              std::fill(taps.begin(), taps.end(), 0);
+              for (int c = c0; c < c1; ++c)
+                for (int x = 0; x < S; ++x)
+                  if (!gate || ifmap(b, g, c, row, f * s_.U + x - s_.pad_w) != 0) set_bit(taps.data(), (c - c0) * S + x);
+              if (!skip_zero_weights) {  // every filter stores every tap: one count serves all M
+                const int64_t performed = popcount(taps.data(), nullptr);
+                m.performed += performed * s_.M;
+                m.psum_rf += (performed > 0 ? performed - 1 : 0) * s_.M;
+                continue;
+              }
+              for (int k = 0; k < s_.M; ++k) {
+                const int64_t performed = popcount(weight_masks.data() + size_t(k) * size_t(words), taps.data());
                 m.performed += performed;
                 m.psum_rf += performed > 0 ? performed - 1 : 0;
               }
             }
-        }
+          }
+      }
   return macs_by_q_.emplace(q, m).first->second;
 }
 
