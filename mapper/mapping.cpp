@@ -38,26 +38,34 @@ int default_row_fold(const ConvShape& shape, const ArchSpec& arch) {
   return ceil_div(shape.R, folds);
 }
 
-GlbFootprint glb_footprint(const ConvShape& s, const Mapping& mp) {
-  GlbFootprint f;
-  int filters = std::min(mp.m, s.M);
-  f.psum = int64_t(mp.n) * filters * mp.e * s.F;
-  Tiling strips{s.E, mp.e}, folds{s.R, mp.row_fold};
+int64_t glb_strip_rows(const ConvShape& s, int e, int row_fold, bool ifmap_resident) {
+  Tiling strips{s.E, e}, folds{s.R, row_fold};
   int64_t rows = 0;
   for (int k = 0; k < strips.count(); ++k) {
-    if (mp.ifmap_resident) {
+    if (ifmap_resident) {
       rows = std::max(rows, real_rows(s, strips.start(k), strips.at(k), 0, s.R));
     } else {
       for (int g = 0; g < folds.count(); ++g)
         rows = std::max(rows, real_rows(s, strips.start(k), strips.at(k), folds.start(g), folds.at(g)));
     }
   }
+  return rows;
+}
+
+GlbFootprint glb_footprint(const ConvShape& s, const Mapping& mp, int64_t strip_rows, int64_t cols) {
+  GlbFootprint f;
+  int filters = std::min(mp.m, s.M);
+  f.psum = int64_t(mp.n) * filters * mp.e * s.F;
   int channels = mp.ifmap_resident ? s.C : std::min(mp.q * mp.r, s.C);
-  f.ifmap = int64_t(mp.n) * channels * rows * real_cols(s);
+  f.ifmap = int64_t(mp.n) * channels * strip_rows * cols;
   f.weight = mp.weights_resident
                  ? int64_t(s.M) * s.C * s.R * s.S
                  : int64_t(std::min(mp.p * mp.t, s.M)) * std::min(mp.q * mp.r, s.C) * mp.row_fold * s.S;
   return f;
+}
+
+GlbFootprint glb_footprint(const ConvShape& s, const Mapping& mp) {
+  return glb_footprint(s, mp, glb_strip_rows(s, mp.e, mp.row_fold, mp.ifmap_resident), real_cols(s));
 }
 
 std::vector<std::string> infeasibility_reasons(const ConvShape& s, const Mapping& mp, const ArchSpec& arch) {

@@ -43,6 +43,11 @@ struct GlbFootprint {
   int64_t ifmap = 0, psum = 0, weight = 0;
 };
 GlbFootprint glb_footprint(const ConvShape& shape, const Mapping& mapping);
+// The same from its two geometry terms, for a search that computes them once per strip height:
+// the most real input rows a strip of e ofmap rows holds (all R filter rows when the ifmap is
+// resident, one row fold's otherwise), and the real input columns (real_cols).
+int64_t glb_strip_rows(const ConvShape& shape, int e, int row_fold, bool ifmap_resident);
+GlbFootprint glb_footprint(const ConvShape& shape, const Mapping& mapping, int64_t strip_rows, int64_t cols);
 
 // Every limit the mapping violates, in words; empty when feasible.
 std::vector<std::string> infeasibility_reasons(const ConvShape& shape, const Mapping& mapping, const ArchSpec& arch);

@@ -70,7 +70,11 @@ class Searcher {
 public:
   Searcher(const ConvShape& s, const ArchSpec& arch, const SearchOptions& options, const LayerTables* tables)
       : s_(s), arch_(arch), options_(options), tables_(tables), rates_(arch.energy, options.bits),
-        row_fold_(default_row_fold(s, arch)) {}
+        row_fold_(default_row_fold(s, arch)), cols_(real_cols(s)) {
+    // The footprint's row term depends only on the strip height and residency: once per pair.
+    for (int resident = 0; resident < 2; ++resident)
+      for (int e = 1; e <= s.E; ++e) strip_rows_[resident].push_back(glb_strip_rows(s, e, row_fold_, resident));
+  }
 
   int row_fold() const { return row_fold_; }
 
@@ -131,7 +135,7 @@ private:
     const int step = m.p * m.t;
     const int m_cap = ceil_div(s_.M, step) * step;
     m.m = step;
-    GlbFootprint f = glb_footprint(s_, m);
+    GlbFootprint f = glb_footprint(s_, m, strip_rows_[m.ifmap_resident][size_t(m.e - 1)], cols_);
     if (!arch_.glb_shared() && f.weight > arch_.glb_filter_words()) return false;
     int64_t room = arch_.glb_shared() ? arch_.glb_words() - f.ifmap - f.weight : arch_.glb_ifmap_psum_words() - f.ifmap;
     int64_t fits = room / (int64_t(m.n) * m.e * s_.F);  // filters whose psums fit
@@ -146,6 +150,8 @@ private:
   const LayerTables* tables_;
   EnergyRates rates_;
   int row_fold_;
+  int64_t cols_;
+  std::vector<int64_t> strip_rows_[2];  // [ifmap resident][e - 1]
 };
 
 // Runs work(i) for i in [0, threads) on that many threads.
