@@ -74,8 +74,9 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   queues_.assign(size_t(n), PsumQueue{});
   queue_store_.assign(size_t(n) * size_t(arch.spad_psum), 0);
   for (int i = 0; i < n; ++i) queues_[size_t(i)].ring = queue_store_.data() + size_t(i) * size_t(arch.spad_psum);
-  has_psums_.reset(n);
-  link_full_.reset(n);
+  has_psums_.reset(g.chains, L);
+  link_full_.reset(g.chains, L);
+  moved_.assign(size_t(link_full_.per_chain), 0);
   link_value_.assign(size_t(n), 0);
   chains_.resize(size_t(g.chains));
   noc->configure(n, g.chains, g.filter_sets * g.channel_sets * g.rb, g.channel_sets * int(g.rows.size()));
@@ -176,11 +177,12 @@ void PeArray::move_psums(bool& progress) {
   int gon_budget = int(std::min<size_t>(size_t(ctx_->psum_bus), gon.space()));
   int64_t hops = 0;
   // PE pe adds its oldest finished psum to `in` and passes the sum up (or out on the GON).
-  auto move = [&](Chain& ch, int pe, int pos, int64_t in) {
+  // `has`: the chain's has_psums_ words, where PE pe is bit b.
+  auto move = [&](Chain& ch, int pe, int pos, int64_t in, uint64_t* has, int b) {
     PsumQueue& queue = queues_[size_t(pe)];
     const int64_t sum = in + queue.front();
     queue.pop();
-    if (queue.size == 0) has_psums_.clear(pe);
+    if (queue.size == 0) has[b >> 6] &= ~(uint64_t(1) << (b & 63));
     if (state_[size_t(pe)] == WaitPsum) {
       if (shared_.skip_zero_weights) {
         state_[size_t(pe)] = Run, wake(pe, now_);
@@ -200,43 +202,67 @@ void PeArray::move_psums(bool& progress) {
       }
       if (++ch.sent == ch.outputs) ++chains_done_;
     } else {
-      link_full_.set(pe + 1);
       link_value_[size_t(pe + 1)] = sum;
     }
     ++hops;
   };
+  const int per_chain = link_full_.per_chain, bottom_bit = (L - 1) & 63;
+  uint64_t* moved = moved_.data();
   for (int n = 0; n < nchains; ++n) {
     int c = rr_ + n;
     if (c >= nchains) c -= nchains;
     Chain& ch = chains_[size_t(c)];
-    const int base = c * L, top = base + L - 1;
-    // Top-down, so that a register freed this cycle is refilled this cycle. Above the bottom a PE
-    // moves when it holds a psum and the register below it is full; what one PE does changes only
-    // its own bits and the register above it (already visited), so each word's bits are read once.
-    for (int w = top >> 6; w >= (base + 1) >> 6 && base + 1 <= top; --w) {
-      uint64_t cand = has_psums_.words[size_t(w)] & link_full_.words[size_t(w)];
-      const int lo = std::max(base + 1, w * 64), hi = std::min(top, w * 64 + 63);
-      if (hi - lo < 63) cand &= (~uint64_t(0) >> (63 - (hi - lo))) << (lo - w * 64);
-      while (cand) {
-        const int bit = 63 - __builtin_clzll(cand);
-        cand &= ~(uint64_t(1) << bit);
-        const int pe = w * 64 + bit;
-        if (pe == top ? gon_budget == 0 : link_full_.test(pe + 1)) continue;
-        link_full_.clear(pe);
-        move(ch, pe, pe - base, link_value_[size_t(pe)]);
+    const int base = c * L;
+    uint64_t* has = has_psums_.chain(c);
+    uint64_t* full = link_full_.chain(c);
+    // A PE moves when it holds a psum, has one to add to (the register below it; at the bottom, a
+    // psum from the GLB, or zero in the first accumulation round) and the place above it is free
+    // now: the register above is empty or its psum moves on this cycle (registers freed this cycle
+    // are refilled this cycle), or at the top the GON takes a word. With bits ordered from the top,
+    // moves(b) = free_above(b) | (ready(b) & moves(b - 1)) over ready PEs is a carry chain: one
+    // addition per word finds every PE that moves.
+    const bool bottom_ready = first_accumulation_ || ch.head_size > 0;
+    uint64_t carry = 0, above_top = gon_budget > 0 ? 0 : 1;  // bit "the place above is full"
+    int any = 0;
+    for (int k = 0; k < per_chain; ++k) {
+      uint64_t input = full[k];
+      if (k == per_chain - 1 && bottom_ready) input |= uint64_t(1) << bottom_bit;
+      const uint64_t ready = has[k] & input;
+      const uint64_t above_full = (full[k] << 1) | above_top;
+      above_top = full[k] >> 63;
+      const uint64_t free_above = ready & ~above_full;
+      const unsigned __int128 sum = (unsigned __int128)ready + free_above + carry;
+      const uint64_t carries_in = uint64_t(sum) ^ ready ^ free_above;  // bit b: the PE above b moves
+      const uint64_t out = uint64_t(sum >> 64);
+      moved[k] = (carries_in >> 1) | (out << 63);
+      carry = out;
+      any |= moved[k] != 0;
+    }
+    if (!any) continue;
+    // Apply top-down, so a register is read by the PE above before the PE below refills it.
+    for (int k = 0; k < per_chain; ++k) {
+      uint64_t bits = moved[k];
+      while (bits) {
+        const int b = k * 64 + __builtin_ctzll(bits);
+        bits &= bits - 1;
+        const int pos = L - 1 - b, pe = base + pos;
+        int64_t in = 0;
+        if (pos > 0) {
+          in = link_value_[size_t(pe)];
+        } else if (!first_accumulation_) {
+          in = ch.head[size_t(ch.head_first)];
+          ch.head_first = (ch.head_first + 1) % kHeadDepth;
+          --ch.head_size;
+          credits.give(c);
+        }
+        move(ch, pe, pos, in, has, b);
       }
     }
-    // The bottom PE adds to a psum from the GLB (or to zero in the first accumulation round).
-    if (!has_psums_.test(base) || (!first_accumulation_ && ch.head_size == 0)) continue;
-    if (base == top ? gon_budget == 0 : link_full_.test(base + 1)) continue;
-    int64_t in = 0;
-    if (!first_accumulation_) {
-      in = ch.head[size_t(ch.head_first)];
-      ch.head_first = (ch.head_first + 1) % kHeadDepth;
-      --ch.head_size;
-      credits.give(c);
+    // The registers consumed empty and those written (the PE below each mover's) fill: bit b - 1.
+    for (int k = 0; k < per_chain; ++k) {
+      const uint64_t from_below = k + 1 < per_chain ? moved[k + 1] << 63 : 0;
+      full[k] = (full[k] & ~moved[k]) | (moved[k] >> 1) | from_below;
     }
-    move(ch, base, 0, in);
   }
   if (nchains > 0) rr_ = rr_ + 1 == nchains ? 0 : rr_ + 1;
   if (hops) {

@@ -67,14 +67,27 @@ private:
     std::vector<int64_t> head;
     int head_first = 0, head_size = 0;
   };
-  // One bit per PE, for the psum walk to visit only PEs that may move a psum.
-  struct PeBits {
+  // Per-chain bit sets for the psum walk, in chain order from the top: bit b of a chain's words is
+  // its position L - 1 - b, so that "PE moves because the PE above moved" runs from low to high
+  // bits like a carry (move_psums). Chains start on a word boundary.
+  struct ChainBits {
     std::vector<uint64_t> words;
-    void reset(int n) { words.assign(size_t(n + 63) / 64, 0); }
-    bool test(int i) const { return words[size_t(i) >> 6] >> (i & 63) & 1; }
-    void set(int i) { words[size_t(i) >> 6] |= uint64_t(1) << (i & 63); }
-    void clear(int i) { words[size_t(i) >> 6] &= ~(uint64_t(1) << (i & 63)); }
+    int per_chain = 1, length = 1;
+    void reset(int chains, int chain_length) {
+      length = chain_length;
+      per_chain = (chain_length + 63) / 64;
+      words.assign(size_t(chains) * size_t(per_chain), 0);
+    }
+    uint64_t* chain(int c) { return words.data() + size_t(c) * size_t(per_chain); }
+    // PE pe = chain * length + position.
+    uint64_t& word(int pe, uint64_t& bit) {
+      const int c = pe / length, b = length - 1 - pe % length;
+      bit = uint64_t(1) << (b & 63);
+      return words[size_t(c) * size_t(per_chain) + size_t(b >> 6)];
+    }
+    void set(int pe) { uint64_t bit; word(pe, bit) |= bit; }
   };
+  std::vector<uint64_t> moved_;  // move_psums' scratch: one chain's moving PEs
 
   const LayerSetup* ctx_ = nullptr;
   PassGeometry geo_;  // the pass running now
@@ -105,9 +118,9 @@ private:
   int freed_entry_macs_ = 0;  // MACs this cycle of dense PEs that waited for a psum entry
   std::vector<PsumQueue> queues_;     // per PE: finished psums in its psum spad
   std::vector<int64_t> queue_store_;  // their rings, spad.psum words each
-  PeBits has_psums_;                  // the PE's queue is not empty
-  // The register from PE pe - 1 to PE pe up a chain (unused at a chain's bottom): full, value.
-  PeBits link_full_;
+  ChainBits has_psums_;               // the PE's queue is not empty
+  // The register from PE pe - 1 to PE pe up a chain (never full at a chain's bottom): full, value.
+  ChainBits link_full_;
   std::vector<int64_t> link_value_;
   std::vector<Chain> chains_;
   int64_t weights_expected_ = 0, weights_received_ = 0, bitmap_received_ = 0;
