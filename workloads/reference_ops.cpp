@@ -66,6 +66,15 @@ FixedTensor conv2d(const FixedTensor& in, const FixedLayerParams& params, const 
         std::fill(acc.begin(), acc.end(), params.bias.empty() ? 0 : params.bias[size_t(m)]);
         for (int c = 0; c < C; ++c) {
           const int16_t* plane = &in.data[in.index(b, grp * C + c, 0, 0)];
+          if (R == 1 && S == 1 && U == 1 && pad_h == 0 && pad_w == 0 && E == H && F == W) {
+            // 1x1, stride 1, no padding: the output plane is the input plane scaled, in one loop
+            // (bottleneck layers on small maps would otherwise run rows of a few columns).
+            const int32_t w = params.weights[size_t(m) * C + c];
+            if (w == 0) continue;
+            int64_t* a = acc.data();
+            for (size_t i = 0; i < acc.size(); ++i) a[i] += w * int32_t(plane[i]);
+            continue;
+          }
           for (int r = 0; r < R; ++r)
             for (int s = 0; s < S; ++s) {
               const int32_t w = params.weights[((size_t(m) * C + c) * R + r) * S + s];
