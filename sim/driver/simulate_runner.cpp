@@ -410,7 +410,13 @@ SimulationResult simulate_network(hw::Simulator& sim, const Network& net, const 
   }
   const int workers = std::min<int>(options.jobs, int(array_rows.size()));
   if (workers > 1) {
-    for (Outcome& o : run_workers(ctx, array_rows, workers, false, progress, done)) outcomes[o.row] = std::move(o);
+    // Longest first (by the analytical cycles, which the simulation time follows), so that no
+    // worker starts a long layer when the others are nearly done; results are keyed by row.
+    std::vector<size_t> longest_first = array_rows;
+    std::stable_sort(longest_first.begin(), longest_first.end(), [&](size_t a, size_t b) {
+      return mapped.layers[a].cost.counts.cycles > mapped.layers[b].cost.counts.cycles;
+    });
+    for (Outcome& o : run_workers(ctx, longest_first, workers, false, progress, done)) outcomes[o.row] = std::move(o);
   } else {
     for (size_t row : array_rows) {
       outcomes[row] = simulate_row(ctx, row);
