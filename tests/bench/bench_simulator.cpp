@@ -6,8 +6,10 @@
 // time other processes held the core); the wall time is printed beside.
 //
 //   cmake --build build --target bench_simulator && build/tests/bench/bench_simulator [ROWSIM]
+//   BENCH_LAYER="vgg16 conv1_2" build/tests/bench/bench_simulator   one layer only (for a profiler)
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <string>
 #include <vector>
@@ -67,7 +69,9 @@ void bench_layers(hw::Simulator& model, const ArchSpec& arch) {
                         {"alexnet", 4, "conv4"}};
   std::printf("| layer | batch | MACs | sim cycles | sim wall s | sim cpu s | sim M MACs/s | plain loop M MACs/s | ratio |\n");
   std::printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+  const char* only = std::getenv("BENCH_LAYER");  // profiling one layer: "vgg16 conv1_2"
   for (const auto& pick : picks) {
+    if (only && std::string(pick.net) + " " + pick.layer != only) continue;
     Network net = zoo_network(pick.net, 1.0);
     ConvShape s = conv_shape(net.layer(pick.layer), pick.batch);
     SearchOptions opts;
@@ -128,6 +132,7 @@ int main(int argc, char** argv) {
   std::printf("Conv layers on %s, one core, in-process (rates in thread CPU time):\n\n", arch.name.c_str());
   hw::Simulator sim;
   bench_layers(sim, arch);
+  if (std::getenv("BENCH_LAYER")) return 0;
   std::string rowsim = argc > 1 ? argv[1] : ROWSIM_BINARY;
   std::printf("\nWhole networks (mapping search, reference, simulation and checks), serial:\n\n");
   std::printf("| command | wall s | peak MB | all layers bit-exact and = analytical |\n| --- | --- | --- | --- |\n");
