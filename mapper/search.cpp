@@ -100,50 +100,19 @@ public:
                 }
   }
 
-  // Every mapping over the strip heights in `es` whose energy is within `slack` of the least, with
-  // its energy, in one pass: a mapping is kept while it is within slack of the least energy seen
-  // so far, which only falls, so none within slack of the final least is dropped. `least`: +inf
-  // when nothing fits.
-  std::vector<Candidate> near_least_energy(const std::vector<int>& es, double slack, double& least,
-                                           int64_t& evaluated) const {
+  // Least energy over the strip heights in `es`; +inf when nothing fits.
+  double min_energy(const std::vector<int>& es, int64_t& evaluated) const {
     AnalyticalModel model(s_, tables_);  // one per thread: its geometry cache is not shared
-    least = std::numeric_limits<double>::infinity();
-    std::vector<Candidate> kept;
-    size_t prune_at = 1024;
+    double best = std::numeric_limits<double>::infinity();
     for_each_mapping(es, [&](const Mapping& m) {
       ++evaluated;
-      const double energy = rates_.total(model.counts(m, /*estimate=*/true));
-      if (energy > least * (1.0 + slack)) return;
-      least = std::min(least, energy);
-      Candidate c;
-      c.mapping = m;
-      c.energy = energy;
-      kept.push_back(c);
-      if (kept.size() >= prune_at) {
-        const double cap = least * (1.0 + slack);
-        kept.erase(std::remove_if(kept.begin(), kept.end(), [cap](const Candidate& k) { return k.energy > cap; }),
-                   kept.end());
-        prune_at = std::max<size_t>(1024, 2 * kept.size());
-      }
+      best = std::min(best, rates_.total(model.counts(m, /*estimate=*/true)));
     });
-    return kept;
+    return best;
   }
 
-  // Among `candidates`, the best by the objective of those with energy <= energy_cap.
-  Candidate best_of(const std::vector<Candidate>& candidates, double energy_cap) const {
-    AnalyticalModel model(s_, tables_);
-    Candidate winner;
-    for (Candidate c : candidates) {
-      if (c.energy > energy_cap) continue;
-      c.cycles = model.cycles(c.mapping, arch_, model.counts(c.mapping, /*estimate=*/true)).total();
-      c.valid = true;
-      if (better(c, winner, options_.objective)) winner = c;
-    }
-    return winner;
-  }
-
-  // Best by the objective (cycles or energy-delay product) over the strip heights in `es`.
-  Candidate best(const std::vector<int>& es, int64_t& evaluated) const {
+  // Best by the objective among mappings with energy <= energy_cap.
+  Candidate best(const std::vector<int>& es, double energy_cap, int64_t& evaluated) const {
     AnalyticalModel model(s_, tables_);
     Candidate winner;
     for_each_mapping(es, [&](const Mapping& m) {
@@ -152,6 +121,7 @@ public:
       c.mapping = m;
       AccessCounts counts = model.counts(m, /*estimate=*/true);
       c.energy = rates_.total(counts);
+      if (c.energy > energy_cap) return;
       c.cycles = model.cycles(m, arch_, counts).total();
       c.valid = true;
       if (better(c, winner, options_.objective)) winner = c;
@@ -207,19 +177,15 @@ SearchResult search_mapping(const ConvShape& shape, const ArchSpec& arch, const 
   for (int e = 1; e <= shape.E; ++e) es[size_t((e - 1) % threads)].push_back(e);
   std::vector<int64_t> evaluated(size_t(threads), 0);
 
-  std::vector<Candidate> best(static_cast<size_t>(threads));
+  double energy_cap = std::numeric_limits<double>::infinity();
   if (options.objective == Objective::Energy) {
     std::vector<double> least(static_cast<size_t>(threads));
-    std::vector<std::vector<Candidate>> near(static_cast<size_t>(threads));
-    run_parallel(threads, [&](int i) {
-      near[size_t(i)] = searcher.near_least_energy(es[size_t(i)], options.energy_slack, least[size_t(i)],
-                                                   evaluated[size_t(i)]);
-    });
-    const double energy_cap = *std::min_element(least.begin(), least.end()) * (1.0 + options.energy_slack);
-    for (int i = 0; i < threads; ++i) best[size_t(i)] = searcher.best_of(near[size_t(i)], energy_cap);
-  } else {
-    run_parallel(threads, [&](int i) { best[size_t(i)] = searcher.best(es[size_t(i)], evaluated[size_t(i)]); });
+    run_parallel(threads, [&](int i) { least[size_t(i)] = searcher.min_energy(es[size_t(i)], evaluated[size_t(i)]); });
+    double min_energy = *std::min_element(least.begin(), least.end());
+    energy_cap = min_energy * (1.0 + options.energy_slack);
   }
+  std::vector<Candidate> best(static_cast<size_t>(threads));
+  run_parallel(threads, [&](int i) { best[size_t(i)] = searcher.best(es[size_t(i)], energy_cap, evaluated[size_t(i)]); });
   Candidate winner;
   for (int i = 0; i < threads; ++i) {
     result.evaluated += evaluated[size_t(i)];
