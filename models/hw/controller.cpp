@@ -70,4 +70,9 @@ void Controller::run() {
   }
 }
 
+void Controller::trace_signals(sc_core::sc_trace_file* file) {
+  trace_ = true;
+  sc_core::sc_trace(file, pass_index, "pass");
+}
+
 }  // namespace rowsim::hw

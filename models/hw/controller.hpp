@@ -27,7 +27,8 @@ public:
   int pass() const { return geo_.pass; }  // the pass running (or last run), for messages
 
   sc_core::sc_signal<int> pass_index;
-  void enable_trace_signals() { trace_ = true; }
+  // Records these signals in `file` (the VCD names docs/simulator.md lists) and writes them from now on.
+  void trace_signals(sc_core::sc_trace_file* file);
 
 private:
   void run();  // SC_THREAD

@@ -277,4 +277,12 @@ void Dram::write_engine() {
   }
 }
 
+void Dram::trace_signals(sc_core::sc_trace_file* file) {
+  trace_ = true;
+  sc_core::sc_trace(file, reading, "dram.reading");
+  sc_core::sc_trace(file, reading_weights, "dram.reading_weights");
+  sc_core::sc_trace(file, writing, "dram.writing");
+  sc_core::sc_trace(file, read_job, "dram.read_job");
+}
+
 }  // namespace rowsim::hw

@@ -47,7 +47,8 @@ public:
   // An engine holds the link (one signal per engine: a signal has one writer).
   sc_core::sc_signal<bool> reading, reading_weights, writing;
   sc_core::sc_signal<int> read_job;
-  void enable_trace_signals() { trace_ = true; }
+  // Records these signals in `file` (the VCD names docs/simulator.md lists) and writes them from now on.
+  void trace_signals(sc_core::sc_trace_file* file);
 
 private:
   void end_of_elaboration() override;

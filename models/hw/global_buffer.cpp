@@ -472,4 +472,11 @@ void GlobalBuffer::tick() {
   else sleep(events);
 }
 
+void GlobalBuffer::trace_signals(sc_core::sc_trace_file* file) {
+  trace_ = true;
+  sc_core::sc_trace(file, words_used, "glb.words_used");
+  sc_core::sc_trace(file, ifmap_sent, "glb.ifmap_words_sent");
+  sc_core::sc_trace(file, psum_received, "glb.psums_received");
+}
+
 }  // namespace rowsim::hw

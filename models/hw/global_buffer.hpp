@@ -89,7 +89,8 @@ public:
   void release_ifmap(int block) override;
 
   sc_core::sc_signal<int> words_used, ifmap_sent, psum_received;
-  void enable_trace_signals() { trace_ = true; }
+  // Records these signals in `file` (the VCD names docs/simulator.md lists) and writes them from now on.
+  void trace_signals(sc_core::sc_trace_file* file);
 
 private:
   void end_of_elaboration() override;

@@ -411,4 +411,12 @@ void PeArray::tick() {
   sleep(wake_);
 }
 
+void PeArray::trace_signals(sc_core::sc_trace_file* file) {
+  trace_ = true;
+  sc_core::sc_trace(file, macs_per_cycle, "array.macs");
+  sc_core::sc_trace(file, busy_pes, "array.busy_pes");
+  sc_core::sc_trace(file, stall_cause, "array.stall_cause");
+  sc_core::sc_trace(file, chain_psums, "array.psums_left");
+}
+
 }  // namespace rowsim::hw

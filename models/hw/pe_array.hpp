@@ -47,7 +47,8 @@ public:
 
   // Signals for the VCD trace (written only when tracing).
   sc_core::sc_signal<int> macs_per_cycle, busy_pes, stall_cause, chain_psums;
-  void enable_trace_signals() { trace_ = true; }
+  // Records these signals in `file` (the VCD names docs/simulator.md lists) and writes them from now on.
+  void trace_signals(sc_core::sc_trace_file* file);
 
 private:
   void end_of_elaboration() override;

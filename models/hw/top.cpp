@@ -52,22 +52,10 @@ Top::Top(sc_core::sc_module_name name, const std::string& vcd_base, const Creati
   if (vcd_base.empty()) return;
   trace_ = sc_core::sc_create_vcd_trace_file(vcd_base.c_str());
   trace_->set_time_unit(1, sc_core::SC_NS);
-  array_->enable_trace_signals();
-  glb_->enable_trace_signals();
-  dram_->enable_trace_signals();
-  controller_->enable_trace_signals();
-  sc_core::sc_trace(trace_, controller_->pass_index, "pass");
-  sc_core::sc_trace(trace_, array_->macs_per_cycle, "array.macs");
-  sc_core::sc_trace(trace_, array_->busy_pes, "array.busy_pes");
-  sc_core::sc_trace(trace_, array_->stall_cause, "array.stall_cause");
-  sc_core::sc_trace(trace_, array_->chain_psums, "array.psums_left");
-  sc_core::sc_trace(trace_, glb_->words_used, "glb.words_used");
-  sc_core::sc_trace(trace_, glb_->ifmap_sent, "glb.ifmap_words_sent");
-  sc_core::sc_trace(trace_, glb_->psum_received, "glb.psums_received");
-  sc_core::sc_trace(trace_, dram_->reading, "dram.reading");
-  sc_core::sc_trace(trace_, dram_->reading_weights, "dram.reading_weights");
-  sc_core::sc_trace(trace_, dram_->writing, "dram.writing");
-  sc_core::sc_trace(trace_, dram_->read_job, "dram.read_job");
+  controller_->trace_signals(trace_);
+  array_->trace_signals(trace_);
+  glb_->trace_signals(trace_);
+  dram_->trace_signals(trace_);
 }
 
 void Top::build(Block block) {
