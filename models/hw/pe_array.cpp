@@ -214,6 +214,7 @@ void PeArray::move_psums(bool& progress) {
     Chain& ch = chains_[size_t(c)];
     const int base = c * L;
     uint64_t* has = has_psums_.chain(c);
+    if (per_chain == 1 && has[0] == 0) continue;  // no psum to move (the common idle chain)
     uint64_t* full = link_full_.chain(c);
     // A PE moves when it holds a psum, has one to add to (the register below it; at the bottom, a
     // psum from the GLB, or zero in the first accumulation round) and the place above it is free
