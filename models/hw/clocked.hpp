@@ -35,11 +35,11 @@ protected:
   bool due() {
     const int64_t now = cycle();
     if (now == scheduled_) return true;
-    act_at(now + 1);
+    act_next(now);
     return false;
   }
   // Act again at the next edge.
-  void next_cycle() { act_at(cycle() + 1); }
+  void next_cycle() { act_next(cycle()); }
   // Sleep until one of `events` (then act at the edge after it).
   void sleep(const sc_core::sc_event_or_list& events) {
     scheduled_ = -1;
@@ -57,9 +57,10 @@ protected:
   }
 
 private:
-  void act_at(int64_t target) {
-    scheduled_ = target;
-    next_trigger(period() * double(target - cycle()));
+  // Act at the next edge after `now`, the cycle running.
+  void act_next(int64_t now) {
+    scheduled_ = now + 1;
+    next_trigger(period());
   }
   int64_t scheduled_ = -1;  // the edge the clocked method is scheduled to act at (-1: none)
 };
