@@ -63,6 +63,7 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   const int L = g.chain_length, n = g.pes();
   pes_.resize(size_t(n));
   state_.assign(size_t(n), Run);
+  waiting_ifmap_ = waiting_psum_ = 0;
   // Ahead MACs end at most a word (p filters) after the cycle they are done in.
   int ring = 4;
   while (ring < mp.p + 2) ring *= 2;
@@ -148,7 +149,7 @@ void PeArray::deliver(bool& progress) {
     if (!ready) break;  // the bus waits until every destination has room
     for (const int* pe = group.begin; pe != group.end; ++pe) {
       pes_[size_t(*pe)].accept(w);
-      if (state_[size_t(*pe)] == WaitIfmap) state_[size_t(*pe)] = Run, wake(*pe, now_);
+      if (state_[size_t(*pe)] == WaitIfmap) state_[size_t(*pe)] = Run, --waiting_ifmap_, wake(*pe, now_);
     }
     gin_ifmap.pop();
     progress = true;
@@ -185,10 +186,11 @@ void PeArray::move_psums(bool& progress) {
     if (queue.size == 0) has[b >> 6] &= ~(uint64_t(1) << (b & 63));
     if (state_[size_t(pe)] == WaitPsum) {
       if (shared_.skip_zero_weights) {
-        state_[size_t(pe)] = Run, wake(pe, now_);
+        state_[size_t(pe)] = Run, --waiting_psum_, wake(pe, now_);
       } else {
         ++freed_entry_macs_;
-        if (pes_[size_t(pe)].mac_on_freed_entry(shared_.gate)) state_[size_t(pe)] = Ahead, wake(pe, now_);
+        if (pes_[size_t(pe)].mac_on_freed_entry(shared_.gate))
+          state_[size_t(pe)] = Ahead, --waiting_psum_, wake(pe, now_);
       }
     }
     if (pos == L - 1) {
@@ -290,7 +292,7 @@ int PeArray::step_pes(bool& progress) {
       if (r & Pe::kBegun) {
         if (ahead > 0) start_ahead(now, ahead);
         if (r & Pe::kWindow) has_psums_.set(i), progress = true;
-        if (ahead == 0) state_[size_t(i)] = WaitPsum;
+        if (ahead == 0) state_[size_t(i)] = WaitPsum, ++waiting_psum_;
         else if (pe.word_done()) state_[size_t(i)] = Ahead, wake(i, now + ahead);
         else wake(i, now + ahead + 1);
         continue;
@@ -300,7 +302,7 @@ int PeArray::step_pes(bool& progress) {
       if (r == Pe::kMac && ahead == 0) {  // the common case without ahead MACs
         ++busy;
         // A dense PE whose next MAC needs a freed psum entry waits for it (see move_psums).
-        if (!kSkip && pe.waits_for_entry()) state_[size_t(i)] = WaitPsum;
+        if (!kSkip && pe.waits_for_entry()) state_[size_t(i)] = WaitPsum, ++waiting_psum_;
         else wake(i, now + 1);
         continue;
       }
@@ -313,15 +315,15 @@ int PeArray::step_pes(bool& progress) {
       state_[size_t(i)] = Done;
       --active_;
     } else if (r & Pe::kStallIfmap) {
-      state_[size_t(i)] = WaitIfmap;
+      state_[size_t(i)] = WaitIfmap, ++waiting_ifmap_;
     } else if (r & Pe::kStallPsum) {
-      state_[size_t(i)] = WaitPsum;
+      state_[size_t(i)] = WaitPsum, ++waiting_psum_;
     } else if (ahead > 0) {
       start_ahead(now, ahead);
       if (r & Pe::kWordEnds) state_[size_t(i)] = Ahead, wake(i, now + ahead);
       else wake(i, now + ahead + 1);
     } else if (!kSkip && (r & Pe::kMac) && pe.waits_for_entry()) {
-      state_[size_t(i)] = WaitPsum;
+      state_[size_t(i)] = WaitPsum, ++waiting_psum_;
     } else {
       wake(i, now + 1);
     }
@@ -371,13 +373,8 @@ void PeArray::tick() {
       }
     }
     if (!busy) {
-      bool wait_ifmap = false, wait_psum = false;
-      for (State st : state_) {
-        wait_ifmap |= st == WaitIfmap;
-        wait_psum |= st == WaitPsum;
-      }
-      why = wait_ifmap ? (ifmap_wait_dram.read() ? Stall::DramIfmap : Stall::IfmapBus)
-                       : wait_psum ? Stall::Psum : Stall::Pipeline;
+      why = waiting_ifmap_ > 0 ? (ifmap_wait_dram.read() ? Stall::DramIfmap : Stall::IfmapBus)
+                               : waiting_psum_ > 0 ? Stall::Psum : Stall::Pipeline;
     }
   }
   ledger->fill_until(now - 1, sleep_cause_);

@@ -101,6 +101,7 @@ private:
   // stepped until a delivery or a psum leaving its spad may have unblocked it.
   enum State : char { Run, Ahead, WaitIfmap, WaitPsum, Done };
   std::vector<State> state_;
+  int waiting_ifmap_ = 0, waiting_psum_ = 0;  // PEs in WaitIfmap, in WaitPsum (a MAC-less cycle's cause)
   // The PEs to step in each cycle (a ring longer than any word), so that a cycle visits only them:
   // a Run PE is due in the cycle it steps next, an Ahead PE in the cycle its word ends, a waiting
   // or done PE in none.
