@@ -1,6 +1,10 @@
 #include "mapper/network_mapper.hpp"
 
+#include <atomic>
+#include <exception>
 #include <map>
+#include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <tuple>
@@ -21,14 +25,54 @@ double utilization(const AccessCounts& counts, const ArchSpec& arch) {
   return counts.cycles > 0 ? double(counts.macs) / (double(arch.pes()) * double(counts.cycles)) : 0.0;
 }
 
+namespace {
+
+// The searches of the distinct shapes among `net`'s array layers that no fixed mapping pins, run
+// side by side on options.threads threads (one search each; a search's result does not depend on
+// its thread count). A network of few shapes keeps the threads inside each search instead.
+std::map<ConvShape, SearchResult> search_shapes(const Network& net, int batch, const ArchSpec& arch,
+                                                const SearchOptions& options, const FixedMappings& fixed) {
+  std::map<ConvShape, SearchResult> searched;
+  for (const Layer& layer : net.layers)
+    if (!runs_in_post_processing(layer) && runs_on_array(layer) && !fixed.count(layer.name))
+      searched.emplace(conv_shape(layer, batch), SearchResult{});
+  std::vector<std::pair<const ConvShape, SearchResult>*> todo;
+  for (auto& entry : searched) todo.push_back(&entry);
+  const int threads = std::max(1, std::min(options.threads, int(todo.size())));
+  SearchOptions each = options;
+  if (int(todo.size()) >= options.threads) each.threads = 1;
+  std::atomic<size_t> next{0};
+  std::vector<std::exception_ptr> failures(static_cast<size_t>(threads));
+  auto work = [&](int t) {
+    try {
+      for (size_t k; (k = next.fetch_add(1)) < todo.size();)
+        todo[k]->second = search_mapping(todo[k]->first, arch, each);
+    } catch (...) {
+      failures[size_t(t)] = std::current_exception();
+      next = todo.size();  // the others stop too
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  for (auto& failure : failures)
+    if (failure) std::rethrow_exception(failure);
+  return searched;
+}
+
+}  // namespace
+
 NetworkResult map_network(const Network& net, int batch, const ArchSpec& arch, const SearchOptions& options,
                           const FixedMappings& fixed, const NetworkValues* values) {
   NetworkResult result;
   result.network = net.name;
   result.batch = batch;
-  std::map<ConvShape, SearchResult> searched;
   EnergyRates rates(arch.energy, options.bits);
   Progress progress("mapping " + net.name, int64_t(net.layers.size()), "layers");
+  // Without per-layer data, layers of one shape share a search: all of them run first, in parallel.
+  std::map<ConvShape, SearchResult> searched;
+  if (!values) searched = search_shapes(net, batch, arch, options, fixed);
   for (size_t index = 0; index < net.layers.size(); ++index) {
     const Layer& layer = net.layers[index];
     progress.update(int64_t(index), layer.name);
