@@ -1,14 +1,13 @@
 #include "mapper/network_mapper.hpp"
 
 #include <atomic>
-#include <exception>
 #include <map>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 #include <tuple>
 
+#include "mapper/parallel.hpp"
 #include "mapper/post_processing.hpp"
 #include "workloads/util/error.hpp"
 #include "workloads/util/yaml_reader.hpp"
@@ -42,22 +41,10 @@ std::map<ConvShape, SearchResult> search_shapes(const Network& net, int batch, c
   SearchOptions each = options;
   if (int(todo.size()) >= options.threads) each.threads = 1;
   std::atomic<size_t> next{0};
-  std::vector<std::exception_ptr> failures(static_cast<size_t>(threads));
-  auto work = [&](int t) {
-    try {
-      for (size_t k; (k = next.fetch_add(1)) < todo.size();)
-        todo[k]->second = search_mapping(todo[k]->first, arch, each);
-    } catch (...) {
-      failures[size_t(t)] = std::current_exception();
-      next = todo.size();  // the others stop too
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
-  for (auto& failure : failures)
-    if (failure) std::rethrow_exception(failure);
+  run_parallel(threads, [&](int) {
+    for (size_t k; (k = next.fetch_add(1)) < todo.size();)
+      todo[k]->second = search_mapping(todo[k]->first, arch, each);
+  });
   return searched;
 }
 

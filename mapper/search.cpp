@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <limits>
-#include <thread>
 #include <tuple>
 
 #include "mapper/geometry.hpp"
+#include "mapper/parallel.hpp"
 #include "workloads/util/error.hpp"
 
 namespace rowsim {
@@ -153,15 +153,6 @@ private:
   int64_t cols_;
   std::vector<int64_t> strip_rows_[2];  // [ifmap resident][e - 1]
 };
-
-// Runs work(i) for i in [0, threads) on that many threads.
-template <typename Work>
-void run_parallel(int threads, Work&& work) {
-  if (threads == 1) return work(0);
-  std::vector<std::thread> pool;
-  for (int i = 0; i < threads; ++i) pool.emplace_back([&, i] { work(i); });
-  for (auto& th : pool) th.join();
-}
 
 }  // namespace
 
