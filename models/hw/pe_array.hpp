@@ -12,7 +12,7 @@
 // "one more MAC of the same word" (docs/simulator.md, "How the array saves work"): a PE does the
 // rest of a word's MACs whose psum entries fit when the word begins and is visited again when the
 // word ends (a ring counts the PEs busy meanwhile); a dense PE waiting for a psum entry takes it
-// when a psum leaves its spad; the psum walk visits only PEs with a psum and a full register below.
+// when a psum leaves its spad; the psum walk finds a chain's moving PEs with bit arithmetic.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -81,12 +81,10 @@ private:
     }
     uint64_t* chain(int c) { return words.data() + size_t(c) * size_t(per_chain); }
     // PE pe = chain * length + position.
-    uint64_t& word(int pe, uint64_t& bit) {
-      const int c = pe / length, b = length - 1 - pe % length;
-      bit = uint64_t(1) << (b & 63);
-      return words[size_t(c) * size_t(per_chain) + size_t(b >> 6)];
+    void set(int pe) {
+      const int b = length - 1 - pe % length;
+      chain(pe / length)[b >> 6] |= uint64_t(1) << (b & 63);
     }
-    void set(int pe) { uint64_t bit; word(pe, bit) |= bit; }
   };
   std::vector<uint64_t> moved_;  // move_psums' scratch: one chain's moving PEs
 
