@@ -30,22 +30,18 @@
 
 namespace rowsim::hw {
 
-// The finished psums of one PE's psum spad, oldest first, waiting to climb the chain: a ring in
-// storage the PE array owns, so that the chain walk finds every PE's in one block.
+// The finished psums of one PE's psum spad, waiting to climb the chain. Their values do not climb
+// with them: the chain's n-th output is the sum of every PE's n-th finished psum (each PE finishes
+// its psums in the chain's output order) and the n-th psum from the GLB, so a PE adds its n-th
+// into the chain's n-th output sum when it finishes it, and the chain walk moves only counts.
 struct PsumQueue {
-  int64_t* ring = nullptr;
-  int head = 0, size = 0, cap = 1;
-  int64_t front() const { return ring[head]; }
-  void pop() {
-    head = head + 1 == cap ? 0 : head + 1;
-    --size;
-  }
+  int size = 0;             // finished psums in the spad
+  int64_t* sums = nullptr;  // the chain's output sums, from the one this PE finishes next
   void push(int64_t v) {
-    int slot = head + size;
-    if (slot >= cap) slot -= cap;
-    ring[slot] = v;
+    *sums++ += v;
     ++size;
   }
+  void pop() { --size; }
 };
 
 // What all PEs of a pass share.
@@ -64,7 +60,7 @@ public:
   // What one step did (flags; a step may close windows and then use its MAC slot or stall).
   enum Flags { kMac = 1, kWindow = 2, kSkipped = 4, kStallIfmap = 8, kStallPsum = 16, kWordEnds = 32, kBegun = 64 };
 
-  // `queue`: the PE's psum queue, with a ring of g.psum_cap words.
+  // `queue`: the PE's psum queue, its sums pointing at its chain's first output sum.
   void configure(const PeShared& g, int p, int q, bool row_is_padding, PsumQueue* queue) {
     g_ = &g;
     p_ = p, q_ = q;
@@ -76,8 +72,6 @@ public:
     acc_.assign(size_t(p), 0);
     done_macs_.assign(size_t(p), 0);
     queue_ = queue;
-    queue_->head = queue_->size = 0;
-    queue_->cap = psum_cap_;
     b_ = f_ = s_ = c_ = 0;
     j_ = n_ = 0;
     wp_ = nullptr;

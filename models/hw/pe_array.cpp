@@ -73,20 +73,23 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   ring_mask_ = ring - 1;
   ahead_busy_ = 0;
   queues_.assign(size_t(n), PsumQueue{});
-  queue_store_.assign(size_t(n) * size_t(arch.spad_psum), 0);
-  for (int i = 0; i < n; ++i) queues_[size_t(i)].ring = queue_store_.data() + size_t(i) * size_t(arch.spad_psum);
   has_psums_.reset(g.chains, L);
   link_full_.reset(g.chains, L);
   moved_.assign(size_t(link_full_.per_chain), 0);
-  link_value_.assign(size_t(n), 0);
   chains_.resize(size_t(g.chains));
+  int64_t outputs = 0;
+  for (int c = 0; c < g.chains; ++c) outputs += int64_t(g.nb) * g.filters_of_set(c / g.eb, mp.p, ps.fb) * s.F;
+  sums_.assign(size_t(outputs), 0);
+  int64_t* sums = sums_.data();
   noc->configure(n, g.chains, g.filter_sets * g.channel_sets * g.rb, g.channel_sets * int(g.rows.size()));
   for (int c = 0; c < g.chains; ++c) {
     Chain& ch = chains_[size_t(c)];
     ch.ft = c / g.eb, ch.j = c % g.eb, ch.length = L;
     ch.p = g.filters_of_set(ch.ft, mp.p, ps.fb);
     ch.outputs = int64_t(g.nb) * ch.p * s.F;
-    ch.sent = 0;
+    ch.sent = ch.entered = 0;
+    ch.sums = sums;
+    sums += ch.outputs;
     ch.k = ch.f = ch.b = 0;
     ch.head.assign(kHeadDepth, 0);
     ch.head_first = ch.head_size = 0;
@@ -95,6 +98,7 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
       const int h = (ps.e0 + ch.j) * s.U + ps.r0 + i - s.pad_h;
       const bool real = h >= 0 && h < s.H;
       const int pe = c * L + pos;
+      queues_[size_t(pe)].sums = ch.sums;
       pes_[size_t(pe)].configure(shared_, ch.p, g.channels_of_set(ct, mp.q, ps.cb), !real, &queues_[size_t(pe)]);
       noc->set_ids(pe, g.weight_tag(ch.ft, ct, i), real ? g.ifmap_tag(ct, g.row_of_h[size_t(h)]) : -1);
     }
@@ -177,11 +181,10 @@ void PeArray::move_psums(bool& progress) {
   PsumCredits& credits = bus.psum_credits();
   int gon_budget = int(std::min<size_t>(size_t(ctx_->psum_bus), gon.space()));
   int64_t hops = 0;
-  // PE pe adds its oldest finished psum to `in` and passes the sum up (or out on the GON).
-  // `has`: the chain's has_psums_ words, where PE pe is bit b.
-  auto move = [&](Chain& ch, int pe, int pos, int64_t in, uint64_t* has, int b) {
+  // PE pe passes its oldest finished psum up (or out on the GON): its value is already in the
+  // chain's sums. `has`: the chain's has_psums_ words, where PE pe is bit b.
+  auto move = [&](Chain& ch, int pe, int pos, uint64_t* has, int b) {
     PsumQueue& queue = queues_[size_t(pe)];
-    const int64_t sum = in + queue.front();
     queue.pop();
     if (queue.size == 0) has[b >> 6] &= ~(uint64_t(1) << (b & 63));
     if (state_[size_t(pe)] == WaitPsum) {
@@ -196,15 +199,13 @@ void PeArray::move_psums(bool& progress) {
     if (pos == L - 1) {
       // Outputs leave in the chain's order: image, ofmap column, filter.
       const int64_t m = ps.f0 - ps.m0 + int64_t(ch.ft) * p + ch.k;
-      gon.push({sum, int32_t(((ch.b * ps.mb + m) * g.eb + ch.j) * F + ch.f)});
+      gon.push({ch.sums[ch.sent], int32_t(((ch.b * ps.mb + m) * g.eb + ch.j) * F + ch.f)});
       --gon_budget;
       if (++ch.k == ch.p) {
         ch.k = 0;
         if (++ch.f == F) ch.f = 0, ++ch.b;
       }
       if (++ch.sent == ch.outputs) ++chains_done_;
-    } else {
-      link_value_[size_t(pe + 1)] = sum;
     }
     ++hops;
   };
@@ -242,23 +243,20 @@ void PeArray::move_psums(bool& progress) {
       any |= moved[k] != 0;
     }
     if (!any) continue;
-    // Apply top-down, so a register is read by the PE above before the PE below refills it.
+    // Apply the moves (in any order: no value climbs, the sums hold them).
     for (int k = 0; k < per_chain; ++k) {
       uint64_t bits = moved[k];
       while (bits) {
         const int b = k * 64 + __builtin_ctzll(bits);
         bits &= bits - 1;
         const int pos = L - 1 - b, pe = base + pos;
-        int64_t in = 0;
-        if (pos > 0) {
-          in = link_value_[size_t(pe)];
-        } else if (!first_accumulation_) {
-          in = ch.head[size_t(ch.head_first)];
+        if (pos == 0 && !first_accumulation_) {
+          ch.sums[ch.entered++] += ch.head[size_t(ch.head_first)];
           ch.head_first = (ch.head_first + 1) % kHeadDepth;
           --ch.head_size;
           credits.give(c);
         }
-        move(ch, pe, pos, in, has, b);
+        move(ch, pe, pos, has, b);
       }
     }
     // The registers consumed empty and those written (the PE below each mover's) fill: bit b - 1.

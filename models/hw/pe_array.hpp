@@ -63,6 +63,8 @@ private:
   struct Chain {
     int ft = 0, j = 0, length = 0, p = 1;
     int64_t outputs = 0, sent = 0;  // psums this chain delivers to the GLB this pass, and so far
+    int64_t* sums = nullptr;        // per output: its sum so far (PsumQueue)
+    int64_t entered = 0;            // psums from the GLB the chain's bottom PE has added
     int k = 0, f = 0, b = 0;        // the next one's filter, ofmap column and image
     // Psums from the GLB waiting at the chain head (a small NoC buffer).
     std::vector<int64_t> head;
@@ -116,12 +118,12 @@ private:
   }
   int64_t now_ = 0;  // the cycle being stepped
   int freed_entry_macs_ = 0;  // MACs this cycle of dense PEs that waited for a psum entry
-  std::vector<PsumQueue> queues_;     // per PE: finished psums in its psum spad
-  std::vector<int64_t> queue_store_;  // their rings, spad.psum words each
-  ChainBits has_psums_;               // the PE's queue is not empty
-  // The register from PE pe - 1 to PE pe up a chain (never full at a chain's bottom): full, value.
+  std::vector<PsumQueue> queues_;  // per PE: finished psums in its psum spad
+  std::vector<int64_t> sums_;      // every chain's output sums, chain after chain
+  ChainBits has_psums_;            // the PE's queue is not empty
+  // The register from PE pe - 1 to PE pe up a chain is full (never at a chain's bottom); the value
+  // it holds is in the chain's sums.
   ChainBits link_full_;
-  std::vector<int64_t> link_value_;
   std::vector<Chain> chains_;
   int64_t weights_expected_ = 0, weights_received_ = 0, bitmap_received_ = 0;
   bool armed_ = false;           // the PEs have expanded their weights after the fill
