@@ -229,6 +229,20 @@ void GlobalBuffer::release_ifmap(int block) {
   std::vector<int>().swap(st.row_index);
 }
 
+void GlobalBuffer::locate_weight() {
+  const PassGeometry& g = geo_;
+  const Pass& ps = g.plan->ps;
+  const Mapping& mp = ctx_->mp;
+  const WeightBlock& blk = ctx_->plan.weights[size_t(g.plan->weight_block)];
+  const int k = wcur_.k, c = wcur_.c;
+  wcur_.position = ((int64_t(ps.f0 + k - blk.f0) * blk.cb + (ps.c0 + c - blk.c0)) * blk.rb + (ps.r0 - blk.r0)) * ctx_->s.S;
+  const int ft = k / mp.p, ct = c / mp.q;
+  const int p_pe = g.filters_of_set(ft, mp.p, ps.fb), q_pe = g.channels_of_set(ct, mp.q, ps.cb);
+  wcur_.tag = g.weight_tag(ft, ct, 0);
+  wcur_.index = (c % mp.q) * p_pe + k % mp.p;
+  wcur_.index_step = q_pe * p_pe;
+}
+
 void GlobalBuffer::begin_pass(const PassGeometry& geometry) {
   geo_ = geometry;
   const PassGeometry& g = geo_;
@@ -236,6 +250,7 @@ void GlobalBuffer::begin_pass(const PassGeometry& geometry) {
   wcur_ = {};
   wcur_.total = g.positions;
   wcur_.bitmap_total = g.bitmap_words;
+  if (wcur_.total > 0) locate_weight();
   icur_ = {};
   icur_.total = int64_t(g.nb) * int64_t(ctx_->plan.cols.size()) * ps.cb * int64_t(g.rows.size());
   pcur_.total = ps.first_accumulation ? 0 : int64_t(g.nb) * ps.fb * g.eb * ctx_->s.F;
@@ -257,9 +272,7 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
   const PassGeometry& g = geo_;
   const PassPlan& pp = *g.plan;
   const Pass& ps = pp.ps;
-  const Mapping& mp = ctx_->mp;
   const int S = ctx_->s.S;
-  const WeightBlock& blk = ctx_->plan.weights[size_t(pp.weight_block)];
   const WeightStore& st = weights_[size_t(pp.weight_block)];
   auto& bus = noc->gin_filter();
   bool sent = false, waits_dram = false;
@@ -269,10 +282,7 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
     else wait_until = std::min(wait_until, ready + 1);
   };
   // The cursor walks the pass's positions in (filter, channel, row, column) order.
-  auto position = [&] {
-    const int k = ps.f0 + wcur_.k, c = ps.c0 + wcur_.c, r = ps.r0 + wcur_.i;
-    return ((int64_t(k - blk.f0) * blk.cb + (c - blk.c0)) * blk.rb + (r - blk.r0)) * S + wcur_.x;
-  };
+  auto position = [&] { return wcur_.position + int64_t(wcur_.i) * S + wcur_.x; };
   auto advance = [&] {
     ++wcur_.sent;
     if (++wcur_.x == S) {
@@ -283,6 +293,7 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
           wcur_.c = 0;
           ++wcur_.k;
         }
+        if (wcur_.sent < wcur_.total) locate_weight();
       }
     }
   };
@@ -296,6 +307,7 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
     }
   };
   int n = 0;
+  int64_t words = 0;
   // Compressed: the pass's bitmap first, word_bits positions per bus word.
   while (n < ctx_->filter_bus && wcur_.bitmap_sent < wcur_.bitmap_total && bus.space() > 0) {
     const int64_t ready = st.live ? st.bitmap_ready : kNever;
@@ -320,16 +332,14 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
         wait_for(ready);
         break;
       }
-      const int ft = wcur_.k / mp.p, ct = wcur_.c / mp.q;
-      const int p_pe = g.filters_of_set(ft, mp.p, ps.fb), q_pe = g.channels_of_set(ct, mp.q, ps.cb);
-      const int index = (wcur_.x * q_pe + wcur_.c % mp.q) * p_pe + wcur_.k % mp.p;
-      bus.push({st.data[size_t(word)], g.weight_tag(ft, ct, wcur_.i), index});
-      count_(Level::GLB, Data::Weight, 1, 0);
+      bus.push({st.data[size_t(word)], wcur_.tag + wcur_.i, wcur_.index + wcur_.x * wcur_.index_step});
+      ++words;
       sent = true;
       advance();
       skip_unstored();
     }
   }
+  count_(Level::GLB, Data::Weight, words, 0);
   weights_wait_dram->write(waits_dram);
   // The weights are in the filter spads now; a block no later pass reads leaves the GLB.
   if (!wcur_.released && wcur_.sent == wcur_.total && wcur_.bitmap_sent == wcur_.bitmap_total) {

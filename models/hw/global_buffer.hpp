@@ -139,7 +139,12 @@ private:
     int64_t bitmap_total = 0, bitmap_sent = 0;
     bool released = false;
     int k = 0, c = 0, i = 0, x = 0;  // filter, channel (relative to the pass), row in fold, column
+    // Of (k, c), set by locate_weight(): the block position and bus tag of its row 0, column 0,
+    // and the filter spad index of its column 0 and the index's step per column.
+    int64_t position = 0;
+    int tag = 0, index = 0, index_step = 0;
   } wcur_;
+  void locate_weight();
   struct {
     int64_t total = 0, sent = 0;
     int b = 0, col = 0, c = 0, ri = 0;

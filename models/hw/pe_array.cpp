@@ -120,6 +120,7 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
 void PeArray::deliver(bool& progress) {
   NocArrayIf& bus = *noc.operator->();
   auto& gin_filter = bus.gin_filter();
+  int64_t weights_reached = 0;
   while (gin_filter.available()) {
     const FilterWord w = gin_filter.front();
     gin_filter.pop();
@@ -140,10 +141,11 @@ void PeArray::deliver(bool& progress) {
     }
     const PeGroup group = bus.filter_group(w.tag);
     for (const int* pe = group.begin; pe != group.end; ++pe) pes_[size_t(*pe)].write_weight(w.index, w.value);
-    // Multicast: one array access and one spad write per PE reached.
-    count_(Level::Array, Data::Weight, int64_t(group.size()), 0);
-    count_(Level::RF, Data::Weight, 0, int64_t(group.size()));
+    weights_reached += int64_t(group.size());
   }
+  // Multicast: one array access and one spad write per PE reached.
+  count_(Level::Array, Data::Weight, weights_reached, 0);
+  count_(Level::RF, Data::Weight, 0, weights_reached);
   auto& gin_ifmap = bus.gin_ifmap();
   while (gin_ifmap.available()) {
     const IfmapWord& w = gin_ifmap.front();
