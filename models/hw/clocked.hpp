@@ -22,7 +22,9 @@ public:
   static int64_t cycle() { return int64_t(sc_core::sc_time_stamp().value() / period().value()); }
 
 protected:
-  explicit Clocked(sc_core::sc_module_name name) : sc_core::sc_module(name) {}
+  // `next_edge`: one event shared by the clocked modules of one accelerator, so that those acting
+  // at the next edge cost the kernel one timed notification per cycle instead of one per module.
+  Clocked(sc_core::sc_module_name name, sc_core::sc_event& next_edge) : sc_core::sc_module(name), next_edge_(next_edge) {}
 
   // Threads: resume at the edge of `target` (now if it is not in the future).
   void wait_until_cycle(int64_t target) {
@@ -60,8 +62,10 @@ private:
   // Act at the next edge after `now`, the cycle running.
   void act_next(int64_t now) {
     scheduled_ = now + 1;
-    next_trigger(period());
+    next_edge_.notify(period());  // a no-op when another module has notified it this cycle
+    next_trigger(next_edge_);
   }
+  sc_core::sc_event& next_edge_;
   int64_t scheduled_ = -1;  // the edge the clocked method is scheduled to act at (-1: none)
 };
 

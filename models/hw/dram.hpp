@@ -26,7 +26,7 @@ namespace rowsim::hw {
 class Dram : public Clocked, public DramStoreIf {
 public:
   SC_HAS_PROCESS(Dram);
-  explicit Dram(sc_core::sc_module_name name);
+  Dram(sc_core::sc_module_name name, sc_core::sc_event& next_edge);
 
   sc_core::sc_export<DramStoreIf> control_side;
   sc_core::sc_port<GlbDmaIf> glb;

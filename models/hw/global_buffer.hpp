@@ -55,7 +55,7 @@ private:
 class GlobalBuffer : public Clocked, public GlbDmaIf, public GlbControlIf {
 public:
   SC_HAS_PROCESS(GlobalBuffer);
-  explicit GlobalBuffer(sc_core::sc_module_name name);
+  GlobalBuffer(sc_core::sc_module_name name, sc_core::sc_event& next_edge);
 
   sc_core::sc_export<GlbDmaIf> dma_side;
   sc_core::sc_export<GlbControlIf> control_side;

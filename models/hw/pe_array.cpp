@@ -13,8 +13,8 @@ constexpr int kHeadDepth = kPsumHeadDepth;
 
 }  // namespace
 
-PeArray::PeArray(sc_core::sc_module_name name)
-    : Clocked(name), control_side("control_side"), noc("noc"), ledger("ledger"),
+PeArray::PeArray(sc_core::sc_module_name name, sc_core::sc_event& next_edge)
+    : Clocked(name, next_edge), control_side("control_side"), noc("noc"), ledger("ledger"),
       weights_wait_dram("weights_wait_dram"), ifmap_wait_dram("ifmap_wait_dram"), macs_per_cycle("macs_per_cycle"),
       busy_pes("busy_pes"), stall_cause("stall_cause"), chain_psums("chain_psums"), passes_done_("passes_done") {
   control_side.bind(*this);

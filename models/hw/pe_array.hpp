@@ -28,7 +28,7 @@ namespace rowsim::hw {
 class PeArray : public Clocked, public ArrayControlIf {
 public:
   SC_HAS_PROCESS(PeArray);
-  explicit PeArray(sc_core::sc_module_name name);
+  PeArray(sc_core::sc_module_name name, sc_core::sc_event& next_edge);
 
   sc_core::sc_export<ArrayControlIf> control_side;
   sc_core::sc_port<NocArrayIf> noc;

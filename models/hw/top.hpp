@@ -41,6 +41,7 @@ private:
   void build(Block block);
   void bind();
 
+  sc_core::sc_event next_edge_;  // shared by the clocked modules (Clocked)
   std::unique_ptr<Noc> noc_;
   std::unique_ptr<GlobalBuffer> glb_;
   std::unique_ptr<PeArray> array_;
