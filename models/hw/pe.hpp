@@ -41,7 +41,6 @@ struct PsumQueue {
     *sums++ += v;
     ++size;
   }
-  void pop() { --size; }
 };
 
 // What all PEs of a pass share.

@@ -183,33 +183,14 @@ void PeArray::move_psums(bool& progress) {
   PsumCredits& credits = bus.psum_credits();
   int gon_budget = int(std::min<size_t>(size_t(ctx_->psum_bus), gon.space()));
   int64_t hops = 0;
-  // PE pe passes its oldest finished psum up (or out on the GON): its value is already in the
-  // chain's sums. `has`: the chain's has_psums_ words, where PE pe is bit b.
-  auto move = [&](Chain& ch, int pe, int pos, uint64_t* has, int b) {
-    PsumQueue& queue = queues_[size_t(pe)];
-    queue.pop();
-    if (queue.size == 0) has[b >> 6] &= ~(uint64_t(1) << (b & 63));
-    if (state_[size_t(pe)] == WaitPsum) {
-      if (shared_.skip_zero_weights) {
-        state_[size_t(pe)] = Run, --waiting_psum_, wake(pe, now_);
-      } else {
-        ++freed_entry_macs_;
-        if (pes_[size_t(pe)].mac_on_freed_entry(shared_.gate))
-          state_[size_t(pe)] = Ahead, --waiting_psum_, wake(pe, now_);
-      }
+  // A dense PE that waited for a psum entry takes the one a leaving psum frees (Pe::mac_on_freed_entry).
+  auto entry_freed = [&](int pe) {
+    if (shared_.skip_zero_weights) {
+      state_[size_t(pe)] = Run, --waiting_psum_, wake(pe, now_);
+    } else {
+      ++freed_entry_macs_;
+      if (pes_[size_t(pe)].mac_on_freed_entry(shared_.gate)) state_[size_t(pe)] = Ahead, --waiting_psum_, wake(pe, now_);
     }
-    if (pos == L - 1) {
-      // Outputs leave in the chain's order: image, ofmap column, filter.
-      const int64_t m = ps.f0 - ps.m0 + int64_t(ch.ft) * p + ch.k;
-      gon.push({ch.sums[ch.sent], int32_t(((ch.b * ps.mb + m) * g.eb + ch.j) * F + ch.f)});
-      --gon_budget;
-      if (++ch.k == ch.p) {
-        ch.k = 0;
-        if (++ch.f == F) ch.f = 0, ++ch.b;
-      }
-      if (++ch.sent == ch.outputs) ++chains_done_;
-    }
-    ++hops;
   };
   const int per_chain = link_full_.per_chain, bottom_bit = (L - 1) & 63;
   uint64_t* moved = moved_.data();
@@ -245,21 +226,37 @@ void PeArray::move_psums(bool& progress) {
       any |= moved[k] != 0;
     }
     if (!any) continue;
-    // Apply the moves (in any order: no value climbs, the sums hold them).
+    // Apply the moves, in any order: each mover's oldest psum leaves its spad (its value is in the
+    // chain's sums already).
     for (int k = 0; k < per_chain; ++k) {
       uint64_t bits = moved[k];
       while (bits) {
-        const int b = k * 64 + __builtin_ctzll(bits);
+        const int b = __builtin_ctzll(bits);
         bits &= bits - 1;
-        const int pos = L - 1 - b, pe = base + pos;
-        if (pos == 0 && !first_accumulation_) {
-          ch.sums[ch.entered++] += ch.head[size_t(ch.head_first)];
-          ch.head_first = (ch.head_first + 1) % kHeadDepth;
-          --ch.head_size;
-          credits.give(c);
-        }
-        move(ch, pe, pos, has, b);
+        ++hops;
+        const int pe = base + L - 1 - (k * 64 + b);
+        if (--queues_[size_t(pe)].size == 0) has[k] &= ~(uint64_t(1) << b);
+        if (state_[size_t(pe)] == WaitPsum) entry_freed(pe);
       }
+    }
+    // The bottom PE took a psum from the chain head (none in the first accumulation round).
+    if (!first_accumulation_ && (moved[per_chain - 1] >> bottom_bit & 1)) {
+      ch.sums[ch.entered++] += ch.head[size_t(ch.head_first)];
+      ch.head_first = (ch.head_first + 1) % kHeadDepth;
+      --ch.head_size;
+      credits.give(c);
+    }
+    // The top PE sent an output on the GON; outputs leave in the chain's order: image, ofmap
+    // column, filter.
+    if (moved[0] & 1) {
+      const int64_t m = ps.f0 - ps.m0 + int64_t(ch.ft) * p + ch.k;
+      gon.push({ch.sums[ch.sent], int32_t(((ch.b * ps.mb + m) * g.eb + ch.j) * F + ch.f)});
+      --gon_budget;
+      if (++ch.k == ch.p) {
+        ch.k = 0;
+        if (++ch.f == F) ch.f = 0, ++ch.b;
+      }
+      if (++ch.sent == ch.outputs) ++chains_done_;
     }
     // The registers consumed empty and those written (the PE below each mover's) fill: bit b - 1.
     for (int k = 0; k < per_chain; ++k) {
