@@ -40,8 +40,10 @@ protected:
     act_next(now);
     return false;
   }
-  // Act again at the next edge.
-  void next_cycle() { act_next(cycle()); }
+  // After due() returned true: the cycle being acted in (without asking the kernel again).
+  int64_t acting_cycle() const { return scheduled_; }
+  // After due() returned true: act again at the next edge.
+  void next_cycle() { act_next(scheduled_); }
   // Sleep until one of `events` (then act at the edge after it).
   void sleep(const sc_core::sc_event_or_list& events) {
     scheduled_ = -1;

@@ -447,7 +447,7 @@ bool GlobalBuffer::send_psums() {
 void GlobalBuffer::tick() {
   if (!running_) return idle_until(start_);
   if (!due()) return;  // woken by an event: act at the next edge
-  const int64_t now = cycle();
+  const int64_t now = acting_cycle();
   bool progress = false;
   TileStore& tile = tiles_[size_t(geo_.plan->psum_tile)];
   auto& gon = noc->gon_psum();

@@ -341,7 +341,7 @@ void PeArray::trace(int macs, int busy, Stall cause) {
 void PeArray::tick() {
   if (!running_) return idle_until(start_);
   if (!due()) return;  // woken by an event: act at the next edge
-  const int64_t now = cycle();
+  const int64_t now = acting_cycle();
   now_ = now;
   freed_entry_macs_ = 0;
   int& change = ahead_change_[size_t(now & ring_mask_)];
