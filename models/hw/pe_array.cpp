@@ -174,6 +174,7 @@ void PeArray::deliver(bool& progress) {
   }
 }
 
+template <bool kOneWord>
 void PeArray::move_psums(bool& progress) {
   const PassGeometry& g = geo_;
   const Pass& ps = g.plan->ps;
@@ -192,7 +193,7 @@ void PeArray::move_psums(bool& progress) {
       if (pes_[size_t(pe)].mac_on_freed_entry(shared_.gate)) state_[size_t(pe)] = Ahead, --waiting_psum_, wake(pe, now_);
     }
   };
-  const int per_chain = link_full_.per_chain, bottom_bit = (L - 1) & 63;
+  const int per_chain = kOneWord ? 1 : link_full_.per_chain, bottom_bit = (L - 1) & 63;
   uint64_t* moved = moved_.data();
   for (int n = 0; n < nchains; ++n) {
     int c = rr_ + n;
@@ -360,7 +361,10 @@ void PeArray::tick() {
       for (int i = 0; i < int(pes_.size()); ++i) wake(i, now);  // every PE steps from the first cycle
       armed_ = true;
     }
-    if (chains_done_ < int(chains_.size())) move_psums(progress);
+    if (chains_done_ < int(chains_.size())) {
+      if (link_full_.per_chain == 1) move_psums<true>(progress);
+      else move_psums<false>(progress);
+    }
     if (active_ > 0) {
       switch (int(shared_.skip_zero_weights) * 2 + int(shared_.gate)) {
         case 0: busy = step_pes<false, false>(progress); break;

@@ -54,6 +54,8 @@ private:
   void end_of_elaboration() override;
   void tick();
   void deliver(bool& progress);
+  // kOneWord: every chain's bits fit one word (chains of at most 64 PEs, the usual case).
+  template <bool kOneWord>
   void move_psums(bool& progress);
   // Steps every running PE once; returns how many used their MAC slot.
   template <bool kSkip, bool kGate>
