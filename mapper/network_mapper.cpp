@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -29,22 +31,34 @@ namespace {
 // The searches of the distinct shapes among `net`'s array layers that no fixed mapping pins, run
 // side by side on options.threads threads (one search each; a search's result does not depend on
 // its thread count). A network of few shapes keeps the threads inside each search instead.
+// Progress counts the shapes searched (the layers are then costed at once).
 std::map<ConvShape, SearchResult> search_shapes(const Network& net, int batch, const ArchSpec& arch,
                                                 const SearchOptions& options, const FixedMappings& fixed) {
   std::map<ConvShape, SearchResult> searched;
+  std::map<ConvShape, std::vector<const Layer*>> layers_of;  // in network order
   for (const Layer& layer : net.layers)
-    if (!runs_in_post_processing(layer) && runs_on_array(layer) && !fixed.count(layer.name))
-      searched.emplace(conv_shape(layer, batch), SearchResult{});
+    if (!runs_in_post_processing(layer) && runs_on_array(layer) && !fixed.count(layer.name)) {
+      const ConvShape shape = conv_shape(layer, batch);
+      searched.emplace(shape, SearchResult{});
+      layers_of[shape].push_back(&layer);
+    }
   std::vector<std::pair<const ConvShape, SearchResult>*> todo;
   for (auto& entry : searched) todo.push_back(&entry);
   const int threads = std::max(1, std::min(options.threads, int(todo.size())));
   SearchOptions each = options;
   if (int(todo.size()) >= options.threads) each.threads = 1;
+  Progress progress("mapping " + net.name, int64_t(todo.size()), "shapes");
   std::atomic<size_t> next{0};
+  std::mutex progress_lock;
+  int64_t done = 0;
   run_parallel(threads, [&](int) {
-    for (size_t k; (k = next.fetch_add(1)) < todo.size();)
+    for (size_t k; (k = next.fetch_add(1)) < todo.size();) {
       todo[k]->second = search_mapping(todo[k]->first, arch, each);
+      std::lock_guard<std::mutex> hold(progress_lock);
+      progress.update(++done, layers_of[todo[k]->first].front()->name);
+    }
   });
+  progress.update(done);  // the stage's end (a log's line says so)
   return searched;
 }
 
@@ -56,13 +70,15 @@ NetworkResult map_network(const Network& net, int batch, const ArchSpec& arch, c
   result.network = net.name;
   result.batch = batch;
   EnergyRates rates(arch.energy, options.bits);
-  Progress progress("mapping " + net.name, int64_t(net.layers.size()), "layers");
-  // Without per-layer data, layers of one shape share a search: all of them run first, in parallel.
+  // Without per-layer data, layers of one shape share a search: all of them run first, in parallel,
+  // and the progress shown is theirs. With it, each layer searches in turn.
   std::map<ConvShape, SearchResult> searched;
   if (!values) searched = search_shapes(net, batch, arch, options, fixed);
+  std::optional<Progress> progress;
+  if (values) progress.emplace("mapping " + net.name, int64_t(net.layers.size()), "layers");
   for (size_t index = 0; index < net.layers.size(); ++index) {
     const Layer& layer = net.layers[index];
-    progress.update(int64_t(index), layer.name);
+    if (progress) progress->update(int64_t(index), layer.name);
     if (runs_in_post_processing(layer)) {
       LayerResult lr;
       lr.name = layer.name;
@@ -124,7 +140,7 @@ NetworkResult map_network(const Network& net, int batch, const ArchSpec& arch, c
     result.dense_energy += lr.has_dense ? lr.dense_energy : lr.energy;
     result.layers.push_back(std::move(lr));
   }
-  progress.update(int64_t(net.layers.size()));  // the stage's end (a log's line says so)
+  if (progress) progress->update(int64_t(net.layers.size()));  // the stage's end (a log's line says so)
   result.has_dense = values != nullptr;
   return result;
 }

@@ -33,7 +33,7 @@ TEST_CASE("progress off a terminal is one plain line per stage, with counts and 
   auto lines = lines_of(r.err);
   // A fast stage prints its end only: 5 s (ROWSIM_PROGRESS_INTERVAL) never passed.
   REQUIRE(lines.size() == 1);
-  CHECK(std::regex_match(lines[0], std::regex(R"(mapping vgg16 (\d+)/\1 layers, done in \d+\.\d s)")));
+  CHECK(std::regex_match(lines[0], std::regex(R"(mapping vgg16 (\d+)/\1 shapes, done in \d+\.\d s)")));
   // Nothing meant for a terminal: no carriage returns, no escape sequences.
   CHECK(r.err.find('\r') == std::string::npos);
   CHECK(r.err.find('\033') == std::string::npos);
@@ -44,8 +44,8 @@ TEST_CASE("progress off a terminal is one plain line per stage, with counts and 
     ::unsetenv("ROWSIM_PROGRESS_INTERVAL");
     REQUIRE(r.exit_code == 0);
     lines = lines_of(r.err);
-    CHECK(count_matching(lines, R"(^mapping vgg16 \d+/\d+ layers, \d+\.\d s elapsed)") >= 5);
-    CHECK(count_matching(lines, R"(^mapping vgg16 (\d+)/\1 layers, done in)") == 1);
+    CHECK(count_matching(lines, R"(^mapping vgg16 \d+/\d+ shapes, \d+\.\d s elapsed)") >= 5);
+    CHECK(count_matching(lines, R"(^mapping vgg16 (\d+)/\1 shapes, done in)") == 1);
   }
   SECTION("--quiet removes them, on every long-running command") {
     CHECK(run_rowsim("map --net vgg16 --width 0.25 --quiet").err.empty());
