@@ -14,6 +14,8 @@
 
 #include <systemc>
 
+#include "models/hw/wake.hpp"
+
 namespace rowsim::hw {
 
 template <typename T>
@@ -47,20 +49,21 @@ public:
   }
   bool empty_now() const { return readable_ == 0 && written_ == 0; }
 
-  const sc_core::sc_event& written_event() const { return written_event_; }
-  const sc_core::sc_event& read_event() const { return read_event_; }
+  // Words became readable; slots became free (models/hw/wake.hpp: notified only while waited on).
+  const WatchedEvent& written_event() const { return written_event_; }
+  const WatchedEvent& read_event() const { return read_event_; }
 
 private:
   void update() override {
     readable_ = readable_ - read_ + written_;
-    if (read_) read_event_.notify(sc_core::SC_ZERO_TIME);
-    if (written_) written_event_.notify(sc_core::SC_ZERO_TIME);
+    if (read_) read_event_.notify();
+    if (written_) written_event_.notify();
     read_ = written_ = 0;
   }
 
   std::vector<T> buf_;
   size_t ri_ = 0, wi_ = 0, readable_ = 0, read_ = 0, written_ = 0;
-  sc_core::sc_event written_event_, read_event_;
+  WatchedEvent written_event_, read_event_;
 };
 
 // Credits for the small psum buffers at the chain heads (models/hw/noc.hpp). The GLB takes one
@@ -86,20 +89,20 @@ public:
     returned_.push_back(chain);
     request_update();
   }
-  const sc_core::sc_event& returned_event() const { return returned_event_; }
+  const WatchedEvent& returned_event() const { return returned_event_; }
 
 private:
   void update() override {
     for (int c : returned_)
       if (credits_[size_t(c)]++ == 0) ++chains_with_credit_;
     returned_.clear();
-    returned_event_.notify(sc_core::SC_ZERO_TIME);
+    returned_event_.notify();
   }
 
   std::vector<int> credits_;   // per chain: free slots not yet claimed by a word in flight
   std::vector<int> returned_;  // chains given a credit in this delta
   int chains_with_credit_ = 0;
-  sc_core::sc_event returned_event_;
+  WatchedEvent returned_event_;
 };
 
 }  // namespace rowsim::hw

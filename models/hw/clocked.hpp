@@ -10,6 +10,8 @@
 
 #include <systemc>
 
+#include "models/hw/wake.hpp"
+
 namespace rowsim::hw {
 
 class Clocked : public sc_core::sc_module {
@@ -45,14 +47,14 @@ protected:
   // After due() returned true: act again at the next edge.
   void next_cycle() { act_next(scheduled_); }
   // Sleep until one of `events` (then act at the edge after it).
-  void sleep(const sc_core::sc_event_or_list& events) {
+  void sleep(const WakeList& events) {
     scheduled_ = -1;
-    next_trigger(events);
+    next_trigger(events.armed());
   }
   // Sleep until the edge of `target` or until one of `events`, whichever comes first.
-  void sleep_until(int64_t target, const sc_core::sc_event_or_list& events) {
+  void sleep_until(int64_t target, const WakeList& events) {
     scheduled_ = target;
-    next_trigger(period() * double(target - cycle()), events);
+    next_trigger(period() * double(target - cycle()), events.armed());
   }
   // Idle (between passes): wait for `start` and act at the edge after it.
   void idle_until(const sc_core::sc_event& start) {

@@ -268,7 +268,7 @@ void Dram::store_tile(int tile_index) {
 
 void Dram::write_engine() {
   while (true) {
-    while (!store_queue_.available()) wait(store_queue_.written_event());
+    while (!store_queue_.available()) wait(store_queue_.written_event().armed());
     const int tile = store_queue_.front();
     store_queue_.pop();
     store_tile(tile);

@@ -64,14 +64,14 @@ void GlobalBuffer::end_of_elaboration() {
   // Long-lived lists (next_trigger keeps a pointer to the list it waits on), built once the NoC
   // port is bound.
   NocGlbIf& bus = *noc.operator->();
-  for (sc_core::sc_event_or_list* list : {&wake_, &wake_or_arrival_}) {
-    *list |= bus.gon_psum().written_event();
-    *list |= bus.gin_filter().read_event();
-    *list |= bus.gin_ifmap().read_event();
-    *list |= bus.gin_psum().read_event();
-    *list |= bus.psum_credits().returned_event();
+  for (WakeList* list : {&wake_, &wake_or_arrival_}) {
+    list->add(bus.gon_psum().written_event());
+    list->add(bus.gin_filter().read_event());
+    list->add(bus.gin_ifmap().read_event());
+    list->add(bus.gin_psum().read_event());
+    list->add(bus.psum_credits().returned_event());
   }
-  wake_or_arrival_ |= arrival_scheduled_;
+  wake_or_arrival_.add(arrival_scheduled_);
 }
 
 void GlobalBuffer::trace_usage() { words_used.write(int(space_.used())); }
@@ -477,7 +477,7 @@ void GlobalBuffer::tick() {
 
   if (progress) return next_cycle();
   // Nothing moved: sleep until a bus frees space, psums come back, or DRAM data arrives.
-  const sc_core::sc_event_or_list& events = wait_unscheduled ? wake_or_arrival_ : wake_;
+  const WakeList& events = wait_unscheduled ? wake_or_arrival_ : wake_;
   if (wait_until != kNever) sleep_until(wait_until, events);
   else sleep(events);
 }

@@ -166,7 +166,7 @@ private:
 
   bool running_ = false, trace_ = false;
   sc_core::sc_event start_, pass_done_, arrival_scheduled_, usage_changed_;
-  sc_core::sc_event_or_list wake_, wake_or_arrival_;
+  WakeList wake_, wake_or_arrival_;
 };
 
 }  // namespace rowsim::hw

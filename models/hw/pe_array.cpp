@@ -27,15 +27,15 @@ void PeArray::end_of_elaboration() {
   // A long-lived list (next_trigger keeps a pointer to the list it waits on), built once the NoC
   // port is bound.
   NocArrayIf& bus = *noc.operator->();
-  wake_ |= bus.gin_filter().written_event();
-  wake_ |= bus.gin_ifmap().written_event();
-  wake_ |= bus.gin_psum().written_event();
-  wake_ |= bus.gon_psum().read_event();
+  wake_.add(bus.gin_filter().written_event());
+  wake_.add(bus.gin_ifmap().written_event());
+  wake_.add(bus.gin_psum().written_event());
+  wake_.add(bus.gon_psum().read_event());
   // The GLB's DRAM-wait flags are seen a cycle late (a signal); a sleeping array re-reads them when
   // they change, so a long wait is attributed from the cycle after the GLB's flag changed, not
   // from whatever the flag was when the array went to sleep.
-  wake_ |= weights_wait_dram.value_changed_event();
-  wake_ |= ifmap_wait_dram.value_changed_event();
+  wake_.add(weights_wait_dram.value_changed_event());
+  wake_.add(ifmap_wait_dram.value_changed_event());
 }
 
 void PeArray::begin_layer(const LayerSetup* setup) {

@@ -136,7 +136,7 @@ private:
   Stall sleep_cause_ = Stall::Pipeline;
   int rr_ = 0;  // GON arbitration: the chain served first this cycle
   sc_core::sc_event start_;
-  sc_core::sc_event_or_list wake_;
+  WakeList wake_;
 };
 
 }  // namespace rowsim::hw
