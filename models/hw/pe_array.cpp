@@ -194,6 +194,9 @@ void PeArray::move_psums(bool& progress) {
     }
   };
   const int per_chain = kOneWord ? 1 : link_full_.per_chain, bottom_bit = (L - 1) & 63;
+  // Plain pointers: the State stores below may alias anything, which would reload a vector's data.
+  PsumQueue* const queues = queues_.data();
+  const State* const state = state_.data();
   uint64_t* moved = moved_.data();
   for (int n = 0; n < nchains; ++n) {
     int c = rr_ + n;
@@ -231,13 +234,14 @@ void PeArray::move_psums(bool& progress) {
     // chain's sums already).
     for (int k = 0; k < per_chain; ++k) {
       uint64_t bits = moved[k];
+      const int first = base + L - 1 - k * 64;  // the PE of bit 0 of word k
       while (bits) {
         const int b = __builtin_ctzll(bits);
         bits &= bits - 1;
         ++hops;
-        const int pe = base + L - 1 - (k * 64 + b);
-        if (--queues_[size_t(pe)].size == 0) has[k] &= ~(uint64_t(1) << b);
-        if (state_[size_t(pe)] == WaitPsum) entry_freed(pe);
+        const int pe = first - b;
+        if (--queues[pe].size == 0) has[k] &= ~(uint64_t(1) << b);
+        if (state[pe] == WaitPsum) entry_freed(pe);
       }
     }
     // The bottom PE took a psum from the chain head (none in the first accumulation round).
