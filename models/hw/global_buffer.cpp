@@ -256,10 +256,12 @@ void GlobalBuffer::begin_pass(const PassGeometry& geometry) {
   pcur_.total = ps.first_accumulation ? 0 : int64_t(g.nb) * ps.fb * g.eb * ctx_->s.F;
   pcur_.sent = 0;
   pcur_.chains.assign(size_t(g.chains), PsumCursor{});
+  pcur_.left.reset(g.chains, false);
   for (int c = 0; c < g.chains; ++c) {
     PsumCursor& cur = pcur_.chains[size_t(c)];
     cur.ft = c / g.eb, cur.j = c % g.eb, cur.p = g.filters_of_set(cur.ft, ctx_->mp.p, ps.fb);
-    cur.total = int64_t(g.nb) * cur.p * ctx_->s.F;
+    cur.total = ps.first_accumulation ? 0 : int64_t(g.nb) * cur.p * ctx_->s.F;
+    if (cur.total > 0) pcur_.left.insert(c);
   }
   pcur_.next = 0;
   expected_ = int64_t(g.nb) * ps.fb * g.eb * ctx_->s.F;
@@ -413,33 +415,26 @@ bool GlobalBuffer::send_psums() {
   const TileStore& tile = tiles_[size_t(g.plan->psum_tile)];
   auto& bus = noc->gin_psum();
   PsumCredits& credits = noc->psum_credits();
-  // Without a credit anywhere the round-robin scan below would send nothing and come back to
-  // where it started.
   if (credits.none()) return false;
   bool sent = false;
-  int scanned = 0;
-  // Round-robin over chains that have credit and psums left: each gets its psums in its own order.
-  for (int n = 0; n < ctx_->psum_bus && pcur_.sent < pcur_.total && bus.space() > 0 && scanned < g.chains;) {
-    const int c = pcur_.next;
+  // Round-robin over the chains that have a credit and psums left: each gets its psums in its own
+  // order, and the next word starts the search after the chain served last.
+  for (int n = 0; n < ctx_->psum_bus && pcur_.sent < pcur_.total && bus.space() > 0; ++n) {
+    const int c = ChainSet::first_common(credits.with_credit(), pcur_.left, pcur_.next);
+    if (c < 0) break;
     pcur_.next = c + 1 == g.chains ? 0 : c + 1;
     PsumCursor& cur = pcur_.chains[size_t(c)];
-    if (credits.available(c) == 0 || cur.sent == cur.total) {
-      ++scanned;
-      continue;
-    }
-    scanned = 0;
     const int64_t m = ps.f0 - ps.m0 + int64_t(cur.ft) * p + cur.k;
     bus.push({tile.data[size_t(((cur.b * ps.mb + m) * g.eb + cur.j) * F + cur.f)], c});
     credits.take(c);
     count_(Level::GLB, Data::Psum, 1, 0);
     sent = true;
-    ++cur.sent;
+    if (++cur.sent == cur.total) pcur_.left.erase(c);
     if (++cur.k == cur.p) {
       cur.k = 0;
       if (++cur.f == F) cur.f = 0, ++cur.b;
     }
     ++pcur_.sent;
-    ++n;
   }
   return sent;
 }

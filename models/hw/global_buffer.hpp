@@ -160,7 +160,8 @@ private:
   struct {
     int64_t total = 0, sent = 0;
     std::vector<PsumCursor> chains;
-    int next = 0;  // round-robin: the chain considered first
+    ChainSet left;  // the chains with psums left to send
+    int next = 0;   // round-robin: the chain considered first
   } pcur_;
   int64_t expected_ = 0, received_ = 0;
 
