@@ -35,12 +35,12 @@ namespace {
 std::map<ConvShape, SearchResult> search_shapes(const Network& net, int batch, const ArchSpec& arch,
                                                 const SearchOptions& options, const FixedMappings& fixed) {
   std::map<ConvShape, SearchResult> searched;
-  std::map<ConvShape, std::vector<const Layer*>> layers_of;  // in network order
+  std::map<ConvShape, std::string> first_layer;  // of each shape, for the progress line
   for (const Layer& layer : net.layers)
     if (!runs_in_post_processing(layer) && runs_on_array(layer) && !fixed.count(layer.name)) {
       const ConvShape shape = conv_shape(layer, batch);
       searched.emplace(shape, SearchResult{});
-      layers_of[shape].push_back(&layer);
+      first_layer.emplace(shape, layer.name);
     }
   std::vector<std::pair<const ConvShape, SearchResult>*> todo;
   for (auto& entry : searched) todo.push_back(&entry);
@@ -55,7 +55,7 @@ std::map<ConvShape, SearchResult> search_shapes(const Network& net, int batch, c
     for (size_t k; (k = next.fetch_add(1)) < todo.size();) {
       todo[k]->second = search_mapping(todo[k]->first, arch, each);
       std::lock_guard<std::mutex> hold(progress_lock);
-      progress.update(++done, layers_of[todo[k]->first].front()->name);
+      progress.update(++done, first_layer.at(todo[k]->first));
     }
   });
   progress.update(done);  // the stage's end (a log's line says so)

@@ -17,7 +17,6 @@ public:
   }
   void insert(int c) { words_[size_t(c >> 6)] |= uint64_t(1) << (c & 63); }
   void erase(int c) { words_[size_t(c >> 6)] &= ~(uint64_t(1) << (c & 63)); }
-  bool contains(int c) const { return words_[size_t(c >> 6)] >> (c & 63) & 1; }
 
   // The first chain in both sets at or after `from`, wrapping around; -1 when there is none.
   static int first_common(const ChainSet& a, const ChainSet& b, int from) {

@@ -78,14 +78,12 @@ public:
   void reset(int chains, int depth) {
     credits_.assign(size_t(chains), depth);
     returned_.clear();
-    chains_with_credit_ = depth > 0 ? chains : 0;
     with_credit_.reset(chains, depth > 0);
   }
-  bool none() const { return chains_with_credit_ == 0; }  // no chain has a credit
   const ChainSet& with_credit() const { return with_credit_; }
   void take(int chain) {
     if (credits_[size_t(chain)] == 0) panic("{}: chain {} has no credit, expected a check first", name(), chain);
-    if (--credits_[size_t(chain)] == 0) --chains_with_credit_, with_credit_.erase(chain);
+    if (--credits_[size_t(chain)] == 0) with_credit_.erase(chain);
   }
   void give(int chain) {
     returned_.push_back(chain);
@@ -96,14 +94,13 @@ public:
 private:
   void update() override {
     for (int c : returned_)
-      if (credits_[size_t(c)]++ == 0) ++chains_with_credit_, with_credit_.insert(c);
+      if (credits_[size_t(c)]++ == 0) with_credit_.insert(c);
     returned_.clear();
     returned_event_.notify();
   }
 
   std::vector<int> credits_;   // per chain: free slots not yet claimed by a word in flight
   std::vector<int> returned_;  // chains given a credit in this delta
-  int chains_with_credit_ = 0;
   ChainSet with_credit_;  // the chains whose credits are not 0
   WatchedEvent returned_event_;
 };

@@ -415,7 +415,6 @@ bool GlobalBuffer::send_psums() {
   const TileStore& tile = tiles_[size_t(g.plan->psum_tile)];
   auto& bus = noc->gin_psum();
   PsumCredits& credits = noc->psum_credits();
-  if (credits.none()) return false;
   bool sent = false;
   // Round-robin over the chains that have a credit and psums left: each gets its psums in its own
   // order, and the next word starts the search after the chain served last.

@@ -77,9 +77,8 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   link_full_.reset(g.chains, L);
   moved_.assign(size_t(link_full_.per_chain), 0);
   chains_.resize(size_t(g.chains));
-  int64_t outputs = 0;
-  for (int c = 0; c < g.chains; ++c) outputs += int64_t(g.nb) * g.filters_of_set(c / g.eb, mp.p, ps.fb) * s.F;
-  sums_.assign(size_t(outputs), 0);
+  // The chains' outputs together: every psum of the pass.
+  sums_.assign(size_t(int64_t(g.nb) * ps.fb * g.eb * s.F), 0);
   int64_t* sums = sums_.data();
   noc->configure(n, g.chains, g.filter_sets * g.channel_sets * g.rb, g.channel_sets * int(g.rows.size()));
   for (int c = 0; c < g.chains; ++c) {
