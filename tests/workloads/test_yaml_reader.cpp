@@ -45,3 +45,16 @@ TEST_CASE("a binary file is not a YAML text file, and its bytes stay out of the 
     CHECK(error_of("a: 1\r\nb: \"\t\"\r\nname: caf\xc3\xa9\n").empty());
   }
 }
+
+TEST_CASE("a key that is a list or a mapping is an error, not a crash", "[yaml][errors]") {
+  // Found by fuzz_yaml_loaders in a mapping file ("? - x" makes a list the key); keys() threw
+  // yaml-cpp's own exception, which no caller expected.
+  const auto reader = YamlReader::from_string("c1: {m: 1}\n? - c2\n: {m: 2}\n", "f.yaml");
+  try {
+    reader.root().keys();
+    FAIL("keys() accepted a list as a key");
+  } catch (const UserError& e) {
+    CHECK(std::string(e.what()) == "f.yaml:1: top level: keys must be plain names");
+  }
+  CHECK_THROWS_WITH(reader.root().only_keys({"c1"}), "f.yaml:1: top level: keys must be plain names");
+}

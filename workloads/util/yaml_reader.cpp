@@ -156,8 +156,13 @@ std::optional<YamlNode> YamlNode::optional(const std::string& key) const {
 std::vector<std::string> YamlNode::keys() const {
   expect_map();
   std::vector<std::string> result;
-  for (const auto& entry : node_) result.push_back(entry.first.as<std::string>());
+  for (const auto& entry : node_) result.push_back(key_name(entry.first));
   return result;
+}
+
+std::string YamlNode::key_name(const YAML::Node& key) const {
+  if (!key.IsScalar()) fail("keys must be plain names");
+  return key.Scalar();
 }
 
 void YamlNode::only_keys(std::initializer_list<const char*> allowed) const {
@@ -167,8 +172,7 @@ void YamlNode::only_keys(std::initializer_list<const char*> allowed) const {
 void YamlNode::only_keys(const std::vector<std::string>& allowed) const {
   expect_map();
   for (const auto& entry : node_) {
-    if (!entry.first.IsScalar()) fail("keys must be plain names");
-    std::string key = entry.first.Scalar();
+    std::string key = key_name(entry.first);
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     std::string hint = closest_match(key, allowed);
     std::string list;

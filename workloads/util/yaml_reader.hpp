@@ -72,6 +72,8 @@ public:
 
 private:
   void expect_map() const;
+  // A mapping's key as a name; a key that is itself a list or mapping is an error.
+  std::string key_name(const YAML::Node& key) const;
   const YamlReader* reader_;
   YAML::Node node_;
   std::string path_;
