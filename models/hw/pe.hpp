@@ -202,7 +202,7 @@ public:
   bool mac_on_freed_entry(bool gate) {
     const int k = j_;
     ++open_slots_;
-    acc_[size_t(k)] += int32_t(wp_[k]) * x_cur_;
+    acc_[size_t(k)] += int32_t(wp_[k]) * int32_t(x_cur_);
     if (gate) done_macs_[size_t(k)] += x_cur_ != 0;
     return ++j_ == n_;
   }
@@ -250,14 +250,14 @@ private:
   template <bool kSkip, bool kGate>
   void macs(int last) {
     // A gated MAC adds nothing (its ifmap is zero), so the product is added either way.
-    const int32_t x = x_cur_;
+    const int16_t x = x_cur_;
     if (kSkip) {
-      for (int j = j_; j < last; ++j) acc_[size_t(kp_[j])] += int32_t(wp_[j]) * x;
+      for (int j = j_; j < last; ++j) acc_[size_t(kp_[j])] += int32_t(wp_[j]) * int32_t(x);
       if (kGate && x != 0)
         for (int j = j_; j < last; ++j) ++done_macs_[size_t(kp_[j])];
     } else {
       int64_t* acc = acc_.data();
-      for (int k = j_; k < last; ++k) acc[k] += int32_t(wp_[k]) * x;
+      for (int k = j_; k < last; ++k) acc[k] += int32_t(wp_[k]) * int32_t(x);
       if (kGate && x != 0)
         for (int k = j_; k < last; ++k) ++done_macs_[size_t(k)];
     }
@@ -361,7 +361,7 @@ private:
   int64_t base_ = 0;
   bool open_ = false, done_ = false;
   int open_slots_ = 0;  // psum spad entries the open window holds
-  int32_t x_cur_ = 0;
+  int16_t x_cur_ = 0;  // int16, so that GCC vectorises the MAC loop as a 16-bit multiply (pmullw/pmulhw)
   // Ifmap ring: entries [free_idx_, fill_idx_) are held (none while a skip has freed ahead of it).
   int64_t total_ = 0, fill_idx_ = 0, free_idx_ = 0;
   int fill_slot_ = 0, fill_pi_ = 0, fill_c_ = 0, fill_b_ = 0;
