@@ -14,6 +14,16 @@
 
 namespace rowsim::hw {
 
+// What the clocked modules of one accelerator share.
+struct ClockDomain {
+  // Notified one period ahead by the modules that act at the next edge, so that they cost the
+  // kernel one timed notification per cycle instead of one per module.
+  sc_core::sc_event next_edge{"next_edge"};
+  // Clocked methods act every cycle instead of sleeping (tests/hw_order: sleeping only skips
+  // cycles in which a module would change nothing, so no result may differ).
+  bool never_sleep = false;
+};
+
 class Clocked : public sc_core::sc_module {
 public:
   // One simulated cycle is 1 ns of SystemC time (the clock rate itself only matters to reports).
@@ -24,9 +34,7 @@ public:
   static int64_t cycle() { return int64_t(sc_core::sc_time_stamp().value() / period().value()); }
 
 protected:
-  // `next_edge`: one event shared by the clocked modules of one accelerator, so that those acting
-  // at the next edge cost the kernel one timed notification per cycle instead of one per module.
-  Clocked(sc_core::sc_module_name name, sc_core::sc_event& next_edge) : sc_core::sc_module(name), next_edge_(next_edge) {}
+  Clocked(sc_core::sc_module_name name, ClockDomain& clock) : sc_core::sc_module(name), clock_(clock) {}
 
   // Threads: resume at the edge of `target` (now if it is not in the future).
   void wait_until_cycle(int64_t target) {
@@ -48,11 +56,13 @@ protected:
   void next_cycle() { act_next(scheduled_); }
   // Sleep until one of `events` (then act at the edge after it).
   void sleep(const WakeList& events) {
+    if (clock_.never_sleep) return next_cycle();
     scheduled_ = -1;
     next_trigger(events.armed());
   }
   // Sleep until the edge of `target` or until one of `events`, whichever comes first.
   void sleep_until(int64_t target, const WakeList& events) {
+    if (clock_.never_sleep) return next_cycle();
     scheduled_ = target;
     next_trigger(period() * double(target - cycle()), events.armed());
   }
@@ -66,10 +76,10 @@ private:
   // Act at the next edge after `now`, the cycle running.
   void act_next(int64_t now) {
     scheduled_ = now + 1;
-    next_edge_.notify(period());  // a no-op when another module has notified it this cycle
-    next_trigger(next_edge_);
+    clock_.next_edge.notify(period());  // a no-op when another module has notified it this cycle
+    next_trigger(clock_.next_edge);
   }
-  sc_core::sc_event& next_edge_;
+  ClockDomain& clock_;
   int64_t scheduled_ = -1;  // the edge the clocked method is scheduled to act at (-1: none)
 };
 

@@ -2,8 +2,8 @@
 
 namespace rowsim::hw {
 
-Controller::Controller(sc_core::sc_module_name name, sc_core::sc_event& next_edge)
-    : Clocked(name, next_edge), glb("glb"), array("array"), dram("dram"), ledger("ledger"), pass_index("pass_index") {
+Controller::Controller(sc_core::sc_module_name name, ClockDomain& clock)
+    : Clocked(name, clock), glb("glb"), array("array"), dram("dram"), ledger("ledger"), pass_index("pass_index") {
   SC_THREAD(run);
 }
 

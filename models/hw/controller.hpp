@@ -15,7 +15,7 @@ namespace rowsim::hw {
 class Controller : public Clocked {
 public:
   SC_HAS_PROCESS(Controller);
-  Controller(sc_core::sc_module_name name, sc_core::sc_event& next_edge);
+  Controller(sc_core::sc_module_name name, ClockDomain& clock);
 
   sc_core::sc_port<GlbControlIf> glb;
   sc_core::sc_port<ArrayControlIf> array;

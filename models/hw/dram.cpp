@@ -12,8 +12,8 @@
 
 namespace rowsim::hw {
 
-Dram::Dram(sc_core::sc_module_name name, sc_core::sc_event& next_edge)
-    : Clocked(name, next_edge), control_side("control_side"), glb("glb"), post("post"), link("link"), reading("reading"),
+Dram::Dram(sc_core::sc_module_name name, ClockDomain& clock)
+    : Clocked(name, clock), control_side("control_side"), glb("glb"), post("post"), link("link"), reading("reading"),
       reading_weights("reading_weights"), writing("writing"), read_job("read_job"), store_queue_("store_queue"),
       stores_done_("stores_done"), waiting_for_space_("waiting_for_space") {
   control_side.bind(*this);

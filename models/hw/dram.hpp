@@ -26,7 +26,7 @@ namespace rowsim::hw {
 class Dram : public Clocked, public DramStoreIf {
 public:
   SC_HAS_PROCESS(Dram);
-  Dram(sc_core::sc_module_name name, sc_core::sc_event& next_edge);
+  Dram(sc_core::sc_module_name name, ClockDomain& clock);
 
   sc_core::sc_export<DramStoreIf> control_side;
   sc_core::sc_port<GlbDmaIf> glb;

@@ -46,8 +46,8 @@ void GlbSpace::update() {
   if (allocated) allocated_.notify(sc_core::SC_ZERO_TIME);
 }
 
-GlobalBuffer::GlobalBuffer(sc_core::sc_module_name name, sc_core::sc_event& next_edge)
-    : Clocked(name, next_edge), dma_side("dma_side"), control_side("control_side"), noc("noc"),
+GlobalBuffer::GlobalBuffer(sc_core::sc_module_name name, ClockDomain& clock)
+    : Clocked(name, clock), dma_side("dma_side"), control_side("control_side"), noc("noc"),
       weights_wait_dram("weights_wait_dram"), ifmap_wait_dram("ifmap_wait_dram"), words_used("words_used"),
       ifmap_sent("ifmap_sent"), psum_received("psum_received"), space_("space") {
   dma_side.bind(*this);

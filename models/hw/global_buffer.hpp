@@ -55,7 +55,7 @@ private:
 class GlobalBuffer : public Clocked, public GlbDmaIf, public GlbControlIf {
 public:
   SC_HAS_PROCESS(GlobalBuffer);
-  GlobalBuffer(sc_core::sc_module_name name, sc_core::sc_event& next_edge);
+  GlobalBuffer(sc_core::sc_module_name name, ClockDomain& clock);
 
   sc_core::sc_export<GlbDmaIf> dma_side;
   sc_core::sc_export<GlbControlIf> control_side;

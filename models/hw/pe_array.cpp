@@ -13,8 +13,8 @@ constexpr int kHeadDepth = kPsumHeadDepth;
 
 }  // namespace
 
-PeArray::PeArray(sc_core::sc_module_name name, sc_core::sc_event& next_edge)
-    : Clocked(name, next_edge), control_side("control_side"), noc("noc"), ledger("ledger"),
+PeArray::PeArray(sc_core::sc_module_name name, ClockDomain& clock)
+    : Clocked(name, clock), control_side("control_side"), noc("noc"), ledger("ledger"),
       weights_wait_dram("weights_wait_dram"), ifmap_wait_dram("ifmap_wait_dram"), macs_per_cycle("macs_per_cycle"),
       busy_pes("busy_pes"), stall_cause("stall_cause"), chain_psums("chain_psums"), passes_done_("passes_done") {
   control_side.bind(*this);
@@ -109,7 +109,7 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   first_accumulation_ = ps.first_accumulation;
   active_ = n;
   chains_done_ = 0;
-  rr_ = 0;
+  first_cycle_ = cycle() + 1;  // begin_pass runs in the controller's cycle; the array acts from the next
   count_.counts.active_pes = std::max<int64_t>(count_.counts.active_pes, n);
   running_ = true;
   sleep_cause_ = Stall::Pipeline;
@@ -197,8 +197,10 @@ void PeArray::move_psums(bool& progress) {
   PsumQueue* const queues = queues_.data();
   const State* const state = state_.data();
   uint64_t* moved = moved_.data();
+  // The GON's round-robin pointer turns every cycle of the pass, whether or not the array acted in it.
+  const int rr = nchains > 0 ? int((now_ - first_cycle_) % nchains) : 0;
   for (int n = 0; n < nchains; ++n) {
-    int c = rr_ + n;
+    int c = rr + n;
     if (c >= nchains) c -= nchains;
     Chain& ch = chains_[size_t(c)];
     const int base = c * L;
@@ -268,7 +270,6 @@ void PeArray::move_psums(bool& progress) {
       full[k] = (full[k] & ~moved[k]) | (moved[k] >> 1) | from_below;
     }
   }
-  if (nchains > 0) rr_ = rr_ + 1 == nchains ? 0 : rr_ + 1;
   if (hops) {
     count_(Level::Array, Data::Psum, hops, 0);
     progress = true;

@@ -28,7 +28,7 @@ namespace rowsim::hw {
 class PeArray : public Clocked, public ArrayControlIf {
 public:
   SC_HAS_PROCESS(PeArray);
-  PeArray(sc_core::sc_module_name name, sc_core::sc_event& next_edge);
+  PeArray(sc_core::sc_module_name name, ClockDomain& clock);
 
   sc_core::sc_export<ArrayControlIf> control_side;
   sc_core::sc_port<NocArrayIf> noc;
@@ -134,7 +134,7 @@ private:
   bool first_accumulation_ = false;
   bool running_ = false, trace_ = false;
   Stall sleep_cause_ = Stall::Pipeline;
-  int rr_ = 0;  // GON arbitration: the chain served first this cycle
+  int64_t first_cycle_ = 0;  // the pass's first cycle (GON arbitration serves chain 0 first in it)
   sc_core::sc_event start_;
   WakeList wake_;
 };

@@ -42,7 +42,7 @@ const std::vector<std::string>& stall_cause_names() {
 }
 
 Top::Top(sc_core::sc_module_name name, const std::string& vcd_base, const CreationOrder& order)
-    : sc_core::sc_module(name), next_edge_("next_edge"), post_("post_process"), fixed_link_("dram_link_fixed"),
+    : sc_core::sc_module(name), post_("post_process"), fixed_link_("dram_link_fixed"),
       row_buffer_link_("dram_link_row_buffer"), weights_wait_dram_("weights_wait_dram"),
       ifmap_wait_dram_("ifmap_wait_dram") {
   for (Block b : order) build(b);
@@ -61,10 +61,10 @@ Top::Top(sc_core::sc_module_name name, const std::string& vcd_base, const Creati
 void Top::build(Block block) {
   switch (block) {
     case Block::Noc: noc_ = std::make_unique<Noc>("noc"); break;
-    case Block::Glb: glb_ = std::make_unique<GlobalBuffer>("glb", next_edge_); break;
-    case Block::Array: array_ = std::make_unique<PeArray>("pe_array", next_edge_); break;
-    case Block::Dram: dram_ = std::make_unique<Dram>("dram", next_edge_); break;
-    case Block::Controller: controller_ = std::make_unique<Controller>("controller", next_edge_); break;
+    case Block::Glb: glb_ = std::make_unique<GlobalBuffer>("glb", clock_); break;
+    case Block::Array: array_ = std::make_unique<PeArray>("pe_array", clock_); break;
+    case Block::Dram: dram_ = std::make_unique<Dram>("dram", clock_); break;
+    case Block::Controller: controller_ = std::make_unique<Controller>("controller", clock_); break;
     case Block::Count: break;
   }
 }

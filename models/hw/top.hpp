@@ -36,12 +36,14 @@ public:
   // Runs one layer to completion; throws std::logic_error if the model stops making progress.
   LayerSimResult run(const LayerJob& job);
   void close_trace();
+  // Tests: the clocked modules act every cycle instead of sleeping (ClockDomain::never_sleep).
+  void set_never_sleep(bool on) { clock_.never_sleep = on; }
 
 private:
   void build(Block block);
   void bind();
 
-  sc_core::sc_event next_edge_;  // shared by the clocked modules (Clocked)
+  ClockDomain clock_;  // shared by the clocked modules
   std::unique_ptr<Noc> noc_;
   std::unique_ptr<GlobalBuffer> glb_;
   std::unique_ptr<PeArray> array_;
