@@ -67,6 +67,51 @@ private:
   WatchedEvent written_event_, read_event_;
 };
 
+// The GIN's filter bus: at most the bus width of words per cycle (the writer's limit), each
+// readable from the cycle after it was written, as on a BoundedChannel, but with no buffer limit.
+// The array takes every filter word that has arrived whenever it acts, and no PE reads its filter
+// spad before the fill is complete, so a buffer of two bus widths emptied every cycle could never
+// fill; the words can as well wait here until the array next acts for another reason, and
+// `filled_event` wakes it when the last word it expects has arrived.
+template <typename T>
+class FillBus : public sc_core::sc_prim_channel {
+public:
+  explicit FillBus(const char* name) : sc_core::sc_prim_channel(name) {}
+
+  // A new fill of `words` words; the last one's (every earlier word has been read).
+  void expect(int64_t words) {
+    if (available() != 0 || written_ != 0)
+      panic("{}: {} words unread at a new fill, expected the last fill to be read", name(), available() + written_);
+    buf_.clear();
+    ri_ = readable_ = 0;
+    expected_ = words;
+  }
+  // Reader side.
+  size_t available() const { return readable_ - ri_; }
+  const T& front() const { return buf_[ri_]; }
+  void pop() { ++ri_; }
+  // Writer side.
+  void push(const T& v) {
+    buf_.push_back(v);
+    ++written_;
+    request_update();
+  }
+  // The fill's last word became readable (models/hw/wake.hpp: notified only while waited on).
+  const WatchedEvent& filled_event() const { return filled_event_; }
+
+private:
+  void update() override {
+    readable_ += written_;
+    written_ = 0;
+    if (int64_t(readable_) == expected_) filled_event_.notify();
+  }
+
+  std::vector<T> buf_;  // this fill's words
+  size_t ri_ = 0, readable_ = 0, written_ = 0;
+  int64_t expected_ = 0;
+  WatchedEvent filled_event_;
+};
+
 // Credits for the small psum buffers at the chain heads (models/hw/noc.hpp). The GLB takes one
 // when it sends a psum to a chain; the PE array gives one back when the chain head consumes a psum.
 // A returned credit counts from the next delta: the GLB, which acts at clock edges, uses it the

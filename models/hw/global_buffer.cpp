@@ -66,7 +66,6 @@ void GlobalBuffer::end_of_elaboration() {
   NocGlbIf& bus = *noc.operator->();
   for (WakeList* list : {&wake_, &wake_or_arrival_}) {
     list->add(bus.gon_psum().written_event());
-    list->add(bus.gin_filter().read_event());
     list->add(bus.gin_ifmap().read_event());
     list->add(bus.gin_psum().read_event());
     list->add(bus.psum_credits().returned_event());
@@ -311,7 +310,7 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
   int n = 0;
   int64_t words = 0;
   // Compressed: the pass's bitmap first, word_bits positions per bus word.
-  while (n < ctx_->filter_bus && wcur_.bitmap_sent < wcur_.bitmap_total && bus.space() > 0) {
+  while (n < ctx_->filter_bus && wcur_.bitmap_sent < wcur_.bitmap_total) {
     const int64_t ready = st.live ? st.bitmap_ready : kNever;
     if (ready >= now) {
       wait_for(ready);
@@ -326,7 +325,7 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
   }
   if (wcur_.bitmap_sent == wcur_.bitmap_total) {
     skip_unstored();
-    for (; n < ctx_->filter_bus && wcur_.sent < wcur_.total && bus.space() > 0; ++n) {
+    for (; n < ctx_->filter_bus && wcur_.sent < wcur_.total; ++n) {
       const int64_t word = position();
       bool stored = true;
       const int64_t ready = weight_ready(st, word, stored);

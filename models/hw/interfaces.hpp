@@ -85,7 +85,7 @@ public:
 // The NoC as the GLB sees it: the GIN buses it writes, the GON bus it reads, the chain credits.
 class NocGlbIf : public virtual sc_core::sc_interface {
 public:
-  virtual BoundedChannel<FilterWord>& gin_filter() = 0;
+  virtual FillBus<FilterWord>& gin_filter() = 0;
   virtual BoundedChannel<IfmapWord>& gin_ifmap() = 0;
   virtual BoundedChannel<PsumWord>& gin_psum() = 0;
   virtual BoundedChannel<PsumWord>& gon_psum() = 0;

@@ -10,7 +10,6 @@ Noc::Noc(sc_core::sc_module_name name)
 }
 
 void Noc::begin_layer(const LayerSetup& setup) {
-  gin_filter_.reset(size_t(kBusBufferWidths * setup.filter_bus));
   gin_ifmap_.reset(size_t(kBusBufferWidths * setup.ifmap_bus));
   gin_psum_.reset(size_t(kBusBufferWidths * setup.psum_bus));
   gon_psum_.reset(size_t(kBusBufferWidths * setup.psum_bus));

@@ -35,7 +35,7 @@ public:
 
   void begin_layer(const LayerSetup& setup);
 
-  BoundedChannel<FilterWord>& gin_filter() override { return gin_filter_; }
+  FillBus<FilterWord>& gin_filter() override { return gin_filter_; }
   BoundedChannel<IfmapWord>& gin_ifmap() override { return gin_ifmap_; }
   BoundedChannel<PsumWord>& gin_psum() override { return gin_psum_; }
   BoundedChannel<PsumWord>& gon_psum() override { return gon_psum_; }
@@ -58,7 +58,7 @@ private:
   }
   static void build(Table& t, int tags);
 
-  BoundedChannel<FilterWord> gin_filter_;
+  FillBus<FilterWord> gin_filter_;
   BoundedChannel<IfmapWord> gin_ifmap_;
   BoundedChannel<PsumWord> gin_psum_;  // GLB -> chain heads
   BoundedChannel<PsumWord> gon_psum_;  // chain tops -> GLB

@@ -27,7 +27,9 @@ void PeArray::end_of_elaboration() {
   // A long-lived list (next_trigger keeps a pointer to the list it waits on), built once the NoC
   // port is bound.
   NocArrayIf& bus = *noc.operator->();
-  wake_.add(bus.gin_filter().written_event());
+  // Filter words need no visit each: the array takes them when it next acts (FillBus) and is
+  // woken when the fill is complete.
+  wake_.add(bus.gin_filter().filled_event());
   wake_.add(bus.gin_ifmap().written_event());
   wake_.add(bus.gin_psum().written_event());
   wake_.add(bus.gon_psum().read_event());
@@ -104,6 +106,7 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   }
   noc->build_groups();
   weights_expected_ = g.weight_words + g.bitmap_words;
+  noc->gin_filter().expect(weights_expected_);
   weights_received_ = bitmap_received_ = 0;
   armed_ = false;
   first_accumulation_ = ps.first_accumulation;
@@ -124,7 +127,6 @@ void PeArray::deliver(bool& progress) {
     const FilterWord w = gin_filter.front();
     gin_filter.pop();
     ++weights_received_;
-    progress = true;
     if (w.tag == kBitmapTag) {
       // Once the whole bitmap is in, every PE holds one bit per weight position of its spad.
       if (++bitmap_received_ == geo_.bitmap_words) {
