@@ -77,7 +77,6 @@ public:
     kp_ = nullptr;
     closing_ = false;
     base_ = 0;
-    open_ = false;
     open_slots_ = 0;
     done_ = false;
     total_ = int64_t(nb_) * g.npos * q_;
@@ -148,12 +147,6 @@ public:
     ahead = 0;
     int flags = 0;
     while (j_ == n_) {  // begin the next (tap, channel) word, passing over those without weights
-      if (!open_) {
-        open_ = true;
-        for (int k = 0; k < p_; ++k) acc_[size_t(k)] = 0;
-        if (kGate)
-          for (int k = 0; k < p_; ++k) done_macs_[size_t(k)] = 0;
-      }
       const int word = s_ * q_ + c_;
       closing_ = s_ == S_ - 1 && c_ == q_ - 1;
       int n = p_;
@@ -221,12 +214,6 @@ public:
     ahead = 0;
     int flags = next_word<false, kGate>() ? kWindow : 0;
     if (done_) return flags;
-    if (!open_) {
-      open_ = true;
-      for (int k = 0; k < p_; ++k) acc_[size_t(k)] = 0;
-      if (kGate)
-        for (int k = 0; k < p_; ++k) done_macs_[size_t(k)] = 0;
-    }
     const int64_t e = base_ + int64_t(f_ * win_stride_ + s_) * q_ + c_;
     if (e >= fill_idx_) return flags;
     closing_ = s_ == S_ - 1 && c_ == q_ - 1;
@@ -319,7 +306,12 @@ private:
     s_ = 0;
     // Window done: its p psums wait in the psum spad for the chain. A psum accumulated over d MACs
     // cost d-1 spad reads and d-1 writes.
-    for (int k = 0; k < p_; ++k) queue_->push(acc_[size_t(k)]);
+    // The accumulators are cleared as they are read, for the next window (a separate clearing loop
+    // became a call to memset per window).
+    for (int k = 0; k < p_; ++k) {
+      queue_->push(acc_[size_t(k)]);
+      acc_[size_t(k)] = 0;
+    }
     if (!kGate && !kSkip) {
       macs_ += int64_t(p_) * q_ * S_;
       psum_rf_ += int64_t(p_) * (q_ * S_ - 1);
@@ -327,12 +319,12 @@ private:
       for (int k = 0; k < p_; ++k) {
         // Filter k's MACs in this window: its stored weights, less those gated.
         const int64_t d = kGate ? done_macs_[size_t(k)] : stored_[size_t(k)];
+        if (kGate) done_macs_[size_t(k)] = 0;
         macs_ += d;
         psum_rf_ += d > 0 ? d - 1 : 0;
       }
     }
     attempted_ += kSkip ? int64_t(ks_.size()) : int64_t(p_) * q_ * S_;
-    open_ = false;
     open_slots_ = 0;
     if (++f_ < F_) return true;
     f_ = 0;
@@ -359,7 +351,7 @@ private:
   const int* kp_ = nullptr;
   bool closing_ = false;  // the word closes the window
   int64_t base_ = 0;
-  bool open_ = false, done_ = false;
+  bool done_ = false;
   int open_slots_ = 0;  // psum spad entries the open window holds
   int16_t x_cur_ = 0;  // int16, so that GCC vectorises the MAC loop as a 16-bit multiply (pmullw/pmulhw)
   // Ifmap ring: entries [free_idx_, fill_idx_) are held (none while a skip has freed ahead of it).
