@@ -90,6 +90,8 @@ public:
   size_t available() const { return readable_ - ri_; }
   const T& front() const { return buf_[ri_]; }
   void pop() { ++ri_; }
+  // Every word of the fill has been read.
+  bool all_read() const { return int64_t(ri_) == expected_; }
   // Writer side.
   void push(const T& v) {
     buf_.push_back(v);
@@ -104,6 +106,9 @@ private:
     readable_ += written_;
     written_ = 0;
     if (int64_t(readable_) == expected_) filled_event_.notify();
+    if (int64_t(readable_) > expected_)
+      panic("{}: {} words pushed to a fill of {}, expected no more than the fill announced", name(), readable_,
+            expected_);
   }
 
   std::vector<T> buf_;  // this fill's words

@@ -60,13 +60,15 @@ public:
   enum Flags { kMac = 1, kWindow = 2, kSkipped = 4, kStallIfmap = 8, kStallPsum = 16, kWordEnds = 32, kBegun = 64 };
 
   // `queue`: the PE's psum queue, its sums pointing at its chain's first output sum.
-  void configure(const PeShared& g, int p, int q, bool row_is_padding, PsumQueue* queue) {
+  // `filter_spad`: p * q * S words, zero until the pass's weight fill writes them. Every PE of a
+  // filter multicast group receives the same words, so the group's PEs share one copy.
+  void configure(const PeShared& g, int p, int q, bool row_is_padding, PsumQueue* queue, const int16_t* filter_spad) {
     g_ = &g;
     p_ = p, q_ = q;
     S_ = g.S, U_ = g.U, F_ = g.F, nb_ = g.nb, win_stride_ = g.win_stride;
     cap_ = g.ifmap_cap, psum_cap_ = g.psum_cap;
     row_pad_ = row_is_padding;
-    w_.assign(size_t(p) * q * S_, 0);
+    w_ = filter_spad;
     x_.assign(size_t(cap_), 0);
     acc_.assign(size_t(p), 0);
     done_macs_.assign(size_t(p), 0);
@@ -86,8 +88,6 @@ public:
     refill();
   }
 
-  // Filter spad, written by the NoC during the pass's weight fill.
-  void write_weight(int index, int16_t v) { w_[size_t(index)] = v; }
   // After the fill, before the first MAC, with compressed weights: the weights to visit for each
   // (tap, channel), in filter order. They arrived as nonzero values only, so the bitmap is where
   // w_ is nonzero. A dense PE visits w_ as it is.
@@ -171,7 +171,7 @@ public:
         wp_ = wv_.data() + j0;
         kp_ = ks_.data() + j0;
       } else {
-        wp_ = w_.data() + size_t(word) * p_;
+        wp_ = w_ + size_t(word) * p_;
       }
       j_ = 0;
       n_ = n;
@@ -218,7 +218,7 @@ public:
     if (e >= fill_idx_) return flags;
     closing_ = s_ == S_ - 1 && c_ == q_ - 1;
     x_cur_ = x_[size_t(slot_of(e))];
-    wp_ = w_.data() + size_t(s_ * q_ + c_) * p_;
+    wp_ = w_ + size_t(s_ * q_ + c_) * p_;
     j_ = 0;
     n_ = p_;
     const int last = macs_that_fit<false>();
@@ -336,7 +336,8 @@ private:
   const PeShared* g_ = nullptr;
   int p_ = 1, q_ = 1, S_ = 1, U_ = 1, F_ = 1, nb_ = 1, win_stride_ = 1, cap_ = 1, psum_cap_ = 1;
   bool row_pad_ = false;
-  std::vector<int16_t> w_, x_;
+  const int16_t* w_ = nullptr;  // filter spad (the group's copy)
+  std::vector<int16_t> x_;
   // Compressed: weights to visit, for word (tap x, channel c) = x * q + c entries
   // [start_[w], start_[w+1]) of ks_ (filter) and wv_ (value); stored_: per filter, how many.
   std::vector<int> start_, ks_, stored_;

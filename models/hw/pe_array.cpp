@@ -79,6 +79,17 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   link_full_.reset(g.chains, L);
   moved_.assign(size_t(link_full_.per_chain), 0);
   chains_.resize(size_t(g.chains));
+  const int tags = g.filter_sets * g.channel_sets * g.rb;
+  spad_of_tag_.assign(size_t(tags) + 1, 0);
+  for (int ft = 0; ft < g.filter_sets; ++ft)
+    for (int ct = 0; ct < g.channel_sets; ++ct)
+      for (int i = 0; i < g.rb; ++i) {
+        const int tag = g.weight_tag(ft, ct, i);
+        spad_of_tag_[size_t(tag) + 1] =
+            int64_t(g.filters_of_set(ft, mp.p, ps.fb)) * g.channels_of_set(ct, mp.q, ps.cb) * s.S;
+      }
+  for (size_t t = 1; t < spad_of_tag_.size(); ++t) spad_of_tag_[t] += spad_of_tag_[t - 1];
+  filter_spads_.assign(size_t(spad_of_tag_.back()), 0);
   // The chains' outputs together: every psum of the pass.
   sums_.assign(size_t(int64_t(g.nb) * ps.fb * g.eb * s.F), 0);
   int64_t* sums = sums_.data();
@@ -100,14 +111,15 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
       const bool real = h >= 0 && h < s.H;
       const int pe = c * L + pos;
       queues_[size_t(pe)].sums = ch.sums;
-      pes_[size_t(pe)].configure(shared_, ch.p, g.channels_of_set(ct, mp.q, ps.cb), !real, &queues_[size_t(pe)]);
-      noc->set_ids(pe, g.weight_tag(ch.ft, ct, i), real ? g.ifmap_tag(ct, g.row_of_h[size_t(h)]) : -1);
+      const int weight_tag = g.weight_tag(ch.ft, ct, i);
+      pes_[size_t(pe)].configure(shared_, ch.p, g.channels_of_set(ct, mp.q, ps.cb), !real, &queues_[size_t(pe)],
+                                 filter_spads_.data() + spad_of_tag_[size_t(weight_tag)]);
+      noc->set_ids(pe, weight_tag, real ? g.ifmap_tag(ct, g.row_of_h[size_t(h)]) : -1);
     }
   }
   noc->build_groups();
-  weights_expected_ = g.weight_words + g.bitmap_words;
-  noc->gin_filter().expect(weights_expected_);
-  weights_received_ = bitmap_received_ = 0;
+  noc->gin_filter().expect(g.weight_words + g.bitmap_words);
+  bitmap_received_ = 0;
   armed_ = false;
   first_accumulation_ = ps.first_accumulation;
   active_ = n;
@@ -126,7 +138,6 @@ void PeArray::deliver(bool& progress) {
   while (gin_filter.available()) {
     const FilterWord w = gin_filter.front();
     gin_filter.pop();
-    ++weights_received_;
     if (w.tag == kBitmapTag) {
       // Once the whole bitmap is in, every PE holds one bit per weight position of its spad.
       if (++bitmap_received_ == geo_.bitmap_words) {
@@ -140,9 +151,8 @@ void PeArray::deliver(bool& progress) {
       }
       continue;
     }
-    const PeGroup group = bus.filter_group(w.tag);
-    for (const int* pe = group.begin; pe != group.end; ++pe) pes_[size_t(*pe)].write_weight(w.index, w.value);
-    weights_reached += int64_t(group.size());
+    filter_spads_[size_t(spad_of_tag_[size_t(w.tag)] + w.index)] = w.value;  // the group's copy
+    weights_reached += int64_t(bus.filter_group(w.tag).size());
   }
   // Multicast: one array access and one spad write per PE reached.
   count_(Level::Array, Data::Weight, weights_reached, 0);
@@ -358,7 +368,7 @@ void PeArray::tick() {
   deliver(progress);
   int busy = 0;
   Stall why = Stall::Pipeline;
-  const bool filling = weights_received_ < weights_expected_;
+  const bool filling = !noc->gin_filter().all_read();
   if (filling) {
     why = weights_wait_dram.read() ? Stall::DramWeights : Stall::WeightFill;
   } else {

@@ -98,6 +98,10 @@ private:
   sc_core::sc_signal<int> passes_done_;
   PeShared shared_;
   std::vector<Pe> pes_;          // chain-major: pe = chain * chain_length + position
+  // The filter spads, one copy per filter multicast group (its PEs receive the same words), and
+  // where each group's copy starts.
+  std::vector<int16_t> filter_spads_;
+  std::vector<int64_t> spad_of_tag_;
   // Per PE: runs, performs MACs its last step did ahead (then ends its word in the last one's
   // cycle), waits for an ifmap word, waits for psum spad room, or is done. A waiting PE is not
   // stepped until a delivery or a psum leaving its spad may have unblocked it.
@@ -127,7 +131,7 @@ private:
   // it holds is in the chain's sums.
   ChainBits link_full_;
   std::vector<Chain> chains_;
-  int64_t weights_expected_ = 0, weights_received_ = 0, bitmap_received_ = 0;
+  int64_t bitmap_received_ = 0;
   bool armed_ = false;           // the PEs have expanded their weights after the fill
   int active_ = 0;               // PEs with MACs left
   int chains_done_ = 0;          // chains that delivered all their psums
