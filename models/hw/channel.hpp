@@ -15,6 +15,7 @@
 #include <systemc>
 
 #include "models/hw/chain_set.hpp"
+#include "models/hw/clocked.hpp"
 #include "models/hw/wake.hpp"
 
 namespace rowsim::hw {
@@ -67,12 +68,14 @@ private:
   WatchedEvent written_event_, read_event_;
 };
 
-// The GIN's filter bus: at most the bus width of words per cycle (the writer's limit), each
-// readable from the cycle after it was written, as on a BoundedChannel, but with no buffer limit.
-// The array takes every filter word that has arrived whenever it acts, and no PE reads its filter
-// spad before the fill is complete, so a buffer of two bus widths emptied every cycle could never
-// fill; the words can as well wait here until the array next acts for another reason, and
-// `filled_event` wakes it when the last word it expects has arrived.
+// The GIN's filter bus: at most the bus width of words per cycle (the writer's limit), with no
+// buffer limit. The array takes every filter word that has arrived whenever it acts, and no PE
+// reads its filter spad before the fill is complete, so a buffer of two bus widths emptied every
+// cycle could never fill; the words can as well wait here until the array next acts for another
+// reason. For the same reason the writer may send a word ahead of the cycle it is on the bus in
+// (GlobalBuffer::send_weights): each word carries its bus cycle, and what the reader sees is only
+// the fill's completion, from the cycle after its last word's (complete()), which `filled_event`
+// announces in that cycle.
 template <typename T>
 class FillBus : public sc_core::sc_prim_channel {
 public:
@@ -85,16 +88,20 @@ public:
     buf_.clear();
     ri_ = readable_ = 0;
     expected_ = words;
+    last_cycle_ = -1;
   }
-  // Reader side.
+  // Reader side: words written in earlier delta cycles, their bus cycle past or not.
   size_t available() const { return readable_ - ri_; }
   const T& front() const { return buf_[ri_]; }
   void pop() { ++ri_; }
-  // Every word of the fill has been read.
-  bool all_read() const { return int64_t(ri_) == expected_; }
-  // Writer side.
-  void push(const T& v) {
+  // In cycle `now`: every word of the fill has been read and was on the bus before `now`.
+  bool complete(int64_t now) const { return int64_t(ri_) == expected_ && now > last_cycle_; }
+  // The cycle the fill is complete from, once its words are all written (-1 before).
+  int64_t complete_at() const { return int64_t(readable_) == expected_ ? last_cycle_ + 1 : -1; }
+  // Writer side: a word on the bus in cycle `cycle` (the writer's cycle or a later one, in order).
+  void push(const T& v, int64_t cycle) {
     buf_.push_back(v);
+    last_cycle_ = cycle;
     ++written_;
     request_update();
   }
@@ -103,17 +110,23 @@ public:
 
 private:
   void update() override {
+    if (written_ == 0) return;
     readable_ += written_;
     written_ = 0;
-    if (int64_t(readable_) == expected_) filled_event_.notify();
     if (int64_t(readable_) > expected_)
       panic("{}: {} words pushed to a fill of {}, expected no more than the fill announced", name(), readable_,
             expected_);
+    if (int64_t(readable_) < expected_) return;
+    // Complete from the cycle after the last word's: a reader woken in that word's cycle acts in the
+    // next (Clocked::due).
+    const int64_t ahead = last_cycle_ - Clocked::cycle();
+    if (ahead <= 0) filled_event_.notify();
+    else filled_event_.notify_after(Clocked::period() * double(ahead));
   }
 
   std::vector<T> buf_;  // this fill's words
   size_t ri_ = 0, readable_ = 0, written_ = 0;
-  int64_t expected_ = 0;
+  int64_t expected_ = 0, last_cycle_ = -1;
   WatchedEvent filled_event_;
 };
 

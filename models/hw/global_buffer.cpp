@@ -269,16 +269,15 @@ void GlobalBuffer::begin_pass(const PassGeometry& geometry) {
   start_.notify(sc_core::SC_ZERO_TIME);
 }
 
-bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_unscheduled) {
+GlobalBuffer::WeightCycle GlobalBuffer::weight_port_cycle(int64_t t, int64_t& wait_until, bool& wait_unscheduled) {
   const PassGeometry& g = geo_;
   const PassPlan& pp = *g.plan;
   const Pass& ps = pp.ps;
   const int S = ctx_->s.S;
   const WeightStore& st = weights_[size_t(pp.weight_block)];
-  auto& bus = noc->gin_filter();
-  bool sent = false, waits_dram = false;
+  WeightCycle out;
   auto wait_for = [&](int64_t ready) {
-    waits_dram = true;
+    out.waits = true;
     if (ready == kNever) wait_unscheduled = true;
     else wait_until = std::min(wait_until, ready + 1);
   };
@@ -308,20 +307,17 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
     }
   };
   int n = 0;
-  int64_t words = 0;
   // Compressed: the pass's bitmap first, word_bits positions per bus word.
   while (n < ctx_->filter_bus && wcur_.bitmap_sent < wcur_.bitmap_total) {
     const int64_t ready = st.live ? st.bitmap_ready : kNever;
-    if (ready >= now) {
+    if (ready >= t) {
       wait_for(ready);
       break;
     }
-    bus.push({0, kBitmapTag, int32_t(wcur_.bitmap_sent)});
-    count_(Level::GLB, Data::Index,
-                std::min<int64_t>(ctx_->word_bits, wcur_.total - wcur_.bitmap_sent * ctx_->word_bits), 0);
+    weight_words_.push_back({0, kBitmapTag, int32_t(wcur_.bitmap_sent)});
+    out.index_reads += std::min<int64_t>(ctx_->word_bits, wcur_.total - wcur_.bitmap_sent * ctx_->word_bits);
     ++wcur_.bitmap_sent;
     ++n;
-    sent = true;
   }
   if (wcur_.bitmap_sent == wcur_.bitmap_total) {
     skip_unstored();
@@ -329,24 +325,75 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
       const int64_t word = position();
       bool stored = true;
       const int64_t ready = weight_ready(st, word, stored);
-      if (ready >= now) {
+      if (ready >= t) {
         wait_for(ready);
         break;
       }
-      bus.push({st.data[size_t(word)], wcur_.tag + wcur_.i, wcur_.index + wcur_.x * wcur_.index_step});
-      ++words;
-      sent = true;
+      weight_words_.push_back({st.data[size_t(word)], wcur_.tag + wcur_.i, wcur_.index + wcur_.x * wcur_.index_step});
+      ++out.data_words;
       advance();
       skip_unstored();
     }
   }
-  count_(Level::GLB, Data::Weight, words, 0);
-  weights_wait_dram->write(waits_dram);
-  // The weights are in the filter spads now; a block no later pass reads leaves the GLB.
-  if (!wcur_.released && wcur_.sent == wcur_.total && wcur_.bitmap_sent == wcur_.bitmap_total) {
+  return out;
+}
+
+// The weight port runs ahead: after acting in cycle `now`, it also sends the words of every later
+// cycle that cannot wait for DRAM (their words are in the GLB already), stamped with their cycles,
+// and acts again only in the first cycle it would wait in, or in the cycle of its last word. Nothing
+// else sees its words earlier: no PE reads its filter spad before the fill is complete, which the
+// FillBus reports from the cycle after the last word's. So the GLB need not act every cycle of a
+// weight fill, and sleeps unless another port has work.
+bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_unscheduled) {
+  if (now < wcur_.ahead_until) {  // this cycle's words have been sent
+    wait_until = std::min(wait_until, wcur_.ahead_until);
+    return false;
+  }
+  auto& bus = noc->gin_filter();
+  int64_t data_words = 0, index_reads = 0;
+  auto commit = [&](const WeightCycle& cycle, int64_t t) {
+    for (const FilterWord& w : weight_words_) bus.push(w, t);
+    data_words += cycle.data_words;
+    index_reads += cycle.index_reads;
+    if (!weight_words_.empty()) wcur_.last_cycle = t;
+  };
+  bool sent = false;
+  if (wcur_.pending()) {
+    weight_words_.clear();
+    const WeightCycle first = weight_port_cycle(now, wait_until, wait_unscheduled);
+    sent = !weight_words_.empty();
+    commit(first, now);
+    weights_wait_dram->write(first.waits);
+    if (!first.waits) {
+      int64_t t = now + 1;
+      while (wcur_.pending()) {
+        const WeightCursor before = wcur_;
+        int64_t unused_until = kNever;
+        bool unused_unscheduled = false;
+        weight_words_.clear();
+        const WeightCycle ahead = weight_port_cycle(t, unused_until, unused_unscheduled);
+        if (ahead.waits) {  // this cycle is the port's own again: it acts then
+          wcur_ = before;
+          break;
+        }
+        commit(ahead, t);
+        ++t;
+      }
+      // Acts again in the first cycle it would wait in, or in its last word's, to release the block.
+      if (t > now + 1) {
+        wcur_.ahead_until = wcur_.pending() ? t : t - 1;
+        wait_until = std::min(wait_until, wcur_.ahead_until);
+      }
+    }
+  }
+  count_(Level::GLB, Data::Index, index_reads, 0);
+  count_(Level::GLB, Data::Weight, data_words, 0);
+  // The weights are in the filter spads once the last is sent; a block no later pass reads leaves
+  // the GLB in that cycle.
+  if (!wcur_.released && !wcur_.pending() && now >= wcur_.last_cycle) {
     wcur_.released = true;
-    if (pp.release_weights) {
-      WeightStore& w = weights_[size_t(pp.weight_block)];
+    if (geo_.plan->release_weights) {
+      WeightStore& w = weights_[size_t(geo_.plan->weight_block)];
       w.live = false;
       space_.release(pool_of(DmaKind::LoadWeights), w.words);
       if (trace_) usage_changed_.notify(sc_core::SC_ZERO_TIME);
@@ -462,8 +509,7 @@ void GlobalBuffer::tick() {
   }
   int64_t wait_until = kNever;
   bool wait_unscheduled = false;
-  if (wcur_.sent < wcur_.total || wcur_.bitmap_sent < wcur_.bitmap_total)
-    progress |= send_weights(now, wait_until, wait_unscheduled);
+  if (wcur_.pending() || !wcur_.released) progress |= send_weights(now, wait_until, wait_unscheduled);
   if (icur_.sent < icur_.total) progress |= send_ifmaps(now, wait_until, wait_unscheduled);
   if (pcur_.sent < pcur_.total) progress |= send_psums();
   if (trace_) ifmap_sent.write(int(icur_.sent));

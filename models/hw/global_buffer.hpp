@@ -97,6 +97,14 @@ private:
   void tick();
   void trace_usage();  // SC_METHOD: the one writer of words_used
   bool send_weights(int64_t now, int64_t& wait_until, bool& wait_unscheduled);
+  // What the weight port does in cycle t: its words (appended to weight_words_), GLB index reads
+  // (compressed bitmap), and whether it stopped for a word DRAM has not delivered before t.
+  struct WeightCycle {
+    int64_t data_words = 0, index_reads = 0;
+    bool waits = false;
+  };
+  WeightCycle weight_port_cycle(int64_t t, int64_t& wait_until, bool& wait_unscheduled);
+  std::vector<FilterWord> weight_words_;  // weight_port_cycle's words, before they are committed
   bool send_ifmaps(int64_t now, int64_t& wait_until, bool& wait_unscheduled);
   bool send_psums();
   int pool_of(DmaKind kind) const;
@@ -134,10 +142,14 @@ private:
   std::vector<TileStore> tiles_;
 
   // Port cursors of the running pass.
-  struct {
+  struct WeightCursor {
     int64_t total = 0, sent = 0;       // positions of the pass, and passed so far
     int64_t bitmap_total = 0, bitmap_sent = 0;
     bool released = false;
+    // The port has sent its words of the cycles before this one (it runs ahead, see send_weights),
+    // and the cycle of its last word so far.
+    int64_t ahead_until = 0, last_cycle = -1;
+    bool pending() const { return sent < total || bitmap_sent < bitmap_total; }
     int k = 0, c = 0, i = 0, x = 0;  // filter, channel (relative to the pass), row in fold, column
     // Of (k, c), set by locate_weight(): the block position and bus tag of its row 0, column 0,
     // and the filter spad index of its column 0 and the index's step per column.

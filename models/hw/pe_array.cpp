@@ -368,7 +368,7 @@ void PeArray::tick() {
   deliver(progress);
   int busy = 0;
   Stall why = Stall::Pipeline;
-  const bool filling = !noc->gin_filter().all_read();
+  const bool filling = !noc->gin_filter().complete(now);
   if (filling) {
     why = weights_wait_dram.read() ? Stall::DramWeights : Stall::WeightFill;
   } else {
@@ -423,7 +423,11 @@ void PeArray::tick() {
   }
   if (progress || busy) return next_cycle();
   sleep_cause_ = why;
-  sleep(wake_);
+  // A fill whose words are all on their way completes in a known cycle (its notification may have
+  // been due in this one, before this sleep).
+  const int64_t complete_at = filling ? noc->gin_filter().complete_at() : -1;
+  if (complete_at > now) sleep_until(complete_at, wake_);
+  else sleep(wake_);
 }
 
 void PeArray::trace_signals(sc_core::sc_trace_file* file) {

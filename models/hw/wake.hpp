@@ -26,6 +26,12 @@ public:
     watched_ = false;
     event_.notify(sc_core::SC_ZERO_TIME);
   }
+  // A notification `delay` ahead, whether or not a process waits now: one may start waiting before
+  // it is due.
+  void notify_after(const sc_core::sc_time& delay) {
+    watched_ = false;
+    event_.notify(delay);
+  }
 
 private:
   sc_core::sc_event event_;
