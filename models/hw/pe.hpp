@@ -37,9 +37,10 @@ namespace rowsim::hw {
 struct PsumQueue {
   int size = 0;             // finished psums in the spad
   int64_t* sums = nullptr;  // the chain's output sums, from the one this PE finishes next
-  void push(int64_t v) {
-    *sums++ += v;
-    ++size;
+  // The window just closed added its n psums into sums[0, n).
+  void push_window(int n) {
+    sums += n;
+    size += n;
   }
 };
 
@@ -52,6 +53,9 @@ struct PeShared {
   const int* pos_col = nullptr;  // per position: real column index, -1 for padding
   bool skip_zero_weights = false;  // compressed weights: zero weights are not stored
   bool gate = false;               // zero ifmaps gate the MAC
+  // Words a PE may accumulate in 32 bits before it adds them into its 64-bit sums: as many as the
+  // layer's largest product magnitude allows without overflow (at least one).
+  int narrow_words = 1;
 };
 
 class Pe {
@@ -71,6 +75,8 @@ public:
     w_ = filter_spad;
     x_.assign(size_t(cap_), 0);
     acc_.assign(size_t(p), 0);
+    wide_.assign(size_t(p), 0);
+    narrow_words_ = 0;
     done_macs_.assign(size_t(p), 0);
     queue_ = queue;
     b_ = f_ = s_ = c_ = 0;
@@ -243,7 +249,7 @@ private:
       if (kGate && x != 0)
         for (int j = j_; j < last; ++j) ++done_macs_[size_t(kp_[j])];
     } else {
-      int64_t* acc = acc_.data();
+      int32_t* acc = acc_.data();
       for (int k = j_; k < last; ++k) acc[k] += int32_t(wp_[k]) * int32_t(x);
       if (kGate && x != 0)
         for (int k = j_; k < last; ++k) ++done_macs_[size_t(k)];
@@ -295,6 +301,13 @@ private:
   // Advances past a finished (or skipped) word; true when that closed a window.
   template <bool kSkip, bool kGate>
   bool next_word() {
+    if (++narrow_words_ == g_->narrow_words) {
+      for (int k = 0; k < p_; ++k) {
+        wide_[size_t(k)] += acc_[size_t(k)];
+        acc_[size_t(k)] = 0;
+      }
+      narrow_words_ = 0;
+    }
     if (++c_ < q_) return false;
     c_ = 0;
     // The window's oldest columns are not read by the next window: free them.
@@ -308,10 +321,16 @@ private:
     // cost d-1 spad reads and d-1 writes.
     // The accumulators are cleared as they are read, for the next window (a separate clearing loop
     // became a call to memset per window).
+    int64_t* sums = queue_->sums;
+    int64_t* wide = wide_.data();
+    int32_t* acc = acc_.data();
     for (int k = 0; k < p_; ++k) {
-      queue_->push(acc_[size_t(k)]);
-      acc_[size_t(k)] = 0;
+      sums[k] += wide[k] + acc[k];
+      acc[k] = 0;
+      wide[k] = 0;
     }
+    queue_->push_window(p_);
+    narrow_words_ = 0;
     if (!kGate && !kSkip) {
       macs_ += int64_t(p_) * q_ * S_;
       psum_rf_ += int64_t(p_) * (q_ * S_ - 1);
@@ -342,7 +361,11 @@ private:
   // [start_[w], start_[w+1]) of ks_ (filter) and wv_ (value); stored_: per filter, how many.
   std::vector<int> start_, ks_, stored_;
   std::vector<int16_t> wv_;
-  std::vector<int64_t> acc_;
+  // The open window's sums per filter: the words since the last carry in 32 bits (the MAC loop then
+  // vectorises 4 lanes wide), carried into 64 bits every narrow_words words and at the window's end.
+  std::vector<int32_t> acc_;
+  std::vector<int64_t> wide_;
+  int narrow_words_ = 0;  // words accumulated in acc_ since the last carry
   PsumQueue* queue_ = nullptr;
   std::vector<int32_t> done_macs_;  // per filter: MACs performed in the open window
   // MAC loop position: image, ofmap column, tap, channel; j_ walks the n_ weights of the word

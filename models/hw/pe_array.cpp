@@ -1,6 +1,7 @@
 #include "models/hw/pe_array.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 #include "models/hw/noc.hpp"
@@ -40,10 +41,26 @@ void PeArray::end_of_elaboration() {
   wake_.add(ifmap_wait_dram.value_changed_event());
 }
 
+// How many words a PE can accumulate in 32 bits: each adds at most one product per filter, and
+// no product exceeds the layer's largest weight magnitude times its largest ifmap magnitude.
+static int narrow_words(const LayerJob& job) {
+  const ConvShape& s = job.shape;
+  if (!job.weights || !job.ifmap) return 1;
+  auto largest = [](const int16_t* v, int64_t n) {
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; ++i) m = std::max<int64_t>(m, v[i] < 0 ? -int64_t(v[i]) : int64_t(v[i]));
+    return m;
+  };
+  const int64_t product = largest(job.weights, s.weights()) * largest(job.ifmap, int64_t(s.N) * s.G * s.C * s.H * s.W);
+  const int64_t words = product == 0 ? INT32_MAX : INT32_MAX / product;  // >= 1: |product| <= 2^30
+  return int(std::min<int64_t>(words, INT32_MAX));
+}
+
 void PeArray::begin_layer(const LayerSetup* setup) {
   ctx_ = setup;
   count_.reset();
   running_ = false;
+  shared_.narrow_words = narrow_words(*setup->job);
 }
 
 void PeArray::begin_pass(const PassGeometry& geometry) {

@@ -210,3 +210,36 @@ TEST_CASE("A second Simulator in one process is a bug, not a silent reuse", "[hw
   CHECK_THROWS_AS(hw::Simulator(), InternalError);
   CHECK_THROWS_WITH(hw::Simulator(), Catch::Contains("SystemC's kernel elaborates once"));
 }
+
+// A PE accumulates a window in 32 bits and carries into 64 bits as often as the layer's largest
+// product requires (models/hw/pe.hpp): with full-scale 16-bit values that is every word or two, and
+// a missed carry would overflow and change the ofmap bits.
+TEST_CASE("Full-scale 16-bit weights and ifmaps: the sums stay exact", "[hw]") {
+  std::mt19937 rng(3232);
+  const ArchSpec archs[] = {make_arch({}), make_arch({4, 4, 64, 12, 8, 16, 4, 4, 32, 16, 32, 2.0, 20})};
+  int checked = 0;
+  for (const ArchSpec& arch : archs) {
+    for (int i = 0; i < 12; ++i) {
+      const ConvShape s = random_layer(rng);
+      const Mapping m = feasible_mapping(rng, s, arch);
+      LayerData data = random_layer_data(s, uint64_t(i), false);
+      // Near full scale, mostly with equal signs so that the sums grow, and now and then -32768.
+      const int16_t sign = i % 2 ? -1 : 1;
+      auto full_scale = [&](int16_t& v) {
+        if (v == 0) return;
+        v = rng() % 16 == 0 ? int16_t(-32768) : int16_t(sign * int(32000 + rng() % 768));
+      };
+      for (auto& v : data.ifmap.data) full_scale(v);
+      for (auto& w : data.params.weights) full_scale(w);
+      hw::LayerJob job = make_job(s, m, arch, data);
+      job.compressed = i % 3 == 1;
+      job.zero_gating = i % 3 == 2;
+      INFO("arch " << arch.name << " layer " << s.str() << " mapping " << m.str() << " compressed "
+                   << job.compressed << " gating " << job.zero_gating);
+      const hw::LayerSimResult r = simulator().run(job);
+      CHECK(r.ofmap == reference_ofmaps(s, data).data);
+      ++checked;
+    }
+  }
+  CHECK(checked == 24);
+}
