@@ -228,14 +228,13 @@ void PeArray::move_psums(bool& progress) {
   uint64_t* moved = moved_.data();
   // The GON's round-robin pointer turns every cycle of the pass, whether or not the array acted in it.
   const int rr = nchains > 0 ? int((now_ - first_cycle_) % nchains) : 0;
-  for (int n = 0; n < nchains; ++n) {
-    int c = rr + n;
-    if (c >= nchains) c -= nchains;
+  uint64_t* const has_words = has_psums_.words.data();
+  uint64_t* const full_words = link_full_.words.data();
+  auto walk = [&](int c) __attribute__((always_inline)) {
     Chain& ch = chains_[size_t(c)];
     const int base = c * L;
-    uint64_t* has = has_psums_.chain(c);
-    if (per_chain == 1 && has[0] == 0) continue;  // no psum to move (the common idle chain)
-    uint64_t* full = link_full_.chain(c);
+    uint64_t* has = has_words + size_t(c) * size_t(per_chain);
+    uint64_t* full = full_words + size_t(c) * size_t(per_chain);
     // A PE moves when it holds a psum, has one to add to (the register below it; at the bottom, a
     // psum from the GLB, or zero in the first accumulation round) and the place above it is free
     // now: the register above is empty or its psum moves on this cycle (registers freed this cycle
@@ -259,7 +258,7 @@ void PeArray::move_psums(bool& progress) {
       carry = out;
       any |= moved[k] != 0;
     }
-    if (!any) continue;
+    if (!any) return;
     // Apply the moves, in any order: each mover's oldest psum leaves its spad (its value is in the
     // chain's sums already).
     for (int k = 0; k < per_chain; ++k) {
@@ -298,7 +297,12 @@ void PeArray::move_psums(bool& progress) {
       const uint64_t from_below = k + 1 < per_chain ? moved[k + 1] << 63 : 0;
       full[k] = (full[k] & ~moved[k]) | (moved[k] >> 1) | from_below;
     }
-  }
+  };
+  // From the round-robin pointer on; a chain without psums has nothing to move (the common case).
+  for (int c = rr; c < nchains; ++c)
+    if (per_chain > 1 || has_words[c] != 0) walk(c);
+  for (int c = 0; c < rr; ++c)
+    if (per_chain > 1 || has_words[c] != 0) walk(c);
   if (hops) {
     count_(Level::Array, Data::Psum, hops, 0);
     progress = true;
