@@ -109,8 +109,7 @@ public:
   const WatchedEvent& filled_event() const { return filled_event_; }
 
 private:
-  void update() override {
-    if (written_ == 0) return;
+  void update() override {  // requested by push() only
     readable_ += written_;
     written_ = 0;
     if (int64_t(readable_) > expected_)

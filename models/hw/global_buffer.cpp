@@ -269,7 +269,7 @@ void GlobalBuffer::begin_pass(const PassGeometry& geometry) {
   start_.notify(sc_core::SC_ZERO_TIME);
 }
 
-GlobalBuffer::WeightCycle GlobalBuffer::weight_port_cycle(int64_t t, int64_t& wait_until, bool& wait_unscheduled) {
+GlobalBuffer::WeightCycle GlobalBuffer::weight_port_cycle(int64_t t) {
   const PassGeometry& g = geo_;
   const PassPlan& pp = *g.plan;
   const Pass& ps = pp.ps;
@@ -278,8 +278,8 @@ GlobalBuffer::WeightCycle GlobalBuffer::weight_port_cycle(int64_t t, int64_t& wa
   WeightCycle out;
   auto wait_for = [&](int64_t ready) {
     out.waits = true;
-    if (ready == kNever) wait_unscheduled = true;
-    else wait_until = std::min(wait_until, ready + 1);
+    if (ready == kNever) out.unscheduled = true;
+    else out.wait_until = ready + 1;
   };
   // The cursor walks the pass's positions in (filter, channel, row, column) order.
   auto position = [&] { return wcur_.position + int64_t(wcur_.i) * S + wcur_.x; };
@@ -360,7 +360,9 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
   bool sent = false;
   if (wcur_.pending()) {
     weight_words_.clear();
-    const WeightCycle first = weight_port_cycle(now, wait_until, wait_unscheduled);
+    const WeightCycle first = weight_port_cycle(now);
+    wait_until = std::min(wait_until, first.wait_until);
+    wait_unscheduled |= first.unscheduled;
     sent = !weight_words_.empty();
     commit(first, now);
     weights_wait_dram->write(first.waits);
@@ -368,10 +370,8 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
       int64_t t = now + 1;
       while (wcur_.pending()) {
         const WeightCursor before = wcur_;
-        int64_t unused_until = kNever;
-        bool unused_unscheduled = false;
         weight_words_.clear();
-        const WeightCycle ahead = weight_port_cycle(t, unused_until, unused_unscheduled);
+        const WeightCycle ahead = weight_port_cycle(t);
         if (ahead.waits) {  // this cycle is the port's own again: it acts then
           wcur_ = before;
           break;

@@ -98,12 +98,14 @@ private:
   void trace_usage();  // SC_METHOD: the one writer of words_used
   bool send_weights(int64_t now, int64_t& wait_until, bool& wait_unscheduled);
   // What the weight port does in cycle t: its words (appended to weight_words_), GLB index reads
-  // (compressed bitmap), and whether it stopped for a word DRAM has not delivered before t.
+  // (compressed bitmap), and whether it stopped for a word DRAM has not delivered before t: then
+  // the cycle after the word's arrival, or, not scheduled yet, kNever and `unscheduled`.
   struct WeightCycle {
     int64_t data_words = 0, index_reads = 0;
-    bool waits = false;
+    bool waits = false, unscheduled = false;
+    int64_t wait_until = kNever;
   };
-  WeightCycle weight_port_cycle(int64_t t, int64_t& wait_until, bool& wait_unscheduled);
+  WeightCycle weight_port_cycle(int64_t t);
   std::vector<FilterWord> weight_words_;  // weight_port_cycle's words, before they are committed
   bool send_ifmaps(int64_t now, int64_t& wait_until, bool& wait_unscheduled);
   bool send_psums();
