@@ -73,10 +73,12 @@ public:
     cap_ = g.ifmap_cap, psum_cap_ = g.psum_cap;
     row_pad_ = row_is_padding;
     w_ = filter_spad;
-    x_.assign(size_t(cap_), 0);
+    x_.resize(size_t(cap_));  // every entry is written (fill or padding) before it is read
     acc_.assign(size_t(p), 0);
     wide_.assign(size_t(p), 0);
     narrow_words_ = 0;
+    // Usually a whole window fits 32 bits; then no word pays for the carry count.
+    carries_ = int64_t(q) * g.S > g.narrow_words;
     done_macs_.assign(size_t(p), 0);
     queue_ = queue;
     b_ = f_ = s_ = c_ = 0;
@@ -301,7 +303,7 @@ private:
   // Advances past a finished (or skipped) word; true when that closed a window.
   template <bool kSkip, bool kGate>
   bool next_word() {
-    if (++narrow_words_ == g_->narrow_words) {
+    if (carries_ && ++narrow_words_ == g_->narrow_words) {
       for (int k = 0; k < p_; ++k) {
         wide_[size_t(k)] += acc_[size_t(k)];
         acc_[size_t(k)] = 0;
@@ -322,12 +324,19 @@ private:
     // The accumulators are cleared as they are read, for the next window (a separate clearing loop
     // became a call to memset per window).
     int64_t* sums = queue_->sums;
-    int64_t* wide = wide_.data();
     int32_t* acc = acc_.data();
-    for (int k = 0; k < p_; ++k) {
-      sums[k] += wide[k] + acc[k];
-      acc[k] = 0;
-      wide[k] = 0;
+    if (carries_) {
+      int64_t* wide = wide_.data();
+      for (int k = 0; k < p_; ++k) {
+        sums[k] += wide[k] + acc[k];
+        acc[k] = 0;
+        wide[k] = 0;
+      }
+    } else {
+      for (int k = 0; k < p_; ++k) {
+        sums[k] += acc[k];
+        acc[k] = 0;
+      }
     }
     queue_->push_window(p_);
     narrow_words_ = 0;
@@ -366,6 +375,7 @@ private:
   std::vector<int32_t> acc_;
   std::vector<int64_t> wide_;
   int narrow_words_ = 0;  // words accumulated in acc_ since the last carry
+  bool carries_ = false;  // a window may need more than 32 bits (else wide_ stays zero)
   PsumQueue* queue_ = nullptr;
   std::vector<int32_t> done_macs_;  // per filter: MACs performed in the open window
   // MAC loop position: image, ofmap column, tap, channel; j_ walks the n_ weights of the word
