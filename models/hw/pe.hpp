@@ -323,17 +323,20 @@ private:
     // cost d-1 spad reads and d-1 writes.
     // The accumulators are cleared as they are read, for the next window (a separate clearing loop
     // became a call to memset per window).
+    // p in a local: an int32 store to acc could alias the member p_, which would keep the loops from
+    // vectorising.
     int64_t* sums = queue_->sums;
     int32_t* acc = acc_.data();
+    const int p = p_;
     if (carries_) {
       int64_t* wide = wide_.data();
-      for (int k = 0; k < p_; ++k) {
+      for (int k = 0; k < p; ++k) {
         sums[k] += wide[k] + acc[k];
         acc[k] = 0;
         wide[k] = 0;
       }
     } else {
-      for (int k = 0; k < p_; ++k) {
+      for (int k = 0; k < p; ++k) {
         sums[k] += acc[k];
         acc[k] = 0;
       }
