@@ -189,6 +189,7 @@ public:
     ahead = last - j_ - 1;
     macs<kSkip, kGate>(last);
     if (j_ < n_) return flags | kMac;
+    if (!kSkip) ahead += more_words<kGate>();
     if (ahead > 0) return flags | kMac | kWordEnds;
     if (next_word<kSkip, kGate>()) flags |= kWindow;
     return flags | kMac;
@@ -232,10 +233,38 @@ public:
     const int last = macs_that_fit<false>();
     ahead = last;
     macs<false, kGate>(last);
+    if (j_ == n_) ahead += more_words<kGate>();
     return flags | kBegun;
   }
 
 private:
+  // Dense, after the MACs of a whole word: the window's next words are done at once too, up to
+  // the first whose end frees ifmap columns or closes the window, while their ifmap words are in
+  // the spad already. Nothing outside the PE can stop them (every psum entry is claimed; an ifmap
+  // word in the spad stays until this PE frees its column), and no other module sees a change at
+  // their ends (no column is freed, no window closes), so their MACs take the cycles after the
+  // word's, one each, as step() would. Returns how many (the PE stands at the last one's end).
+  template <bool kGate>
+  int more_words() {
+    if (carries_ || open_slots_ < p_) return 0;
+    // Words count w = tap * q + channel through the window; the window's entry for word w is e0 + w.
+    // The ends that free a column: every tap's below U_ and, in the row's last window, all of them.
+    const int word = s_ * q_ + c_;
+    const int last = s_ < U_ || f_ == F_ - 1 ? word - c_ + q_ - 1 : S_ * q_ - 1;
+    const int64_t e0 = base_ + int64_t(f_) * win_stride_ * q_;
+    int w = word;
+    while (w < last && e0 + w + 1 < fill_idx_) {
+      ++w;
+      x_cur_ = x_[size_t(slot_of(e0 + w))];
+      wp_ = w_ + size_t(w) * p_;
+      j_ = 0;
+      macs<false, kGate>(n_);
+    }
+    if (w == word) return 0;
+    s_ = w / q_, c_ = w % q_;  // next_word() at each end crossed: no carry, no free, no close
+    closing_ = w == S_ * q_ - 1;
+    return (w - word) * n_;
+  }
   bool claim(int need) {
     if (queue_->size + need > psum_cap_) return false;
     open_slots_ = need;

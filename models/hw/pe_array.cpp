@@ -85,7 +85,7 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   waiting_ifmap_ = waiting_psum_ = 0;
   // Ahead MACs end at most a word (p filters) after the cycle they are done in.
   int ring = 4;
-  while (ring < mp.p + 2) ring *= 2;
+  while (ring < mp.p * mp.q * s.S + 2) ring *= 2;
   ahead_change_.assign(size_t(ring), 0);
   due_.resize(size_t(ring));
   for (auto& list : due_) list.clear();

@@ -10,8 +10,9 @@
 //
 // The cycle-by-cycle behaviour is that, but a cycle visits only the PEs whose step can differ from
 // "one more MAC of the same word" (docs/simulator.md, "How the array saves work"): a PE does the
-// rest of a word's MACs whose psum entries fit when the word begins and is visited again when the
-// word ends (a ring counts the PEs busy meanwhile); a dense PE waiting for a psum entry takes it
+// rest of a word's MACs whose psum entries fit when the word begins (and, dense, the window's next
+// words up to one whose end another module sees) and is visited again when the last of them ends
+// (a ring counts the PEs busy meanwhile); a dense PE waiting for a psum entry takes it
 // when a psum leaves its spad; the psum walk finds a chain's moving PEs with bit arithmetic.
 #pragma once
 #include <cstdint>
@@ -108,7 +109,7 @@ private:
   enum State : char { Run, Ahead, WaitIfmap, WaitPsum, Done };
   std::vector<State> state_;
   int waiting_ifmap_ = 0, waiting_psum_ = 0;  // PEs in WaitIfmap, in WaitPsum (a MAC-less cycle's cause)
-  // The PEs to step in each cycle (a ring longer than any word), so that a cycle visits only them:
+  // The PEs to step in each cycle (a ring longer than any window), so that a cycle visits only them:
   // a Run PE is due in the cycle it steps next, an Ahead PE in the cycle its word ends, a waiting
   // or done PE in none.
   std::vector<std::vector<int>> due_;
