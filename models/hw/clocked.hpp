@@ -42,6 +42,10 @@ protected:
     if (target > now) wait(period() * double(target - now));
   }
 
+  // The edge a clocked SC_METHOD acts at: the method must be statically sensitive to it
+  // (`sensitive << next_edge()`), since acting again next cycle returns to static sensitivity, which
+  // costs the kernel less than a dynamic wait on the same event.
+  const sc_core::sc_event& next_edge() const { return clock_.next_edge; }
   // The module's one clocked SC_METHOD. Call due() first: false means the method was woken by an
   // event in a cycle it was not scheduled for, and it has been re-triggered for the next edge.
   bool due() {
@@ -77,7 +81,7 @@ private:
   void act_next(int64_t now) {
     scheduled_ = now + 1;
     clock_.next_edge.notify(period());  // a no-op when another module has notified it this cycle
-    next_trigger(clock_.next_edge);
+    next_trigger();  // static sensitivity: next_edge()
   }
   ClockDomain& clock_;
   int64_t scheduled_ = -1;  // the edge the clocked method is scheduled to act at (-1: none)

@@ -53,7 +53,7 @@ GlobalBuffer::GlobalBuffer(sc_core::sc_module_name name, ClockDomain& clock)
   dma_side.bind(*this);
   control_side.bind(*this);
   SC_METHOD(tick);
-  sensitive << start_;
+  sensitive << start_ << next_edge();
   dont_initialize();
   SC_METHOD(trace_usage);
   sensitive << usage_changed_;

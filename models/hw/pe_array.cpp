@@ -20,7 +20,7 @@ PeArray::PeArray(sc_core::sc_module_name name, ClockDomain& clock)
       busy_pes("busy_pes"), stall_cause("stall_cause"), chain_psums("chain_psums"), passes_done_("passes_done") {
   control_side.bind(*this);
   SC_METHOD(tick);
-  sensitive << start_;
+  sensitive << start_ << next_edge();
   dont_initialize();
 }
 
