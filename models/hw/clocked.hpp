@@ -19,6 +19,7 @@ struct ClockDomain {
   // Notified one period ahead by the modules that act at the next edge, so that they cost the
   // kernel one timed notification per cycle instead of one per module.
   sc_core::sc_event next_edge{"next_edge"};
+  int64_t next_edge_cycle = -1;  // the cycle next_edge was last notified for
   // Clocked methods act every cycle instead of sleeping (tests/hw_order: sleeping only skips
   // cycles in which a module would change nothing, so no result may differ).
   bool never_sleep = false;
@@ -80,7 +81,10 @@ private:
   // Act at the next edge after `now`, the cycle running.
   void act_next(int64_t now) {
     scheduled_ = now + 1;
-    clock_.next_edge.notify(period());  // a no-op when another module has notified it this cycle
+    if (clock_.next_edge_cycle != scheduled_) {  // another module may have notified it this cycle
+      clock_.next_edge.notify(period());
+      clock_.next_edge_cycle = scheduled_;
+    }
     next_trigger();  // static sensitivity: next_edge()
   }
   ClockDomain& clock_;
