@@ -11,6 +11,7 @@ namespace rowsim::hw {
 namespace {
 
 constexpr int kHeadDepth = kPsumHeadDepth;
+static_assert((kHeadDepth & (kHeadDepth - 1)) == 0, "the chain heads' ring indices wrap with a mask");
 
 }  // namespace
 
@@ -193,7 +194,7 @@ void PeArray::deliver(bool& progress) {
     const PsumWord& w = gin_psum.front();
     Chain& ch = chains_[size_t(w.where)];
     if (ch.head_size == kHeadDepth) panic("PE array: psum sent to chain {} whose head buffer is full, expected the GLB to hold a credit", w.where);
-    int slot = (ch.head_first + ch.head_size) % kHeadDepth;
+    const int slot = (ch.head_first + ch.head_size) & (kHeadDepth - 1);
     ch.head[size_t(slot)] = w.value;
     ++ch.head_size;
     gin_psum.pop();
@@ -276,7 +277,7 @@ void PeArray::move_psums(bool& progress) {
     // The bottom PE took a psum from the chain head (none in the first accumulation round).
     if (!first_accumulation_ && (moved[per_chain - 1] >> bottom_bit & 1)) {
       ch.sums[ch.entered++] += ch.head[size_t(ch.head_first)];
-      ch.head_first = (ch.head_first + 1) % kHeadDepth;
+      ch.head_first = (ch.head_first + 1) & (kHeadDepth - 1);
       --ch.head_size;
       credits.give(c);
     }
