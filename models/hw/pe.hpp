@@ -248,9 +248,8 @@ private:
   int more_words() {
     if (carries_ || open_slots_ < p_) return 0;
     // Words count w = tap * q + channel through the window; the window's entry for word w is e0 + w.
-    // The ends that free a column: every tap's below U_ and, in the row's last window, all of them.
     const int word = s_ * q_ + c_;
-    const int last = s_ < U_ || f_ == F_ - 1 ? word - c_ + q_ - 1 : S_ * q_ - 1;
+    const int last = tap_frees_column() ? word - c_ + q_ - 1 : S_ * q_ - 1;
     const int64_t e0 = base_ + int64_t(f_) * win_stride_ * q_;
     int w = word;
     while (w < last && e0 + w + 1 < fill_idx_) {
@@ -265,6 +264,9 @@ private:
     closing_ = w == S_ * q_ - 1;
     return (w - word) * n_;
   }
+  // The end of tap s_ frees the window's oldest column, which the next window does not read: every
+  // tap below the stride U_ and, in the row's last window, every tap.
+  bool tap_frees_column() const { return s_ < U_ || f_ == F_ - 1; }
   bool claim(int need) {
     if (queue_->size + need > psum_cap_) return false;
     open_slots_ = need;
@@ -341,8 +343,7 @@ private:
     }
     if (++c_ < q_) return false;
     c_ = 0;
-    // The window's oldest columns are not read by the next window: free them.
-    if (s_ < U_ || f_ == F_ - 1) {
+    if (tap_frees_column()) {
       free_idx_ += q_;
       refill();
     }

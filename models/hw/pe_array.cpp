@@ -84,7 +84,8 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   pes_.resize(size_t(n));
   state_.assign(size_t(n), Run);
   waiting_ifmap_ = waiting_psum_ = 0;
-  // Ahead MACs end at most a word (p filters) after the cycle they are done in.
+  // Ahead MACs end at most a window (p filters by q channels by S taps) after the cycle they are
+  // done in (Pe::more_words).
   int ring = 4;
   while (ring < mp.p * mp.q * s.S + 2) ring *= 2;
   ahead_change_.assign(size_t(ring), 0);
