@@ -44,6 +44,14 @@ struct PsumQueue {
   }
 };
 
+// One PE's open-window accumulators (acc, wide, done_macs below), p entries each, zero at a pass's
+// start and cleared at each window's close.
+struct WindowSums {
+  int32_t* acc = nullptr;
+  int64_t* wide = nullptr;
+  int32_t* done_macs = nullptr;
+};
+
 // What all PEs of a pass share.
 struct PeShared {
   int S = 1, U = 1, F = 1, nb = 1;
@@ -66,7 +74,9 @@ public:
   // `queue`: the PE's psum queue, its sums pointing at its chain's first output sum.
   // `filter_spad`: p * q * S words, zero until the pass's weight fill writes them. Every PE of a
   // filter multicast group receives the same words, so the group's PEs share one copy.
-  void configure(const PeShared& g, int p, int q, bool row_is_padding, PsumQueue* queue, const int16_t* filter_spad) {
+  // `sums`: p zeroed entries of each of the window's sums (the array zeroes every PE's at once).
+  void configure(const PeShared& g, int p, int q, bool row_is_padding, PsumQueue* queue, const int16_t* filter_spad,
+                 const WindowSums& sums) {
     g_ = &g;
     p_ = p, q_ = q;
     S_ = g.S, U_ = g.U, F_ = g.F, nb_ = g.nb, win_stride_ = g.win_stride;
@@ -74,12 +84,12 @@ public:
     row_pad_ = row_is_padding;
     w_ = filter_spad;
     x_.resize(size_t(cap_));  // every entry is written (fill or padding) before it is read
-    acc_.assign(size_t(p), 0);
-    wide_.assign(size_t(p), 0);
+    acc_ = sums.acc;
+    wide_ = sums.wide;
     narrow_words_ = 0;
     // Usually a whole window fits 32 bits; then no word pays for the carry count.
     carries_ = int64_t(q) * g.S > g.narrow_words;
-    done_macs_.assign(size_t(p), 0);
+    done_macs_ = sums.done_macs;
     queue_ = queue;
     b_ = f_ = s_ = c_ = 0;
     j_ = n_ = 0;
@@ -282,7 +292,7 @@ private:
       if (kGate && x != 0)
         for (int j = j_; j < last; ++j) ++done_macs_[size_t(kp_[j])];
     } else {
-      int32_t* acc = acc_.data();
+      int32_t* acc = acc_;
       for (int k = j_; k < last; ++k) acc[k] += int32_t(wp_[k]) * int32_t(x);
       if (kGate && x != 0)
         for (int k = j_; k < last; ++k) ++done_macs_[size_t(k)];
@@ -356,10 +366,10 @@ private:
     // p in a local: an int32 store to acc could alias the member p_, which would keep the loops from
     // vectorising.
     int64_t* sums = queue_->sums;
-    int32_t* acc = acc_.data();
+    int32_t* acc = acc_;
     const int p = p_;
     if (carries_) {
-      int64_t* wide = wide_.data();
+      int64_t* wide = wide_;
       for (int k = 0; k < p; ++k) {
         sums[k] += wide[k] + acc[k];
         acc[k] = 0;
@@ -405,12 +415,12 @@ private:
   std::vector<int16_t> wv_;
   // The open window's sums per filter: the words since the last carry in 32 bits (the MAC loop then
   // vectorises 4 lanes wide), carried into 64 bits every narrow_words words and at the window's end.
-  std::vector<int32_t> acc_;
-  std::vector<int64_t> wide_;
+  int32_t* acc_ = nullptr;
+  int64_t* wide_ = nullptr;
   int narrow_words_ = 0;  // words accumulated in acc_ since the last carry
   bool carries_ = false;  // a window may need more than 32 bits (else wide_ stays zero)
   PsumQueue* queue_ = nullptr;
-  std::vector<int32_t> done_macs_;  // per filter: MACs performed in the open window
+  int32_t* done_macs_ = nullptr;  // per filter: MACs performed in the open window
   // MAC loop position: image, ofmap column, tap, channel; j_ walks the n_ weights of the word
   // (values wp_, filters kp_; j_ == n_: between words); base_ = first entry of image b_.
   int b_ = 0, f_ = 0, s_ = 0, c_ = 0, j_ = 0, n_ = 0;

@@ -94,6 +94,10 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   ring_mask_ = ring - 1;
   ahead_busy_ = 0;
   queues_.assign(size_t(n), PsumQueue{});
+  const size_t window_entries = size_t(n) * size_t(mp.p);
+  window_acc_.assign(window_entries, 0);
+  window_done_.assign(window_entries, 0);
+  window_wide_.assign(window_entries, 0);
   has_psums_.reset(g.chains, L);
   link_full_.reset(g.chains, L);
   moved_.assign(size_t(link_full_.per_chain), 0);
@@ -131,8 +135,10 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
       const int pe = c * L + pos;
       queues_[size_t(pe)].sums = ch.sums;
       const int weight_tag = g.weight_tag(ch.ft, ct, i);
+      const size_t first = size_t(pe) * size_t(mp.p);
+      const WindowSums window{window_acc_.data() + first, window_wide_.data() + first, window_done_.data() + first};
       pes_[size_t(pe)].configure(shared_, ch.p, g.channels_of_set(ct, mp.q, ps.cb), !real, &queues_[size_t(pe)],
-                                 filter_spads_.data() + spad_of_tag_[size_t(weight_tag)]);
+                                 filter_spads_.data() + spad_of_tag_[size_t(weight_tag)], window);
       noc->set_ids(pe, weight_tag, real ? g.ifmap_tag(ct, g.row_of_h[size_t(h)]) : -1);
     }
   }

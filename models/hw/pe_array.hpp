@@ -126,6 +126,9 @@ private:
   int64_t now_ = 0;  // the cycle being stepped
   int freed_entry_macs_ = 0;  // MACs this cycle of dense PEs that waited for a psum entry
   std::vector<PsumQueue> queues_;  // per PE: finished psums in its psum spad
+  // Per PE, p entries each: its open window's sums (Pe::configure), zeroed for all PEs at once.
+  std::vector<int32_t> window_acc_, window_done_;
+  std::vector<int64_t> window_wide_;
   std::vector<int64_t> sums_;      // every chain's output sums, chain after chain
   ChainBits has_psums_;            // the PE's queue is not empty
   // The register from PE pe - 1 to PE pe up a chain is full (never at a chain's bottom); the value
