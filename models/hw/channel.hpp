@@ -98,11 +98,13 @@ public:
   bool complete(int64_t now) const { return int64_t(ri_) == expected_ && now > last_cycle_; }
   // The cycle the fill is complete from, once its words are all written (-1 before).
   int64_t complete_at() const { return int64_t(readable_) == expected_ ? last_cycle_ + 1 : -1; }
-  // Writer side: a word on the bus in cycle `cycle` (the writer's cycle or a later one, in order).
-  void push(const T& v, int64_t cycle) {
-    buf_.push_back(v);
+  // Writer side: the n words at `words`, all on the bus in `cycle` (the writer's cycle or a later
+  // one, in order; no words: nothing changes).
+  void push(const T* words, size_t n, int64_t cycle) {
+    if (n == 0) return;
+    buf_.insert(buf_.end(), words, words + n);
     last_cycle_ = cycle;
-    ++written_;
+    written_ += n;
     request_update();
   }
   // The fill's last word became readable (models/hw/wake.hpp: notified only while waited on).

@@ -269,6 +269,7 @@ void GlobalBuffer::begin_pass(const PassGeometry& geometry) {
   start_.notify(sc_core::SC_ZERO_TIME);
 }
 
+template <bool kCompressed>
 GlobalBuffer::WeightCycle GlobalBuffer::weight_port_cycle(int64_t t) {
   const PassGeometry& g = geo_;
   const PassPlan& pp = *g.plan;
@@ -300,7 +301,7 @@ GlobalBuffer::WeightCycle GlobalBuffer::weight_port_cycle(int64_t t) {
   // Positions without a stored weight take no bus slot (their bit went with the bitmap).
   auto skip_unstored = [&] {
     bool stored = true;
-    while (wcur_.sent < wcur_.total && ctx_->compressed()) {
+    while (kCompressed && wcur_.sent < wcur_.total) {
       weight_ready(st, position(), stored);
       if (stored) break;
       advance();
@@ -308,7 +309,7 @@ GlobalBuffer::WeightCycle GlobalBuffer::weight_port_cycle(int64_t t) {
   };
   int n = 0;
   // Compressed: the pass's bitmap first, word_bits positions per bus word.
-  while (n < ctx_->filter_bus && wcur_.bitmap_sent < wcur_.bitmap_total) {
+  while (kCompressed && n < ctx_->filter_bus && wcur_.bitmap_sent < wcur_.bitmap_total) {
     const int64_t ready = st.live ? st.bitmap_ready : kNever;
     if (ready >= t) {
       wait_for(ready);
@@ -324,7 +325,10 @@ GlobalBuffer::WeightCycle GlobalBuffer::weight_port_cycle(int64_t t) {
     for (; n < ctx_->filter_bus && wcur_.sent < wcur_.total; ++n) {
       const int64_t word = position();
       bool stored = true;
-      const int64_t ready = weight_ready(st, word, stored);
+      // Dense: every position is stored, in its burst.
+      const int64_t ready = kCompressed ? weight_ready(st, word, stored)
+                            : st.live   ? st.ready[size_t(word) / size_t(kBurstWords)]
+                                        : kNever;
       if (ready >= t) {
         wait_for(ready);
         break;
@@ -352,7 +356,7 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
   auto& bus = noc->gin_filter();
   int64_t data_words = 0, index_reads = 0;
   auto commit = [&](const WeightCycle& cycle, int64_t t) {
-    for (const FilterWord& w : weight_words_) bus.push(w, t);
+    bus.push(weight_words_.data(), weight_words_.size(), t);
     data_words += cycle.data_words;
     index_reads += cycle.index_reads;
     if (!weight_words_.empty()) wcur_.last_cycle = t;
@@ -360,7 +364,8 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
   bool sent = false;
   if (wcur_.pending()) {
     weight_words_.clear();
-    const WeightCycle first = weight_port_cycle(now);
+    const bool compressed = ctx_->compressed();
+    const WeightCycle first = compressed ? weight_port_cycle<true>(now) : weight_port_cycle<false>(now);
     wait_until = std::min(wait_until, first.wait_until);
     wait_unscheduled |= first.unscheduled;
     sent = !weight_words_.empty();
@@ -371,7 +376,7 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
       while (wcur_.pending()) {
         const WeightCursor before = wcur_;
         weight_words_.clear();
-        const WeightCycle ahead = weight_port_cycle(t);
+        const WeightCycle ahead = compressed ? weight_port_cycle<true>(t) : weight_port_cycle<false>(t);
         if (ahead.waits) {  // this cycle is the port's own again: it acts then
           wcur_ = before;
           break;

@@ -105,6 +105,7 @@ private:
     bool waits = false, unscheduled = false;
     int64_t wait_until = kNever;
   };
+  template <bool kCompressed>
   WeightCycle weight_port_cycle(int64_t t);
   std::vector<FilterWord> weight_words_;  // weight_port_cycle's words, before they are committed
   bool send_ifmaps(int64_t now, int64_t& wait_until, bool& wait_unscheduled);

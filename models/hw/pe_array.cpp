@@ -143,6 +143,8 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
     }
   }
   noc->build_groups();
+  reach_of_tag_.resize(size_t(tags));
+  for (int tag = 0; tag < tags; ++tag) reach_of_tag_[size_t(tag)] = int(noc->filter_group(tag).size());
   noc->gin_filter().expect(g.weight_words + g.bitmap_words);
   bitmap_received_ = 0;
   armed_ = false;
@@ -177,7 +179,7 @@ void PeArray::deliver(bool& progress) {
       continue;
     }
     filter_spads_[size_t(spad_of_tag_[size_t(w.tag)] + w.index)] = w.value;  // the group's copy
-    weights_reached += int64_t(bus.filter_group(w.tag).size());
+    weights_reached += reach_of_tag_[size_t(w.tag)];
   }
   // Multicast: one array access and one spad write per PE reached.
   count_(Level::Array, Data::Weight, weights_reached, 0);
