@@ -68,6 +68,74 @@ private:
   WatchedEvent written_event_, read_event_;
 };
 
+// The GIN's ifmap bus: a BoundedChannel whose reader may grant words ahead. At a pass's start the
+// reader grants, per tag, how many of the pass's words it takes in the cycle after they are on the
+// bus whatever happens meanwhile (the tag's PEs have room for them before any computes). The writer
+// sends the pass's leading granted words ahead of time, stamped with their bus cycle (as on the
+// FillBus), and acts again only in a cycle it has not sent ahead. The reader takes a granted word in
+// the cycle after its stamp, or, while taking it later changes nothing (its PEs do not compute
+// during a weight fill), the next time it acts. A granted word holds its bus slot in its cycle and
+// the next, as a word read at once does, so space() is what the writer would see without grants.
+template <typename T>
+class GrantedBus : public BoundedChannel<T> {
+public:
+  explicit GrantedBus(const char* name) : BoundedChannel<T>(name) {}
+
+  // Empties the bus and withdraws every grant; only between layers.
+  void reset(size_t capacity) {
+    BoundedChannel<T>::reset(capacity);
+    grants_.clear();
+    ahead_.clear();
+    first_ = 0;
+  }
+
+  // Reader, at a pass's start (every earlier word taken): words of tag t granted: per_tag[t].
+  void grant(const std::vector<int>& per_tag) {
+    if (first_ != ahead_.size())
+      panic("{}: {} granted words untaken at a new pass, expected none", this->name(), ahead_.size() - first_);
+    grants_ = per_tag;
+    ahead_.clear();
+    first_ = 0;
+  }
+  // Writer: how many more words of `tag` are granted.
+  int grants_left(int tag) const { return size_t(tag) < grants_.size() ? grants_[size_t(tag)] : 0; }
+  bool granted(int tag) const { return grants_left(tag) > 0; }
+  // Writer: a granted word, on the bus in `cycle` (the writer's cycle or a later one, in order).
+  // The reader is woken in the word's cycle (and acts in the next) when no earlier granted word is
+  // waiting for it; otherwise it learns of this one when it takes that one (next_ahead()).
+  void push_ahead(const T& v, int64_t cycle) {
+    if (!granted(v.tag)) panic("{}: word of tag {} sent ahead without a grant", this->name(), v.tag);
+    --grants_[size_t(v.tag)];
+    if (first_ == ahead_.size()) ahead_event_.notify_after(Clocked::period() * double(cycle - Clocked::cycle()));
+    ahead_.push_back({v, cycle});
+  }
+  const WatchedEvent& ahead_event() const { return ahead_event_; }
+  // Reader: the next granted word not yet taken was on the bus before `now`.
+  bool ahead_due(int64_t now) const { return first_ < ahead_.size() && ahead_[first_].cycle < now; }
+  const T& ahead_front() const { return ahead_[first_].word; }
+  void pop_ahead() { ++first_; }
+  // Reader: the cycle the next granted word not yet taken may be read in (-1: none).
+  int64_t next_ahead() const { return first_ < ahead_.size() ? ahead_[first_].cycle + 1 : -1; }
+  // Writer: free slots now, less those granted words hold (sent in this cycle or the last).
+  size_t space() const {
+    const int64_t now = Clocked::cycle();
+    size_t held = 0;
+    for (size_t i = ahead_.size(); i > 0 && ahead_[i - 1].cycle >= now - 1; --i) ++held;
+    const size_t free = BoundedChannel<T>::space();
+    return free > held ? free - held : 0;
+  }
+
+private:
+  struct Stamped {
+    T word;
+    int64_t cycle;
+  };
+  std::vector<int> grants_;
+  std::vector<Stamped> ahead_;  // this pass's granted words, in order; [0, first_) taken
+  size_t first_ = 0;
+  WatchedEvent ahead_event_;
+};
+
 // The GIN's filter bus: at most the bus width of words per cycle (the writer's limit), with no
 // buffer limit. The array takes every filter word that has arrived whenever it acts, and no PE
 // reads its filter spad before the fill is complete, so a buffer of two bus widths emptied every

@@ -20,8 +20,9 @@ struct ClockDomain {
   // kernel one timed notification per cycle instead of one per module.
   sc_core::sc_event next_edge{"next_edge"};
   int64_t next_edge_cycle = -1;  // the cycle next_edge was last notified for
-  // Clocked methods act every cycle instead of sleeping (tests/hw_order: sleeping only skips
-  // cycles in which a module would change nothing, so no result may differ).
+  // Clocked methods act every cycle instead of sleeping, and their ports send no word ahead of its
+  // cycle (tests/hw_order: sleeping and sending ahead only skip cycles in which a module would
+  // change nothing, so no result may differ).
   bool never_sleep = false;
 };
 
@@ -55,6 +56,8 @@ protected:
     act_next(now);
     return false;
   }
+  // Ports may send words ahead of their cycles (ClockDomain::never_sleep is off).
+  bool may_send_ahead() const { return !clock_.never_sleep; }
   // After due() returned true: the cycle being acted in (without asking the kernel again).
   int64_t acting_cycle() const { return scheduled_; }
   // After due() returned true: act again at the next edge.

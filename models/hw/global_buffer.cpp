@@ -371,7 +371,7 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
     sent = !weight_words_.empty();
     commit(first, now);
     weights_wait_dram->write(first.waits);
-    if (!first.waits) {
+    if (!first.waits && may_send_ahead()) {
       int64_t t = now + 1;
       while (wcur_.pending()) {
         const WeightCursor before = wcur_;
@@ -411,7 +411,15 @@ bool GlobalBuffer::send_weights(int64_t now, int64_t& wait_until, bool& wait_uns
   return sent;
 }
 
+// The ifmap port sends the pass's leading words the array has granted (GrantedBus) ahead, like the
+// weight port: after acting in cycle `now` it also sends the words of later cycles whose data is in
+// the GLB, stamped with their cycles, and acts again in the first cycle it would wait in or whose
+// words are not all granted.
 bool GlobalBuffer::send_ifmaps(int64_t now, int64_t& wait_until, bool& wait_unscheduled) {
+  if (now < icur_.ahead_until) {  // this cycle's words have been sent
+    wait_until = std::min(wait_until, icur_.ahead_until);
+    return false;
+  }
   const PassGeometry& g = geo_;
   const PassPlan& pp = *g.plan;
   const Pass& ps = pp.ps;
@@ -420,43 +428,89 @@ bool GlobalBuffer::send_ifmaps(int64_t now, int64_t& wait_until, bool& wait_unsc
   const int64_t cols = int64_t(ctx_->plan.cols.size()), nrows = int64_t(blk.rows.size());
   const int q = ctx_->mp.q;
   auto& bus = noc->gin_ifmap();
-  bool sent = false, waits_dram = false;
-  for (int n = 0; n < ctx_->ifmap_bus && icur_.sent < icur_.total && bus.space() > 0; ++n) {
-    const int c = ps.c0 + icur_.c;
-    int64_t ready = kNever, slot = 0;
+  // The cursor's word, and in `ready` the cycle its data arrives in (kNever: not scheduled).
+  auto word_at = [&](const IfmapCursor& cur, int64_t& ready) {
+    const int c = ps.c0 + cur.c;
+    int64_t slot = 0;
+    ready = kNever;
     if (st.live) {
-      slot = (int64_t(icur_.b) * blk.cb + (c - blk.c0)) * nrows + st.row_index[size_t(g.rows[size_t(icur_.ri)])];
+      slot = (int64_t(cur.b) * blk.cb + (c - blk.c0)) * nrows + st.row_index[size_t(g.rows[size_t(cur.ri)])];
       ready = st.ready[size_t(slot)];
     }
+    IfmapWord w;
+    w.value = st.live ? st.data[size_t(slot * cols + cur.col)] : int16_t(0);
+    w.c_local = int16_t(cur.c % q);
+    w.tag = g.ifmap_tag(cur.c / q, cur.ri);
+    w.b_local = cur.b;
+    w.col = cur.col;
+    return w;
+  };
+  auto advance = [&](IfmapCursor& cur) {
+    ++cur.sent;
+    if (++cur.ri == int(g.rows.size())) {
+      cur.ri = 0;
+      if (++cur.c == ps.cb) {
+        cur.c = 0;
+        if (++cur.col == int(cols)) {
+          cur.col = 0;
+          ++cur.b;
+        }
+      }
+    }
+  };
+  bool waits_dram = false;
+  int n = 0;  // words sent in this cycle
+  for (; n < ctx_->ifmap_bus && icur_.sent < icur_.total && bus.space() > 0; ++n) {
+    int64_t ready = kNever;
+    const IfmapWord w = word_at(icur_, ready);
     if (ready >= now) {
       waits_dram = true;
       if (ready == kNever) wait_unscheduled = true;
       else wait_until = std::min(wait_until, ready + 1);
       break;
     }
-    IfmapWord w;
-    w.value = st.data[size_t(slot * cols + icur_.col)];
-    w.c_local = int16_t(icur_.c % q);
-    w.tag = g.ifmap_tag(icur_.c / q, icur_.ri);
-    w.b_local = icur_.b;
-    w.col = icur_.col;
-    bus.push(w);
+    icur_.granting = icur_.granting && bus.granted(w.tag);
+    if (icur_.granting) bus.push_ahead(w, now);
+    else bus.push(w);
+    icur_.last_cycle = now;
     count_(Level::GLB, Data::Ifmap, 1, 0);
-    sent = true;
-    ++icur_.sent;
-    if (++icur_.ri == int(g.rows.size())) {
-      icur_.ri = 0;
-      if (++icur_.c == ps.cb) {
-        icur_.c = 0;
-        if (++icur_.col == int(cols)) {
-          icur_.col = 0;
-          ++icur_.b;
-        }
-      }
-    }
+    advance(icur_);
   }
   ifmap_wait_dram->write(waits_dram);
-  return sent;
+  // Later cycles whose words are all granted and in the GLB (the array takes them the cycle after):
+  // only after a whole cycle's words, so that every cycle skipped would have sent a bus width too
+  // and left the DRAM-wait flag as it is.
+  if (n == ctx_->ifmap_bus && icur_.granting) {
+    int64_t t = now + 1, words = 0;
+    std::vector<int>& tags = ahead_tags_;  // the cycle's tags so far, against the grants left
+    for (; icur_.sent < icur_.total; ++t) {
+      IfmapCursor cur = icur_;
+      int k = 0;
+      tags.clear();
+      for (; k < ctx_->ifmap_bus && cur.sent < cur.total; ++k) {
+        int64_t ready = kNever;
+        const IfmapWord w = word_at(cur, ready);
+        if (ready >= t || bus.grants_left(w.tag) <= int(std::count(tags.begin(), tags.end(), w.tag))) break;
+        tags.push_back(w.tag);
+        advance(cur);
+      }
+      if (k < ctx_->ifmap_bus && cur.sent < cur.total) break;  // cycle t is the port's own again
+      for (int j = 0; j < k; ++j) {
+        int64_t ready = kNever;
+        bus.push_ahead(word_at(icur_, ready), t);
+        advance(icur_);
+      }
+      icur_.last_cycle = t;
+      words += k;
+    }
+    count_(Level::GLB, Data::Ifmap, words, 0);
+    // Acts again in the first cycle it would wait in, or, all sent, after the last word's.
+    if (t > now + 1) {
+      icur_.ahead_until = t;
+      wait_until = std::min(wait_until, t);
+    }
+  }
+  return n > 0;
 }
 
 bool GlobalBuffer::send_psums() {
@@ -507,7 +561,7 @@ void GlobalBuffer::tick() {
   if (trace_) psum_received.write(int(received_));
   // Done when every psum is back and every ifmap word has left (a PE that skips taps can finish
   // before its last words arrive).
-  if (received_ == expected_ && icur_.sent == icur_.total) {
+  if (received_ == expected_ && icur_.sent == icur_.total && now > icur_.last_cycle) {
     running_ = false;
     pass_done_.notify(sc_core::SC_ZERO_TIME);
     return idle_until(start_);
@@ -515,7 +569,7 @@ void GlobalBuffer::tick() {
   int64_t wait_until = kNever;
   bool wait_unscheduled = false;
   if (wcur_.pending() || !wcur_.released) progress |= send_weights(now, wait_until, wait_unscheduled);
-  if (icur_.sent < icur_.total) progress |= send_ifmaps(now, wait_until, wait_unscheduled);
+  if (icur_.sent < icur_.total || now < icur_.ahead_until) progress |= send_ifmaps(now, wait_until, wait_unscheduled);
   if (pcur_.sent < pcur_.total) progress |= send_psums();
   if (trace_) ifmap_sent.write(int(icur_.sent));
 

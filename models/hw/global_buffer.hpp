@@ -160,10 +160,15 @@ private:
     int tag = 0, index = 0, index_step = 0;
   } wcur_;
   void locate_weight();
-  struct {
+  struct IfmapCursor {
     int64_t total = 0, sent = 0;
-    int b = 0, col = 0, c = 0, ri = 0;
+    int b = 0, col = 0, c = 0, ri = 0;  // image, column, channel (relative to the pass), row
+    // Every word so far was granted (GrantedBus); the port has sent the words of the cycles before
+    // ahead_until, the last of them in last_cycle.
+    bool granting = true;
+    int64_t ahead_until = 0, last_cycle = -1;
   } icur_;
+  std::vector<int> ahead_tags_;  // send_ifmaps' scratch
   // Per chain: its filter set, ofmap row and filters, its psums of the pass, how many were sent
   // and the next one's filter, ofmap column and image (its order).
   struct PsumCursor {

@@ -86,7 +86,7 @@ public:
 class NocGlbIf : public virtual sc_core::sc_interface {
 public:
   virtual FillBus<FilterWord>& gin_filter() = 0;
-  virtual BoundedChannel<IfmapWord>& gin_ifmap() = 0;
+  virtual GrantedBus<IfmapWord>& gin_ifmap() = 0;
   virtual BoundedChannel<PsumWord>& gin_psum() = 0;
   virtual BoundedChannel<PsumWord>& gon_psum() = 0;
   virtual PsumCredits& psum_credits() = 0;

@@ -36,7 +36,7 @@ public:
   void begin_layer(const LayerSetup& setup);
 
   FillBus<FilterWord>& gin_filter() override { return gin_filter_; }
-  BoundedChannel<IfmapWord>& gin_ifmap() override { return gin_ifmap_; }
+  GrantedBus<IfmapWord>& gin_ifmap() override { return gin_ifmap_; }
   BoundedChannel<PsumWord>& gin_psum() override { return gin_psum_; }
   BoundedChannel<PsumWord>& gon_psum() override { return gon_psum_; }
   PsumCredits& psum_credits() override { return credits_; }
@@ -59,7 +59,7 @@ private:
   static void build(Table& t, int tags);
 
   FillBus<FilterWord> gin_filter_;
-  BoundedChannel<IfmapWord> gin_ifmap_;
+  GrantedBus<IfmapWord> gin_ifmap_;
   BoundedChannel<PsumWord> gin_psum_;  // GLB -> chain heads
   BoundedChannel<PsumWord> gon_psum_;  // chain tops -> GLB
   PsumCredits credits_;

@@ -131,6 +131,14 @@ public:
   // entries are filled as soon as they are next.
   bool can_accept() const { return fill_idx_ < total_ && fill_idx_ - free_idx_ < cap_; }
   bool filled() const { return fill_idx_ == total_; }
+  // Bus words the spad takes before it is full if no column is freed meanwhile (as configured, the
+  // most it takes before the PE computes): the real entries among the next ones that fit.
+  int words_before_full() const {
+    if (row_pad_) return 0;
+    int words = 0;
+    for (int64_t e = fill_idx_; e < total_ && e - free_idx_ < cap_; ++e) words += g_->pos_col[(e / q_) % g_->npos] >= 0;
+    return words;
+  }
   void accept(const IfmapWord& w) {
     if (w.c_local != fill_c_ || w.col != g_->pos_col[fill_pi_] || w.b_local != fill_b_)
       panic("PE: ifmap word (channel {}, column {}, image {}) out of order, expected (channel {}, column {}, image {})",

@@ -1,6 +1,7 @@
 #include "models/hw/pe_array.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <stdexcept>
 
@@ -33,6 +34,7 @@ void PeArray::end_of_elaboration() {
   // woken when the fill is complete.
   wake_.add(bus.gin_filter().filled_event());
   wake_.add(bus.gin_ifmap().written_event());
+  wake_.add(bus.gin_ifmap().ahead_event());
   wake_.add(bus.gin_psum().written_event());
   wake_.add(bus.gon_psum().read_event());
   // The GLB's DRAM-wait flags are seen a cycle late (a signal); a sleeping array re-reads them when
@@ -145,6 +147,16 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   noc->build_groups();
   reach_of_tag_.resize(size_t(tags));
   for (int tag = 0; tag < tags; ++tag) reach_of_tag_[size_t(tag)] = int(noc->filter_group(tag).size());
+  // Ifmap words every destination takes on arrival, whatever the PEs do: those that fit the spads
+  // as configured (a spad's room only grows once its PE computes).
+  const int ifmap_tags = g.channel_sets * int(g.rows.size());
+  ifmap_grants_.assign(size_t(ifmap_tags), may_send_ahead() ? INT_MAX : 0);
+  for (int tag = 0; tag < ifmap_tags && may_send_ahead(); ++tag) {
+    const PeGroup group = noc->ifmap_group(tag);
+    for (const int* pe = group.begin; pe != group.end; ++pe)
+      ifmap_grants_[size_t(tag)] = std::min(ifmap_grants_[size_t(tag)], pes_[size_t(*pe)].words_before_full());
+  }
+  noc->gin_ifmap().grant(ifmap_grants_);
   noc->gin_filter().expect(g.weight_words + g.bitmap_words);
   bitmap_received_ = 0;
   armed_ = false;
@@ -185,6 +197,19 @@ void PeArray::deliver(bool& progress) {
   count_(Level::Array, Data::Weight, weights_reached, 0);
   count_(Level::RF, Data::Weight, 0, weights_reached);
   auto& gin_ifmap = bus.gin_ifmap();
+  // Granted words first (they lead the pass's stream): their PEs have room. During the weight fill
+  // no PE computes, so taking one is no reason to act next cycle (GrantedBus).
+  const bool computing = gin_filter.complete(now_);
+  while (gin_ifmap.ahead_due(now_)) {
+    const IfmapWord& w = gin_ifmap.ahead_front();
+    const PeGroup group = bus.ifmap_group(w.tag);
+    for (const int* pe = group.begin; pe != group.end; ++pe) {
+      pes_[size_t(*pe)].accept(w);
+      if (state_[size_t(*pe)] == WaitIfmap) state_[size_t(*pe)] = Run, --waiting_ifmap_, wake(*pe, now_);
+    }
+    gin_ifmap.pop_ahead();
+    progress |= computing;
+  }
   while (gin_ifmap.available()) {
     const IfmapWord& w = gin_ifmap.front();
     const PeGroup group = bus.ifmap_group(w.tag);
@@ -456,8 +481,9 @@ void PeArray::tick() {
   sleep_cause_ = why;
   // A fill whose words are all on their way completes in a known cycle (its notification may have
   // been due in this one, before this sleep).
-  const int64_t complete_at = filling ? noc->gin_filter().complete_at() : -1;
-  if (complete_at > now) sleep_until(complete_at, wake_);
+  // After the fill, the next granted ifmap word is read in a known cycle too (no event announces it).
+  const int64_t wake_at = filling ? noc->gin_filter().complete_at() : noc->gin_ifmap().next_ahead();
+  if (wake_at > now) sleep_until(wake_at, wake_);
   else sleep(wake_);
 }
 

@@ -104,6 +104,7 @@ private:
   std::vector<int16_t> filter_spads_;
   std::vector<int64_t> spad_of_tag_;
   std::vector<int> reach_of_tag_;  // per filter tag: the PEs its multicast reaches
+  std::vector<int> ifmap_grants_;  // per ifmap tag: the pass's words granted on the bus (GrantedBus)
   // Per PE: runs, performs MACs its last step did ahead (then ends its word in the last one's
   // cycle), waits for an ifmap word, waits for psum spad room, or is done. A waiting PE is not
   // stepped until a delivery or a psum leaving its spad may have unblocked it.

@@ -36,7 +36,8 @@ public:
   // Runs one layer to completion; throws std::logic_error if the model stops making progress.
   LayerSimResult run(const LayerJob& job);
   void close_trace();
-  // Tests: the clocked modules act every cycle instead of sleeping (ClockDomain::never_sleep).
+  // Tests: the clocked modules act every cycle instead of sleeping, and send no word ahead
+  // (ClockDomain::never_sleep).
   void set_never_sleep(bool on) { clock_.never_sleep = on; }
 
 private:

@@ -9,8 +9,10 @@
 //
 // Sleeping must not matter either: a clocked method that finds nothing to do sleeps until an event
 // may give it something, which is only correct if it would have changed nothing in the cycles it
-// skips. One more accelerator whose clocked methods act every cycle (ClockDomain::never_sleep)
-// runs the same layers and must give the same results.
+// skips. Nor may sending ahead: the GLB's weight and ifmap ports send words stamped with later
+// cycles so as not to act in them, and the array takes granted ifmap words late during a weight
+// fill. One more accelerator whose clocked methods act every cycle and whose ports send nothing
+// ahead (ClockDomain::never_sleep) runs the same layers and must give the same results.
 #include <algorithm>
 #include <memory>
 #include <random>
@@ -99,7 +101,7 @@ void run_everywhere(const hw::LayerJob& job, const std::string& what) {
     m.jitter->restart(uint32_t(k), 400000);
     check_same(m.tops[k]->run(job), first);
   }
-  INFO(what << "; clocked methods acting every cycle");
+  INFO(what << "; clocked methods acting every cycle, no word sent ahead");
   check_same(m.awake->run(job), first);
 }
 
