@@ -101,6 +101,7 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   window_done_.assign(window_entries, 0);
   window_wide_.assign(window_entries, 0);
   has_psums_.reset(g.chains, L);
+  waits_psum_.reset(g.chains, L);
   link_full_.reset(g.chains, L);
   moved_.assign(size_t(link_full_.per_chain), 0);
   chains_.resize(size_t(g.chains));
@@ -248,28 +249,32 @@ void PeArray::move_psums(bool& progress) {
   int gon_budget = int(std::min<size_t>(size_t(ctx_->psum_bus), gon.space()));
   int64_t hops = 0;
   // A dense PE that waited for a psum entry takes the one a leaving psum frees (Pe::mac_on_freed_entry).
+  // True when the PE no longer waits.
   auto entry_freed = [&](int pe) {
     if (shared_.skip_zero_weights) {
       state_[size_t(pe)] = Run, --waiting_psum_, wake(pe, now_);
-    } else {
-      ++freed_entry_macs_;
-      if (pes_[size_t(pe)].mac_on_freed_entry(shared_.gate)) state_[size_t(pe)] = Ahead, --waiting_psum_, wake(pe, now_);
+      return true;
     }
+    ++freed_entry_macs_;
+    if (!pes_[size_t(pe)].mac_on_freed_entry(shared_.gate)) return false;
+    state_[size_t(pe)] = Ahead, --waiting_psum_, wake(pe, now_);
+    return true;
   };
   const int per_chain = kOneWord ? 1 : link_full_.per_chain, bottom_bit = (L - 1) & 63;
   // Plain pointers: the State stores below may alias anything, which would reload a vector's data.
   PsumQueue* const queues = queues_.data();
-  const State* const state = state_.data();
   uint64_t* moved = moved_.data();
   // The GON's round-robin pointer turns every cycle of the pass, whether or not the array acted in it.
   const int rr = nchains > 0 ? int((now_ - first_cycle_) % nchains) : 0;
   uint64_t* const has_words = has_psums_.words.data();
   uint64_t* const full_words = link_full_.words.data();
+  uint64_t* const wait_words = waits_psum_.words.data();
   auto walk = [&](int c) __attribute__((always_inline)) {
     Chain& ch = chains_[size_t(c)];
     const int base = c * L;
     uint64_t* has = has_words + size_t(c) * size_t(per_chain);
     uint64_t* full = full_words + size_t(c) * size_t(per_chain);
+    uint64_t* wait = wait_words + size_t(c) * size_t(per_chain);
     // A PE moves when it holds a psum, has one to add to (the register below it; at the bottom, a
     // psum from the GLB, or zero in the first accumulation round) and the place above it is free
     // now: the register above is empty or its psum moves on this cycle (registers freed this cycle
@@ -303,9 +308,12 @@ void PeArray::move_psums(bool& progress) {
         const int b = __builtin_ctzll(bits);
         bits &= bits - 1;
         ++hops;
-        const int pe = first - b;
-        if (--queues[pe].size == 0) has[k] &= ~(uint64_t(1) << b);
-        if (state[pe] == WaitPsum) entry_freed(pe);
+        if (--queues[first - b].size == 0) has[k] &= ~(uint64_t(1) << b);
+      }
+      // Movers waiting for a psum entry take the one freed.
+      for (uint64_t waiting = moved[k] & wait[k]; waiting; waiting &= waiting - 1) {
+        const int b = __builtin_ctzll(waiting);
+        if (entry_freed(first - b)) wait[k] &= ~(uint64_t(1) << b);
       }
     }
     // The bottom PE took a psum from the chain head (none in the first accumulation round).
@@ -362,7 +370,7 @@ int PeArray::step_pes(bool& progress) {
       if (r & Pe::kBegun) {
         if (ahead > 0) start_ahead(now, ahead);
         if (r & Pe::kWindow) has_psums_.set(i), progress = true;
-        if (ahead == 0) state_[size_t(i)] = WaitPsum, ++waiting_psum_;
+        if (ahead == 0) wait_psum(i);
         else if (pe.word_done()) state_[size_t(i)] = Ahead, wake(i, now + ahead);
         else wake(i, now + ahead + 1);
         continue;
@@ -372,7 +380,7 @@ int PeArray::step_pes(bool& progress) {
       if (r == Pe::kMac && ahead == 0) {  // the common case without ahead MACs
         ++busy;
         // A dense PE whose next MAC needs a freed psum entry waits for it (see move_psums).
-        if (!kSkip && pe.waits_for_entry()) state_[size_t(i)] = WaitPsum, ++waiting_psum_;
+        if (!kSkip && pe.waits_for_entry()) wait_psum(i);
         else wake(i, now + 1);
         continue;
       }
@@ -387,13 +395,13 @@ int PeArray::step_pes(bool& progress) {
     } else if (r & Pe::kStallIfmap) {
       state_[size_t(i)] = WaitIfmap, ++waiting_ifmap_;
     } else if (r & Pe::kStallPsum) {
-      state_[size_t(i)] = WaitPsum, ++waiting_psum_;
+      wait_psum(i);
     } else if (ahead > 0) {
       start_ahead(now, ahead);
       if (r & Pe::kWordEnds) state_[size_t(i)] = Ahead, wake(i, now + ahead);
       else wake(i, now + ahead + 1);
     } else if (!kSkip && (r & Pe::kMac) && pe.waits_for_entry()) {
-      state_[size_t(i)] = WaitPsum, ++waiting_psum_;
+      wait_psum(i);
     } else {
       wake(i, now + 1);
     }

@@ -133,6 +133,11 @@ private:
   std::vector<int64_t> window_wide_;
   std::vector<int64_t> sums_;      // every chain's output sums, chain after chain
   ChainBits has_psums_;            // the PE's queue is not empty
+  ChainBits waits_psum_;           // the PE is in WaitPsum
+  void wait_psum(int pe) {
+    state_[size_t(pe)] = WaitPsum, ++waiting_psum_;
+    waits_psum_.set(pe);
+  }
   // The register from PE pe - 1 to PE pe up a chain is full (never at a chain's bottom); the value
   // it holds is in the chain's sums.
   ChainBits link_full_;
