@@ -116,9 +116,8 @@ public:
   void pop_ahead() { ++first_; }
   // Reader: the cycle the next granted word not yet taken may be read in (-1: none).
   int64_t next_ahead() const { return first_ < ahead_.size() ? ahead_[first_].cycle + 1 : -1; }
-  // Writer: free slots now, less those granted words hold (sent in this cycle or the last).
-  size_t space() const {
-    const int64_t now = Clocked::cycle();
+  // Writer, in cycle `now`: free slots, less those granted words hold (sent in this cycle or the last).
+  size_t space(int64_t now) const {
     size_t held = 0;
     for (size_t i = ahead_.size(); i > 0 && ahead_[i - 1].cycle >= now - 1; --i) ++held;
     const size_t free = BoundedChannel<T>::space();

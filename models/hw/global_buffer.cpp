@@ -459,8 +459,9 @@ bool GlobalBuffer::send_ifmaps(int64_t now, int64_t& wait_until, bool& wait_unsc
     }
   };
   bool waits_dram = false;
+  const int width = int(std::min<size_t>(size_t(ctx_->ifmap_bus), bus.space(now)));  // each word takes a slot
   int n = 0;  // words sent in this cycle
-  for (; n < ctx_->ifmap_bus && icur_.sent < icur_.total && bus.space() > 0; ++n) {
+  for (; n < width && icur_.sent < icur_.total; ++n) {
     int64_t ready = kNever;
     const IfmapWord w = word_at(icur_, ready);
     if (ready >= now) {
