@@ -87,6 +87,7 @@ public:
     acc_ = sums.acc;
     wide_ = sums.wide;
     narrow_words_ = 0;
+    nonzero_words_ = 0;
     // Usually a whole window fits 32 bits; then no word pays for the carry count.
     carries_ = int64_t(q) * g.S > g.narrow_words;
     done_macs_ = sums.done_macs;
@@ -192,6 +193,7 @@ public:
       const int64_t e = base_ + int64_t(f_ * win_stride_ + s_) * q_ + c_;
       if (e >= fill_idx_) return flags | kStallIfmap;
       x_cur_ = x_[size_t(slot_of(e))];
+      if (!kSkip && kGate) nonzero_words_ += x_cur_ != 0;
       if (kSkip) {
         const int j0 = start_[size_t(word)];
         wp_ = wv_.data() + j0;
@@ -219,11 +221,10 @@ public:
   // queued) takes the entry a psum leaving its spad frees with the word's next MAC, in the cycle
   // the psum leaves, as step() would; each leaving psum frees one entry, so one MAC. True when
   // that MAC is the word's last (the array then calls finish_word() in this cycle).
-  bool mac_on_freed_entry(bool gate) {
+  bool mac_on_freed_entry() {
     const int k = j_;
     ++open_slots_;
     acc_[size_t(k)] += int32_t(wp_[k]) * int32_t(x_cur_);
-    if (gate) done_macs_[size_t(k)] += x_cur_ != 0;
     return ++j_ == n_;
   }
   // The end of a word whose last MAC step() did ahead, in that MAC's cycle; kWindow or 0.
@@ -245,6 +246,7 @@ public:
     if (e >= fill_idx_) return flags;
     closing_ = s_ == S_ - 1 && c_ == q_ - 1;
     x_cur_ = x_[size_t(slot_of(e))];
+    if (kGate) nonzero_words_ += x_cur_ != 0;
     wp_ = w_ + size_t(s_ * q_ + c_) * p_;
     j_ = 0;
     n_ = p_;
@@ -273,6 +275,7 @@ private:
     while (w < last && e0 + w + 1 < fill_idx_) {
       ++w;
       x_cur_ = x_[size_t(slot_of(e0 + w))];
+      if (kGate) nonzero_words_ += x_cur_ != 0;
       wp_ = w_ + size_t(w) * p_;
       j_ = 0;
       macs<false, kGate>(n_);
@@ -299,11 +302,9 @@ private:
       for (int j = j_; j < last; ++j) acc_[size_t(kp_[j])] += int32_t(wp_[j]) * int32_t(x);
       if (kGate && x != 0)
         for (int j = j_; j < last; ++j) ++done_macs_[size_t(kp_[j])];
-    } else {
+    } else {  // dense: a gated word is counted once, when it begins (nonzero_words_)
       int32_t* acc = acc_;
       for (int k = j_; k < last; ++k) acc[k] += int32_t(wp_[k]) * int32_t(x);
-      if (kGate && x != 0)
-        for (int k = j_; k < last; ++k) ++done_macs_[size_t(k)];
     }
     j_ = last;
   }
@@ -394,6 +395,12 @@ private:
     if (!kGate && !kSkip) {
       macs_ += int64_t(p_) * q_ * S_;
       psum_rf_ += int64_t(p_) * (q_ * S_ - 1);
+    } else if (!kSkip) {
+      // Dense, gated: every filter performed one MAC per word of nonzero ifmap.
+      const int64_t d = nonzero_words_;
+      macs_ += int64_t(p_) * d;
+      psum_rf_ += int64_t(p_) * (d > 0 ? d - 1 : 0);
+      nonzero_words_ = 0;
     } else {
       for (int k = 0; k < p_; ++k) {
         // Filter k's MACs in this window: its stored weights, less those gated.
@@ -428,7 +435,9 @@ private:
   int narrow_words_ = 0;  // words accumulated in acc_ since the last carry
   bool carries_ = false;  // a window may need more than 32 bits (else wide_ stays zero)
   PsumQueue* queue_ = nullptr;
-  int32_t* done_macs_ = nullptr;  // per filter: MACs performed in the open window
+  int32_t* done_macs_ = nullptr;  // compressed, gated: per filter, MACs performed in the open window
+  // Dense, gated: the open window's words whose ifmap word is nonzero (each performs all p MACs).
+  int nonzero_words_ = 0;
   // MAC loop position: image, ofmap column, tap, channel; j_ walks the n_ weights of the word
   // (values wp_, filters kp_; j_ == n_: between words); base_ = first entry of image b_.
   int b_ = 0, f_ = 0, s_ = 0, c_ = 0, j_ = 0, n_ = 0;

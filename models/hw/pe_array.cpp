@@ -256,7 +256,7 @@ void PeArray::move_psums(bool& progress) {
       return true;
     }
     ++freed_entry_macs_;
-    if (!pes_[size_t(pe)].mac_on_freed_entry(shared_.gate)) return false;
+    if (!pes_[size_t(pe)].mac_on_freed_entry()) return false;
     state_[size_t(pe)] = Ahead, --waiting_psum_, wake(pe, now_);
     return true;
   };

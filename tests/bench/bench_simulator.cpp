@@ -7,6 +7,8 @@
 //
 //   cmake --build build --target bench_simulator && build/tests/bench/bench_simulator [ROWSIM]
 //   BENCH_LAYER="vgg16 conv1_2" build/tests/bench/bench_simulator   one layer only (for a profiler)
+//   BENCH_GATE=1 build/tests/bench/bench_simulator   with zero gating on, as the Eyeriss spec runs
+//   networks (the same cycles; the bench's data has few zeros, so it measures the gating's cost)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -88,6 +90,7 @@ void bench_layers(hw::Simulator& model, const ArchSpec& arch) {
     job.ifmap = in.data();
     job.weights = w.data();
     job.shift = 8;
+    job.zero_gating = std::getenv("BENCH_GATE") != nullptr;
     auto t0 = std::chrono::steady_clock::now();
     double c0 = thread_cpu_seconds();
     hw::LayerSimResult r = model.run(job);
