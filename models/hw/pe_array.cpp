@@ -102,6 +102,7 @@ void PeArray::begin_pass(const PassGeometry& geometry) {
   window_wide_.assign(window_entries, 0);
   has_psums_.reset(g.chains, L);
   waits_psum_.reset(g.chains, L);
+  quiet_.assign(size_t(g.chains), kMayMove);
   link_full_.reset(g.chains, L);
   moved_.assign(size_t(link_full_.per_chain), 0);
   chains_.resize(size_t(g.chains));
@@ -232,6 +233,7 @@ void PeArray::deliver(bool& progress) {
     const int slot = (ch.head_first + ch.head_size) & (kHeadDepth - 1);
     ch.head[size_t(slot)] = w.value;
     ++ch.head_size;
+    quiet_[size_t(w.where)] = kMayMove;
     gin_psum.pop();
     count_(Level::Array, Data::Psum, 1, 0);
     progress = true;
@@ -269,6 +271,7 @@ void PeArray::move_psums(bool& progress) {
   uint64_t* const has_words = has_psums_.words.data();
   uint64_t* const full_words = link_full_.words.data();
   uint64_t* const wait_words = waits_psum_.words.data();
+  Quiet* const quiet = quiet_.data();
   auto walk = [&](int c) __attribute__((always_inline)) {
     Chain& ch = chains_[size_t(c)];
     const int base = c * L;
@@ -298,7 +301,12 @@ void PeArray::move_psums(bool& progress) {
       carry = out;
       any |= moved[k] != 0;
     }
-    if (!any) return;
+    if (!any) {
+      // The same inputs move nothing again: until the chain gets psums (from its PEs or at its
+      // head) it is not walked, or, when the GON took no word, not while the GON takes none.
+      quiet[c] = gon_budget > 0 ? kQuiet : kQuietWhileGonFull;
+      return;
+    }
     // Apply the moves, in any order: each mover's oldest psum leaves its spad (its value is in the
     // chain's sums already).
     for (int k = 0; k < per_chain; ++k) {
@@ -342,10 +350,14 @@ void PeArray::move_psums(bool& progress) {
     }
   };
   // From the round-robin pointer on; a chain without psums has nothing to move (the common case).
+  auto may_move = [&](int c) {
+    return (per_chain > 1 || has_words[c] != 0) &&
+           (quiet[c] == kMayMove || (quiet[c] == kQuietWhileGonFull && gon_budget > 0));
+  };
   for (int c = rr; c < nchains; ++c)
-    if (per_chain > 1 || has_words[c] != 0) walk(c);
+    if (may_move(c)) walk(c);
   for (int c = 0; c < rr; ++c)
-    if (per_chain > 1 || has_words[c] != 0) walk(c);
+    if (may_move(c)) walk(c);
   if (hops) {
     count_(Level::Array, Data::Psum, hops, 0);
     progress = true;
@@ -369,7 +381,7 @@ int PeArray::step_pes(bool& progress) {
       state_[size_t(i)] = Run;
       if (r & Pe::kBegun) {
         if (ahead > 0) start_ahead(now, ahead);
-        if (r & Pe::kWindow) has_psums_.set(i), progress = true;
+        if (r & Pe::kWindow) psums_queued(i), progress = true;
         if (ahead == 0) wait_psum(i);
         else if (pe.word_done()) state_[size_t(i)] = Ahead, wake(i, now + ahead);
         else wake(i, now + ahead + 1);
@@ -386,7 +398,7 @@ int PeArray::step_pes(bool& progress) {
       }
     }
     if (r & Pe::kMac) ++busy;
-    if (r & Pe::kWindow) has_psums_.set(i);
+    if (r & Pe::kWindow) psums_queued(i);
     // Skipped taps may have freed ifmap spad room a waiting multicast needs.
     if (r & (Pe::kWindow | Pe::kSkipped)) progress = true;
     if ((r & Pe::kWindow) && pe.done()) {

@@ -134,6 +134,15 @@ private:
   std::vector<int64_t> sums_;      // every chain's output sums, chain after chain
   ChainBits has_psums_;            // the PE's queue is not empty
   ChainBits waits_psum_;           // the PE is in WaitPsum
+  // Per chain: its last walk moved nothing and no psum has come since (from a PE's window or into
+  // its head), so nothing in it can move (move_psums skips it), or nothing while the GON takes no
+  // word, if that walk found the GON full.
+  enum Quiet : char { kMayMove, kQuiet, kQuietWhileGonFull };
+  std::vector<Quiet> quiet_;
+  void psums_queued(int pe) {
+    has_psums_.set(pe);
+    quiet_[size_t(pe / geo_.chain_length)] = kMayMove;
+  }
   void wait_psum(int pe) {
     state_[size_t(pe)] = WaitPsum, ++waiting_psum_;
     waits_psum_.set(pe);
