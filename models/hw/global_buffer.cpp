@@ -483,26 +483,24 @@ bool GlobalBuffer::send_ifmaps(int64_t now, int64_t& wait_until, bool& wait_unsc
   // and left the DRAM-wait flag as it is.
   if (n == ctx_->ifmap_bus && icur_.granting) {
     int64_t t = now + 1, words = 0;
-    std::vector<int>& tags = ahead_tags_;  // the cycle's tags so far, against the grants left
+    std::vector<IfmapWord>& cycle_words = ahead_words_;  // cycle t's words, sent once all qualify
     for (; icur_.sent < icur_.total; ++t) {
       IfmapCursor cur = icur_;
-      int k = 0;
-      tags.clear();
-      for (; k < ctx_->ifmap_bus && cur.sent < cur.total; ++k) {
+      cycle_words.clear();
+      while (int(cycle_words.size()) < ctx_->ifmap_bus && cur.sent < cur.total) {
         int64_t ready = kNever;
         const IfmapWord w = word_at(cur, ready);
-        if (ready >= t || bus.grants_left(w.tag) <= int(std::count(tags.begin(), tags.end(), w.tag))) break;
-        tags.push_back(w.tag);
+        const auto same_tag = std::count_if(cycle_words.begin(), cycle_words.end(),
+                                            [&](const IfmapWord& v) { return v.tag == w.tag; });
+        if (ready >= t || bus.grants_left(w.tag) <= same_tag) break;
+        cycle_words.push_back(w);
         advance(cur);
       }
-      if (k < ctx_->ifmap_bus && cur.sent < cur.total) break;  // cycle t is the port's own again
-      for (int j = 0; j < k; ++j) {
-        int64_t ready = kNever;
-        bus.push_ahead(word_at(icur_, ready), t);
-        advance(icur_);
-      }
+      if (int(cycle_words.size()) < ctx_->ifmap_bus && cur.sent < cur.total) break;  // cycle t is the port's own again
+      for (const IfmapWord& w : cycle_words) bus.push_ahead(w, t);
+      icur_ = cur;
       icur_.last_cycle = t;
-      words += k;
+      words += int64_t(cycle_words.size());
     }
     count_(Level::GLB, Data::Ifmap, words, 0);
     // Acts again in the first cycle it would wait in, or, all sent, after the last word's.

@@ -168,7 +168,7 @@ private:
     bool granting = true;
     int64_t ahead_until = 0, last_cycle = -1;
   } icur_;
-  std::vector<int> ahead_tags_;  // send_ifmaps' scratch
+  std::vector<IfmapWord> ahead_words_;  // send_ifmaps' scratch
   // Per chain: its filter set, ofmap row and filters, its psums of the pass, how many were sent
   // and the next one's filter, ofmap column and image (its order).
   struct PsumCursor {

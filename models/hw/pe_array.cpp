@@ -199,16 +199,19 @@ void PeArray::deliver(bool& progress) {
   count_(Level::Array, Data::Weight, weights_reached, 0);
   count_(Level::RF, Data::Weight, 0, weights_reached);
   auto& gin_ifmap = bus.gin_ifmap();
+  // Multicast: every PE of the word's group writes it into its spad; one waiting for it runs.
+  auto multicast = [&](const IfmapWord& w, const PeGroup& group) {
+    for (const int* pe = group.begin; pe != group.end; ++pe) {
+      pes_[size_t(*pe)].accept(w);
+      if (state_[size_t(*pe)] == WaitIfmap) state_[size_t(*pe)] = Run, --waiting_ifmap_, wake(*pe, now_);
+    }
+  };
   // Granted words first (they lead the pass's stream): their PEs have room. During the weight fill
   // no PE computes, so taking one is no reason to act next cycle (GrantedBus).
   const bool computing = gin_filter.complete(now_);
   while (gin_ifmap.ahead_due(now_)) {
     const IfmapWord& w = gin_ifmap.ahead_front();
-    const PeGroup group = bus.ifmap_group(w.tag);
-    for (const int* pe = group.begin; pe != group.end; ++pe) {
-      pes_[size_t(*pe)].accept(w);
-      if (state_[size_t(*pe)] == WaitIfmap) state_[size_t(*pe)] = Run, --waiting_ifmap_, wake(*pe, now_);
-    }
+    multicast(w, bus.ifmap_group(w.tag));
     gin_ifmap.pop_ahead();
     progress |= computing;
   }
@@ -218,10 +221,7 @@ void PeArray::deliver(bool& progress) {
     bool ready = true;
     for (const int* pe = group.begin; pe != group.end && ready; ++pe) ready = pes_[size_t(*pe)].can_accept();
     if (!ready) break;  // the bus waits until every destination has room
-    for (const int* pe = group.begin; pe != group.end; ++pe) {
-      pes_[size_t(*pe)].accept(w);
-      if (state_[size_t(*pe)] == WaitIfmap) state_[size_t(*pe)] = Run, --waiting_ifmap_, wake(*pe, now_);
-    }
+    multicast(w, group);
     gin_ifmap.pop();
     progress = true;
   }
